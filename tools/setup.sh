@@ -93,7 +93,7 @@ configure() {
   if [ -f "$dir/build.ninja" ]; then
     as_user meson setup --reconfigure "$dir" "$@" >/dev/null
   else
-    as_user meson setup "$dir" "$@"
+    as_user env ${CC:+CC=$CC} meson setup "$dir" "$@"
   fi
   say "Building in $dir"
   as_user meson compile -C "$dir"
@@ -152,6 +152,14 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 LSAN_OPTIONS="suppressions=$here/tests/lsan.supp:print_suppressions=0" \
   run_suite build-asan --setup=asan || status=1
 
-say "Results (normal and sanitizer builds)"
-count_results build/meson-logs/testlog.json build-asan/meson-logs/testlog-asan.json
+# The libFuzzer targets, built with clang, each run for a short time from its seeds.
+logs=(build/meson-logs/testlog.json build-asan/meson-logs/testlog-asan.json)
+CC=clang configure build-fuzz -Dbuildtype=debug -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false
+if [ -n "$(as_user meson test -C build-fuzz --list --suite fuzz 2>/dev/null | grep fuzz || true)" ]; then
+  run_suite build-fuzz --setup=asan --suite fuzz || status=1
+  logs+=(build-fuzz/meson-logs/testlog-asan.json)
+fi
+
+say "Results (normal, sanitizer and fuzzing builds)"
+count_results "${logs[@]}"
 exit $status
