@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ts.h>
+#include <openssl/x509v3.h>
+
+#include "porteur-pdf.h"
+
+/*
+ * The verdict on each signature: our digest of the signed ranges against the CMS's
+ * messageDigest, the signature value with OpenSSL, the chain to our trust store at the time of
+ * signing and now, revocation, timestamp, algorithms and eIDAS level. Poppler is not consulted.
+ */
+
+#define MAX_FILE_SIZE (G_GINT64_CONSTANT (4) * 1024 * 1024 * 1024)
+
+typedef struct
+{
+  const guint8            *data;
+  gsize                    length;
+  PorteurPdfSignature     *signature;
+  PorteurPdfVerifyOptions *options;
+  GCancellable            *cancellable;
+} Job;
+
+static GDateTime *
+asn1_time_to_datetime (const ASN1_TIME *time)
+{
+  struct tm tm = { 0 };
+
+  if (time == NULL || !ASN1_TIME_to_tm (time, &tm))
+    return NULL;
+  return g_date_time_new_utc (tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void
+problem (PorteurPdfSignature *signature,
+         PorteurPdfProblem    flag,
+         const char          *detail)
+{
+  signature->problems |= flag;
+  if (signature->detail == NULL)
+    signature->detail = g_strdup (detail);
+}
+
+static gboolean
+digest_ranges (const EVP_MD        *md,
+               const guint8        *data,
+               PorteurPdfSignature *signature,
+               unsigned char       *out,
+               unsigned int        *out_length)
+{
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  gboolean ok = ctx &&
+    EVP_DigestInit_ex (ctx, md, NULL) &&
+    EVP_DigestUpdate (ctx, data + signature->byte_range[0], signature->byte_range[1]) &&
+    EVP_DigestUpdate (ctx, data + signature->byte_range[2], signature->byte_range[3]) &&
+    EVP_DigestFinal_ex (ctx, out, out_length);
+
+  EVP_MD_CTX_free (ctx);
+  return ok;
+}
+
+/* The timestamp token (RFC 3161) in the unsigned attributes: its imprint must be the hash of the
+ * signature value, and its signer must chain to our trust store. */
+static void
+check_timestamp (PorteurPdfSignature     *signature,
+                 CMS_SignerInfo          *si,
+                 PorteurPdfVerifyOptions *options)
+{
+  int index = CMS_unsigned_get_attr_by_NID (si, NID_id_smime_aa_timeStampToken, -1);
+  X509_ATTRIBUTE *attr;
+  ASN1_TYPE *value;
+  const unsigned char *p;
+  PKCS7 *token = NULL;
+  TS_TST_INFO *info = NULL;
+  TS_VERIFY_CTX *ctx = NULL;
+  ASN1_OCTET_STRING *sig_value;
+  X509_STORE *store = NULL;
+
+  if (index < 0)
+    return;
+  signature->has_timestamp = TRUE;
+  attr = CMS_unsigned_get_attr (si, index);
+  value = X509_ATTRIBUTE_get0_type (attr, 0);
+  if (!value || value->type != V_ASN1_SEQUENCE)
+    goto out;
+  p = value->value.sequence->data;
+  token = d2i_PKCS7 (NULL, &p, value->value.sequence->length);
+  if (!token || !(info = PKCS7_to_TS_TST_INFO (token)))
+    goto out;
+
+  sig_value = CMS_SignerInfo_get0_signature (si);
+  ctx = TS_VERIFY_CTX_new ();
+  store = X509_STORE_new ();
+  TS_VERIFY_CTX_set_flags (ctx, TS_VFY_IMPRINT | TS_VFY_SIGNATURE | TS_VFY_VERSION);
+  {
+    const X509_ALGOR *algor = TS_MSG_IMPRINT_get_algo (TS_TST_INFO_get_msg_imprint (info));
+    const EVP_MD *md = EVP_get_digestbyobj (algor->algorithm);
+    unsigned char hash[EVP_MAX_MD_SIZE];
+    unsigned int hash_length = 0;
+
+    if (!md || !EVP_Digest (ASN1_STRING_get0_data (sig_value), ASN1_STRING_length (sig_value), hash, &hash_length, md, NULL))
+      goto out;
+    TS_VERIFY_CTX_set_imprint (ctx, g_memdup2 (hash, hash_length), hash_length);
+  }
+  /* The TSA's chain: we accept the TSA when its certificate chains to our anchors. */
+  {
+    STACK_OF (X509) *certs = token->d.sign ? token->d.sign->cert : NULL;
+    X509 *tsa = certs && sk_X509_num (certs) > 0 ? sk_X509_value (certs, 0) : NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    STACK_OF (X509) *chain = NULL;
+
+    if (tsa && porteur_trust_verify (options->trust, tsa, certs, now, &chain, NULL) == PORTEUR_CHAIN_TRUSTED)
+      {
+        X509_STORE_add_cert (store, sk_X509_value (chain, sk_X509_num (chain) - 1));
+        sk_X509_pop_free (chain, X509_free);
+        TS_VERIFY_CTX_set_store (ctx, store);
+        store = NULL;
+        if (TS_RESP_verify_token (ctx, token) == 1)
+          {
+            signature->timestamp_valid = TRUE;
+            signature->timestamp_time = asn1_time_to_datetime (TS_TST_INFO_get_time (info));
+          }
+      }
+  }
+
+out:
+  if (!signature->timestamp_valid)
+    problem (signature, PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID, "the timestamp does not verify or its authority is not trusted");
+  ERR_clear_error ();
+  X509_STORE_free (store);
+  TS_VERIFY_CTX_free (ctx);
+  TS_TST_INFO_free (info);
+  PKCS7_free (token);
+}
+
+static void
+verify_signature (Job *job)
+{
+  PorteurPdfSignature *signature = job->signature;
+  PorteurPdfVerifyOptions *options = job->options;
+  const guint8 *der;
+  gsize der_length = 0;
+  CMS_ContentInfo *cms = NULL;
+  STACK_OF (CMS_SignerInfo) *infos;
+  CMS_SignerInfo *si;
+  X509 *signer = NULL;
+  X509 *issuer = NULL;
+  EVP_PKEY *key = NULL;
+  X509_ALGOR *digest_alg = NULL, *sig_alg = NULL;
+  STACK_OF (X509) *certs = NULL;
+  STACK_OF (X509_CRL) *crls = NULL;
+  STACK_OF (X509) *chain = NULL;
+  const EVP_MD *md;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  int index;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  GDateTime *signing_time;
+  gboolean sha1_subfilter;
+
+  if (signature->contents == NULL)
+    goto verdict;
+
+  der = g_bytes_get_data (signature->contents, &der_length);
+  cms = d2i_CMS_ContentInfo (NULL, &der, (long) der_length);
+  if (cms == NULL || OBJ_obj2nid (CMS_get0_type (cms)) != NID_pkcs7_signed)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "/Contents is not a CMS SignedData");
+      goto verdict;
+    }
+  infos = CMS_get0_SignerInfos (cms);
+  if (!infos || sk_CMS_SignerInfo_num (infos) != 1)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "the CMS must hold exactly one signer");
+      goto verdict;
+    }
+  si = sk_CMS_SignerInfo_value (infos, 0);
+
+  certs = CMS_get1_certs (cms);
+  crls = CMS_get1_crls (cms);
+  if (CMS_set1_signers_certs (cms, NULL, 0) <= 0)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "the signer's certificate is not in the signature");
+      goto verdict;
+    }
+  CMS_SignerInfo_get0_algs (si, &key, &signer, &digest_alg, &sig_alg);
+  if (signer == NULL)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "the signer's certificate is not in the signature");
+      goto verdict;
+    }
+  signature->signer = porteur_cert_info_new (signer);
+
+  md = EVP_get_digestbyobj (digest_alg->algorithm);
+  if (md == NULL)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "the digest algorithm is unknown");
+      goto verdict;
+    }
+  g_free (signature->digest_name);
+  signature->digest_name = g_strdup (EVP_MD_get0_name (md));
+  if (EVP_MD_get_type (md) == NID_sha1 || EVP_MD_get_type (md) == NID_md5)
+    problem (signature, PORTEUR_PDF_PROBLEM_WEAK_DIGEST, "the digest algorithm is too weak");
+  if (signature->signer->key_type && g_str_equal (signature->signer->key_type, "RSA") && signature->signer->key_bits < 2048)
+    problem (signature, PORTEUR_PDF_PROBLEM_WEAK_KEY, "the signer's RSA key is shorter than 2048 bits");
+
+  /* Integrity: our digest of the ranges against what was signed. */
+  sha1_subfilter = g_strcmp0 (signature->sub_filter, "adbe.pkcs7.sha1") == 0;
+  {
+    ASN1_OCTET_STRING **econtent = CMS_get0_content (cms);
+    const EVP_MD *range_md = sha1_subfilter ? EVP_sha1 () : md;
+    unsigned char range_digest[EVP_MAX_MD_SIZE];
+    unsigned int range_digest_length = 0;
+
+    if (!digest_ranges (range_md, job->data, signature, range_digest, &range_digest_length))
+      {
+        problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "cannot compute the digest");
+        goto verdict;
+      }
+
+    if (sha1_subfilter)
+      {
+        problem (signature, PORTEUR_PDF_PROBLEM_WEAK_DIGEST, "adbe.pkcs7.sha1 signs a SHA-1 digest");
+        if (!econtent || !*econtent || (unsigned int) ASN1_STRING_length (*econtent) != range_digest_length ||
+            memcmp (ASN1_STRING_get0_data (*econtent), range_digest, range_digest_length) != 0)
+          {
+            problem (signature, PORTEUR_PDF_PROBLEM_DIGEST_MISMATCH, "the signed bytes were changed");
+            goto chain;
+          }
+        /* The signed content is the digest itself. */
+        if (!EVP_Digest (range_digest, range_digest_length, digest, &digest_length, md, NULL))
+          goto verdict;
+      }
+    else
+      {
+        memcpy (digest, range_digest, range_digest_length);
+        digest_length = range_digest_length;
+      }
+  }
+
+  index = CMS_signed_get_attr_by_NID (si, NID_pkcs9_messageDigest, -1);
+  if (index < 0)
+    {
+      /* PAdES and adbe.pkcs7.detached always sign attributes; without them we cannot bind the
+       * signature to our digest without copying the document. */
+      problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "the signature has no signed attributes");
+      goto chain;
+    }
+  {
+    X509_ATTRIBUTE *attr = CMS_signed_get_attr (si, index);
+    ASN1_TYPE *value = X509_ATTRIBUTE_get0_type (attr, 0);
+
+    if (!value || value->type != V_ASN1_OCTET_STRING ||
+        (unsigned int) ASN1_STRING_length (value->value.octet_string) != digest_length ||
+        memcmp (ASN1_STRING_get0_data (value->value.octet_string), digest, digest_length) != 0)
+      {
+        problem (signature, PORTEUR_PDF_PROBLEM_DIGEST_MISMATCH, "the signed bytes were changed");
+        goto chain;
+      }
+  }
+  if (CMS_SignerInfo_verify (si) != 1)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_BAD_SIGNATURE, "the signature value does not verify with the signer's key");
+      goto chain;
+    }
+
+  index = CMS_signed_get_attr_by_NID (si, NID_pkcs9_signingTime, -1);
+  if (index >= 0)
+    {
+      ASN1_TYPE *value = X509_ATTRIBUTE_get0_type (CMS_signed_get_attr (si, index), 0);
+
+      if (value && (value->type == V_ASN1_UTCTIME || value->type == V_ASN1_GENERALIZEDTIME))
+        {
+          GDateTime *t = asn1_time_to_datetime ((ASN1_TIME *) value->value.asn1_string);
+          if (t)
+            {
+              g_clear_pointer (&signature->claimed_time, g_date_time_unref);
+              signature->claimed_time = t;
+            }
+        }
+    }
+  check_timestamp (signature, si, options);
+
+chain:
+  if (signature->signer->has_key_usage &&
+      !(signature->signer->key_usage & (PORTEUR_KEY_USAGE_DIGITAL_SIGNATURE | PORTEUR_KEY_USAGE_NON_REPUDIATION)))
+    problem (signature, PORTEUR_PDF_PROBLEM_KEY_USAGE, "the signer's certificate is not for signatures");
+
+  signing_time = signature->timestamp_valid ? signature->timestamp_time : signature->claimed_time;
+  if (signing_time == NULL)
+    signing_time = now;
+  if (!porteur_cert_is_valid_at (signer, signing_time))
+    problem (signature, PORTEUR_PDF_PROBLEM_NOT_VALID_AT_SIGNING, "the signer's certificate was not valid when the document was signed");
+
+  signature->chain_status = porteur_trust_verify (options->trust, signer, certs, signing_time, &chain, NULL);
+  signature->chain_status_now = porteur_trust_verify (options->trust, signer, certs, now, NULL, NULL);
+  if (chain)
+    {
+      for (int i = 0; i < sk_X509_num (chain); i++)
+        g_ptr_array_add (signature->chain, porteur_cert_info_new (sk_X509_value (chain, i)));
+      if (sk_X509_num (chain) > 1)
+        issuer = sk_X509_value (chain, 1);
+      else
+        issuer = sk_X509_value (chain, 0);
+    }
+
+  switch (signature->chain_status)
+    {
+    case PORTEUR_CHAIN_TRUSTED:
+      break;
+    case PORTEUR_CHAIN_UNKNOWN_ISSUER:
+      problem (signature, PORTEUR_PDF_PROBLEM_UNKNOWN_ISSUER, "the signer's certificate does not chain to a trusted authority");
+      break;
+    case PORTEUR_CHAIN_EXPIRED:
+    case PORTEUR_CHAIN_NOT_YET_VALID:
+      problem (signature, PORTEUR_PDF_PROBLEM_NOT_VALID_AT_SIGNING, "a certificate of the chain was not valid when the document was signed");
+      break;
+    default:
+      problem (signature, PORTEUR_PDF_PROBLEM_CHAIN_INVALID, "the signer's certificate chain is not valid");
+    }
+  if (signature->chain_status == PORTEUR_CHAIN_TRUSTED && signature->chain_status_now == PORTEUR_CHAIN_EXPIRED)
+    problem (signature, PORTEUR_PDF_PROBLEM_EXPIRED, "the signer's certificate has expired since");
+
+  if (signature->chain_status == PORTEUR_CHAIN_TRUSTED)
+    {
+      signature->revocation = porteur_trust_check_revocation (options->trust, signer, issuer, crls,
+                                                              options->use_network, job->cancellable);
+      switch (signature->revocation->status)
+        {
+        case PORTEUR_REVOCATION_GOOD:
+          break;
+        case PORTEUR_REVOCATION_REVOKED:
+          problem (signature, PORTEUR_PDF_PROBLEM_REVOKED, "the signer's certificate is revoked");
+          break;
+        case PORTEUR_REVOCATION_UNKNOWN:
+          problem (signature, PORTEUR_PDF_PROBLEM_REVOCATION_UNKNOWN, "the revocation status could not be established");
+          break;
+        case PORTEUR_REVOCATION_NOT_CHECKED:
+        default:
+          problem (signature, PORTEUR_PDF_PROBLEM_REVOCATION_NOT_CHECKED, "the revocation status was not checked");
+        }
+    }
+
+verdict:
+  {
+    const guint invalid = PORTEUR_PDF_PROBLEM_MALFORMED | PORTEUR_PDF_PROBLEM_DIGEST_MISMATCH |
+                          PORTEUR_PDF_PROBLEM_BAD_SIGNATURE | PORTEUR_PDF_PROBLEM_MODIFIED_AFTER |
+                          PORTEUR_PDF_PROBLEM_REVOKED | PORTEUR_PDF_PROBLEM_NOT_VALID_AT_SIGNING |
+                          PORTEUR_PDF_PROBLEM_KEY_USAGE | PORTEUR_PDF_PROBLEM_CHAIN_INVALID;
+    guint unproven = PORTEUR_PDF_PROBLEM_UNKNOWN_ISSUER | PORTEUR_PDF_PROBLEM_REVOCATION_NOT_CHECKED |
+                     PORTEUR_PDF_PROBLEM_REVOCATION_UNKNOWN | PORTEUR_PDF_PROBLEM_WEAK_DIGEST |
+                     PORTEUR_PDF_PROBLEM_WEAK_KEY | PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID;
+
+    /* An expired signer is fine only when a trusted timestamp proves the signature came first. */
+    if (!signature->timestamp_valid)
+      unproven |= PORTEUR_PDF_PROBLEM_EXPIRED;
+
+    if (signature->problems & invalid)
+      signature->verdict = PORTEUR_PDF_VERDICT_INVALID;
+    else if (signature->problems & unproven)
+      signature->verdict = PORTEUR_PDF_VERDICT_INDETERMINATE;
+    else
+      signature->verdict = PORTEUR_PDF_VERDICT_VALID;
+  }
+
+  ERR_clear_error ();
+  sk_X509_pop_free (chain, X509_free);
+  sk_X509_pop_free (certs, X509_free);
+  sk_X509_CRL_pop_free (crls, X509_CRL_free);
+  CMS_ContentInfo_free (cms);
+}
+
+static gpointer
+verify_thread (gpointer data)
+{
+  verify_signature (data);
+  return NULL;
+}
+
+void
+porteur_pdf_report_free (PorteurPdfReport *report)
+{
+  if (report == NULL)
+    return;
+  g_free (report->path);
+  g_clear_pointer (&report->signatures, g_ptr_array_unref);
+  g_free (report);
+}
+
+/**
+ * porteur_pdf_verify_file:
+ *
+ * Blocking: maps @path and verifies every signature, independent signatures in parallel.
+ * Errors are for files that cannot be read at all; a malformed signature is a finding in the
+ * report.
+ */
+PorteurPdfReport *
+porteur_pdf_verify_file (const char               *path,
+                         PorteurPdfVerifyOptions  *options,
+                         GCancellable             *cancellable,
+                         GError                  **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GError) local_error = NULL;
+  PorteurPdfReport *report;
+  const guint8 *data;
+  gsize length;
+  g_autofree Job *jobs = NULL;
+  g_autofree GThread **threads = NULL;
+  guint n, max_threads;
+
+  g_return_val_if_fail (options != NULL && options->trust != NULL, NULL);
+
+  if (!(mapped = g_mapped_file_new (path, FALSE, &local_error)))
+    {
+      g_set_error (error, PORTEUR_PDF_ERROR, PORTEUR_PDF_ERROR_IO, "Cannot read %s: %s", path, local_error->message);
+      return NULL;
+    }
+  data = (const guint8 *) g_mapped_file_get_contents (mapped);
+  length = g_mapped_file_get_length (mapped);
+  if ((gint64) length > MAX_FILE_SIZE)
+    {
+      g_set_error (error, PORTEUR_PDF_ERROR, PORTEUR_PDF_ERROR_TOO_LARGE, "%s is too large", path);
+      return NULL;
+    }
+  if (length < 8 || memcmp (data, "%PDF-", 5) != 0)
+    {
+      g_set_error (error, PORTEUR_PDF_ERROR, PORTEUR_PDF_ERROR_NOT_PDF, "%s is not a PDF document", path);
+      return NULL;
+    }
+
+  report = g_new0 (PorteurPdfReport, 1);
+  report->path = g_strdup (path);
+  report->size = length;
+  report->signatures = porteur_pdf_scan_signatures (data, length, &report->n_revisions);
+  report->encrypted = memmem (data, length, "/Encrypt", 8) != NULL;
+
+  n = report->signatures->len;
+  jobs = g_new0 (Job, MAX (n, 1));
+  threads = g_new0 (GThread *, MAX (n, 1));
+  max_threads = MAX (1, g_get_num_processors ());
+  for (guint i = 0; i < n; i++)
+    {
+      jobs[i] = (Job) { data, length, g_ptr_array_index (report->signatures, i), options, cancellable };
+      if (n > 1)
+        threads[i] = g_thread_new ("porteur-pdf-verify", verify_thread, &jobs[i]);
+      else
+        verify_signature (&jobs[i]);
+      if (n > 1 && (i + 1) % max_threads == 0)
+        for (guint j = i + 1 - max_threads; j <= i; j++)
+          g_clear_pointer (&threads[j], g_thread_join);
+    }
+  for (guint i = 0; i < n; i++)
+    if (threads[i])
+      g_thread_join (threads[i]);
+
+  if (n == 0)
+    report->verdict = PORTEUR_PDF_VERDICT_UNSIGNED;
+  else
+    {
+      report->verdict = PORTEUR_PDF_VERDICT_VALID;
+      for (guint i = 0; i < n; i++)
+        {
+          PorteurPdfSignature *signature = g_ptr_array_index (report->signatures, i);
+          report->verdict = MAX (report->verdict, signature->verdict);
+        }
+    }
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    {
+      porteur_pdf_report_free (report);
+      return NULL;
+    }
+  return report;
+}
+
+typedef struct
+{
+  char                    *path;
+  PorteurTrust            *trust;
+  gboolean                 use_network;
+} AsyncData;
+
+static void
+async_data_free (AsyncData *data)
+{
+  g_free (data->path);
+  porteur_trust_unref (data->trust);
+  g_free (data);
+}
+
+static void
+verify_in_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  AsyncData *data = task_data;
+  PorteurPdfVerifyOptions options = { data->trust, data->use_network };
+  GError *error = NULL;
+  PorteurPdfReport *report = porteur_pdf_verify_file (data->path, &options, cancellable, &error);
+
+  if (report)
+    g_task_return_pointer (task, report, (GDestroyNotify) porteur_pdf_report_free);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+porteur_pdf_verify_file_async (const char               *path,
+                               PorteurPdfVerifyOptions  *options,
+                               GCancellable             *cancellable,
+                               GAsyncReadyCallback       callback,
+                               gpointer                  user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  AsyncData *data = g_new0 (AsyncData, 1);
+
+  data->path = g_strdup (path);
+  data->trust = porteur_trust_ref (options->trust);
+  data->use_network = options->use_network;
+  g_task_set_source_tag (task, porteur_pdf_verify_file_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) async_data_free);
+  g_task_run_in_thread (task, verify_in_thread);
+}
+
+PorteurPdfReport *
+porteur_pdf_verify_file_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * porteur_pdf_extract_revision:
+ *
+ * Writes bytes [0, @length) of @path, the revision a signature signed, to @destination.
+ */
+gboolean
+porteur_pdf_extract_revision (const char  *path,
+                              gint64       length,
+                              const char  *destination,
+                              GError     **error)
+{
+  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, error);
+
+  if (mapped == NULL)
+    return FALSE;
+  if (length <= 0 || (gsize) length > g_mapped_file_get_length (mapped))
+    {
+      g_set_error (error, PORTEUR_PDF_ERROR, PORTEUR_PDF_ERROR_IO, "No such revision in %s", path);
+      return FALSE;
+    }
+  return g_file_set_contents_full (destination, g_mapped_file_get_contents (mapped), length,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+const char *
+porteur_pdf_verdict_to_string (PorteurPdfVerdict verdict)
+{
+  switch (verdict)
+    {
+    case PORTEUR_PDF_VERDICT_VALID: return "valid";
+    case PORTEUR_PDF_VERDICT_INDETERMINATE: return "indeterminate";
+    case PORTEUR_PDF_VERDICT_INVALID: return "invalid";
+    case PORTEUR_PDF_VERDICT_UNSIGNED:
+    default: return "unsigned";
+    }
+}
+
+const char *
+porteur_pdf_coverage_to_string (PorteurPdfCoverage coverage)
+{
+  switch (coverage)
+    {
+    case PORTEUR_PDF_COVERAGE_WHOLE: return "whole-document";
+    case PORTEUR_PDF_COVERAGE_LATER_SIGNATURES: return "later-signatures-added";
+    case PORTEUR_PDF_COVERAGE_VALIDATION_DATA: return "validation-data-added";
+    case PORTEUR_PDF_COVERAGE_MODIFIED:
+    default: return "modified-after-signing";
+    }
+}
+
+const char *
+porteur_pdf_problem_to_string (PorteurPdfProblem problem)
+{
+  switch (problem)
+    {
+    case PORTEUR_PDF_PROBLEM_MALFORMED: return "malformed";
+    case PORTEUR_PDF_PROBLEM_DIGEST_MISMATCH: return "digest-mismatch";
+    case PORTEUR_PDF_PROBLEM_BAD_SIGNATURE: return "bad-signature";
+    case PORTEUR_PDF_PROBLEM_MODIFIED_AFTER: return "modified-after-signing";
+    case PORTEUR_PDF_PROBLEM_UNKNOWN_ISSUER: return "unknown-issuer";
+    case PORTEUR_PDF_PROBLEM_CHAIN_INVALID: return "chain-invalid";
+    case PORTEUR_PDF_PROBLEM_EXPIRED: return "expired";
+    case PORTEUR_PDF_PROBLEM_NOT_VALID_AT_SIGNING: return "not-valid-at-signing-time";
+    case PORTEUR_PDF_PROBLEM_REVOKED: return "revoked";
+    case PORTEUR_PDF_PROBLEM_REVOCATION_NOT_CHECKED: return "revocation-not-checked";
+    case PORTEUR_PDF_PROBLEM_REVOCATION_UNKNOWN: return "revocation-unknown";
+    case PORTEUR_PDF_PROBLEM_WEAK_DIGEST: return "weak-digest";
+    case PORTEUR_PDF_PROBLEM_WEAK_KEY: return "weak-key";
+    case PORTEUR_PDF_PROBLEM_KEY_USAGE: return "key-usage";
+    case PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID: return "timestamp-invalid";
+    default: return "unknown";
+    }
+}

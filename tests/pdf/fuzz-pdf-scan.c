@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* libFuzzer target: the ByteRange/Contents/revision scanner and the CMS decoding of what it
+ * extracts, on arbitrary bytes. */
+#include "config.h"
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <stdint.h>
+
+#include "pdf/porteur-pdf.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data,
+                        size_t         size)
+{
+  guint revisions = 0;
+  GPtrArray *signatures = porteur_pdf_scan_signatures (data, size, &revisions);
+
+  for (guint i = 0; i < signatures->len; i++)
+    {
+      PorteurPdfSignature *signature = g_ptr_array_index (signatures, i);
+
+      if (signature->contents)
+        {
+          gsize length = 0;
+          const unsigned char *p = g_bytes_get_data (signature->contents, &length);
+          CMS_ContentInfo *cms = d2i_CMS_ContentInfo (NULL, &p, (long) length);
+          CMS_ContentInfo_free (cms);
+          ERR_clear_error ();
+        }
+    }
+  g_ptr_array_unref (signatures);
+  return 0;
+}

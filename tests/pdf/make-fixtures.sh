@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# make-fixtures.sh OUTDIR: signed PDFs made by tools we did not write (OpenSSL for the PKI, NSS's
+# certutil/pk12util, poppler's pdfsig to sign, qpdf to rewrite, faketime to sign in the past),
+# plus damaged and malformed variants. Test keys only; made fresh for each run.
+set -euo pipefail
+out=$1
+mkdir -p "$out"
+cd "$out"
+exec 3>&2 2>make-fixtures.log
+
+QC=30293008060604008E4601013008060604008E4601043013060604008E4601063009060704008E46010601
+
+# A one-page PDF, written by hand then normalised by qpdf.
+python3 - <<'PY'
+content = b"BT /F1 24 Tf 72 720 Td (Deliberation 2026-042) Tj ET"
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+out = b"%PDF-1.7\n"
+offsets = []
+for i, o in enumerate(objs):
+    offsets.append(len(out))
+    out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+xref = len(out)
+out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+for o in offsets:
+    out += b"%010d 00000 n \n" % o
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+open("raw.pdf", "wb").write(out)
+PY
+qpdf raw.pdf base.pdf
+
+# The PKI: a root we trust, a root we do not, and signers.
+cat > ca.cnf <<CNF
+[ ca ]
+default_ca = root
+[ root ]
+dir = $out
+database = $out/index.txt
+crlnumber = $out/crlnumber
+default_md = sha256
+default_crl_days = 30
+CNF
+: > index.txt
+echo 01 > crlnumber
+
+make_root() { # name CN (made three years ago, like a real root)
+  faketime "1095 days ago" openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 3650 \
+    -subj "/C=FR/O=Porteur Test PKI/CN=$2" \
+    -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign"
+}
+make_signer() { # name CN issuer days [faketime-offset]
+  local name=$1 cn=$2 issuer=$3 days=$4 when=${5:-}
+  openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
+    -subj "/C=FR/O=COMMUNE DE RENNES/organizationIdentifier=NTRFR-21350238800019/CN=$cn/emailAddress=$name@example.fr"
+  printf 'basicConstraints=CA:false\nkeyUsage=critical,nonRepudiation\ncertificatePolicies=1.2.250.1.86.2.6.1\n1.3.6.1.5.5.7.1.3=DER:%s\n' "$QC" > "$name.ext"
+  ${when:+faketime "$when"} openssl x509 -req -in "$name.csr" -CA "$issuer.pem" -CAkey "$issuer.key" \
+    -set_serial "0x$(openssl rand -hex 8)" -days "$days" -extfile "$name.ext" -out "$name.pem"
+  openssl pkcs12 -export -inkey "$name.key" -in "$name.pem" -name "$name" -passout pass:fixture -out "$name.p12"
+}
+make_root root "Porteur Test Root"
+make_root stranger "Unknown Test Root"
+make_signer good "Anne Le Goff" root 1000
+make_signer second "Yann Kerjean" root 1000
+make_signer expired "Erwan Expired" root 30 "400 days ago"
+make_signer past "Paola Past" root 1000 "400 days ago"
+make_signer revoked "Roland Revoked" root 1000
+make_signer unknown "Ursula Unknown" stranger 1000
+
+openssl ca -config ca.cnf -keyfile root.key -cert root.pem -revoke revoked.pem -crl_reason keyCompromise
+openssl ca -config ca.cnf -keyfile root.key -cert root.pem -gencrl -out crl.pem
+cat root.pem crl.pem > trust.pem
+
+# NSS database for pdfsig, with every signer's key.
+mkdir -p nss
+certutil -N -d sql:nss --empty-password
+for s in good second expired past revoked unknown; do
+  pk12util -i "$s.p12" -d sql:nss -W fixture -K '' >/dev/null
+done
+certutil -A -d sql:nss -n root -t "CT,C,C" -i root.pem
+
+sign() { # in out nick [faketime]
+  ${4:+faketime "$4"} pdfsig "$1" "$2" -add-signature -nssdir sql:nss -nick "$3" -new-signature-field-name "Signature-$3" || true
+  [ -s "$2" ] || { echo "pdfsig did not sign $2" >&3; exit 1; }
+}
+sign base.pdf signed.pdf good
+sign signed.pdf signed-twice.pdf second
+sign base.pdf expired.pdf expired "390 days ago"
+sign base.pdf past.pdf past "200 days ago"
+sign base.pdf revoked.pdf revoked
+sign base.pdf unknown-ca.pdf unknown
+
+# Changed after signing: an incremental update replacing the page's content.
+python3 - <<'PY'
+import re
+data = open("signed.pdf", "rb").read()
+startxref = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+size = max(int(x) for x in re.findall(rb"/Size (\d+)", data))
+root = re.findall(rb"/Root (\d+ \d+ R)", data)[-1]
+# The page object's latest version: the last "/Type /Page" that is not "/Pages".
+hits = [m.start() for m in re.finditer(rb"/Type\s*/Page(?![s])", data)]
+at = hits[-1]
+obj = data.rindex(b" obj", 0, at)
+num_start = data.rindex(b"\n", 0, obj) + 1
+page_num = int(data[num_start:obj].split()[0])
+body = data[obj + 4:data.index(b"endobj", at)]
+content = b"BT /F1 24 Tf 72 720 Td (Deliberation 2026-042: AMOUNT 999 999 EUR) Tj ET"
+new_content_num = size
+update = b"\n"
+offsets = {}
+offsets[new_content_num] = len(data) + len(update)
+update += b"%d 0 obj\n<< /Length %d >>\nstream\n" % (new_content_num, len(content)) + content + b"\nendstream\nendobj\n"
+new_page = re.sub(rb"/Contents \d+ 0 R", b"/Contents %d 0 R" % new_content_num, body.strip())
+offsets[page_num] = len(data) + len(update)
+update += b"%d 0 obj\n" % page_num + new_page + b"\nendobj\n"
+xref = len(data) + len(update)
+update += b"xref\n0 1\n0000000000 65535 f \n"
+for num in sorted(offsets):
+    update += b"%d 1\n%010d 00000 n \n" % (num, offsets[num])
+update += b"trailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size + 1, root, startxref, xref)
+open("modified.pdf", "wb").write(data + update)
+
+# One byte changed inside the first signed range (the page's size: 842 becomes 843).
+i = data.index(b"842")
+open("tampered.pdf", "wb").write(data[:i] + b"843" + data[i + 3:])
+
+# Malformed signatures.
+br = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", data)
+a, b, c, d = (int(x) for x in br.groups())
+def with_range(text):
+    text = text.ljust(len(br.group(0)))[:len(br.group(0))]
+    return data[:br.start()] + text + data[br.end():]
+open("range-out-of-bounds.pdf", "wb").write(with_range(b"/ByteRange [0 %d %d %d]" % (b, c, d + 100000)))
+open("range-overlap.pdf", "wb").write(with_range(b"/ByteRange [0 %d %d %d]" % (b + 10, b, d)))
+open("range-not-integers.pdf", "wb").write(with_range(b"/ByteRange [0 x %d %d]" % (c, d)))
+open("contents-not-hex.pdf", "wb").write(data[:b + 1] + b"ZZ" + data[b + 3:])
+garbage = bytes((i * 37 + 11) % 256 for i in range(200)).hex().encode()
+open("cms-garbage.pdf", "wb").write(data[:b + 1] + b"3082" + b"00c8" + garbage + data[b + 1 + 8 + len(garbage):])
+open("truncated.pdf", "wb").write(data[:len(data) // 2])
+open("truncated-end.pdf", "wb").write(data[:len(data) - 200])
+# A /Contents hole of 65 MiB.
+huge = b"%PDF-1.7\n1 0 obj\n<< /Type /Sig /ByteRange [0 60 " + str(60 + 2 + 65 * 1024 * 1024).encode() + b" 10] /Contents <"
+head = huge[:60].ljust(60)
+hole = b"<" + b"30" * (65 * 1024 * 1024 // 2) + b">"
+open("contents-huge.pdf", "wb").write(head + hole + b"\nendobj\n%%EOF\n"[:10].ljust(10))
+PY
+
+qpdf signed.pdf rewritten.pdf || true
+qpdf --encrypt user owner 256 -- signed.pdf encrypted.pdf || true
+echo "not a PDF at all" > not-a-pdf.pdf
+echo ok >&3

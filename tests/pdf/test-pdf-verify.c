@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "pdf/porteur-pdf.h"
+
+/*
+ * The verdicts a holder relies on, on PDFs signed by poppler's pdfsig with NSS (not by us),
+ * rewritten by qpdf, signed in the past under faketime, damaged on purpose; and a comparison
+ * with what pdfsig says where pdfsig is right.
+ */
+
+static char *fixtures;
+
+static char *
+fixture (const char *name)
+{
+  return g_build_filename (fixtures, name, NULL);
+}
+
+static PorteurPdfReport *
+verify_with (const char *name,
+             const char *trust_file)
+{
+  g_autoptr(PorteurTrust) trust = porteur_trust_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *trust_path = fixture (trust_file);
+  g_autofree char *path = fixture (name);
+  PorteurPdfVerifyOptions options = { trust, FALSE };
+  PorteurPdfReport *report;
+
+  g_assert_true (porteur_trust_add_file (trust, trust_path, &error));
+  g_assert_no_error (error);
+  report = porteur_pdf_verify_file (path, &options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  return report;
+}
+
+static PorteurPdfReport *
+verify (const char *name)
+{
+  /* Our root and its current CRL. */
+  return verify_with (name, "trust.pem");
+}
+
+static PorteurPdfSignature *
+only_signature (PorteurPdfReport *report)
+{
+  g_assert_cmpuint (report->signatures->len, ==, 1);
+  return g_ptr_array_index (report->signatures, 0);
+}
+
+static char *
+pdfsig (const char *name)
+{
+  g_autofree char *path = fixture (name);
+  g_autofree char *nss = g_strdup_printf ("sql:%s/nss", fixtures);
+  const char *argv[] = { "pdfsig", "-nssdir", nss, path, NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+static void
+test_signed (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("signed.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autofree char *peer = pdfsig ("signed.pdf");
+
+  g_assert_cmpint (report->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_cmpuint (s->problems, ==, 0);
+  g_assert_cmpint (s->coverage, ==, PORTEUR_PDF_COVERAGE_WHOLE);
+  g_assert_cmpint (s->signed_length, ==, report->size);
+  g_assert_cmpstr (s->sub_filter, ==, "adbe.pkcs7.detached");
+  g_assert_cmpstr (s->digest_name, ==, "SHA256");
+  g_assert_cmpstr (s->signer->common_name, ==, "Anne Le Goff");
+  g_assert_cmpstr (s->signer->organisation, ==, "COMMUNE DE RENNES");
+  g_assert_cmpstr (s->signer->organisation_identifier, ==, "NTRFR-21350238800019");
+  g_assert_cmpint (s->signer->eidas_level, ==, PORTEUR_EIDAS_QUALIFIED_SIGNATURE);
+  g_assert_true (s->signer->qc_sscd);
+  g_assert_cmpint (s->chain_status, ==, PORTEUR_CHAIN_TRUSTED);
+  g_assert_cmpuint (s->chain->len, ==, 2);
+  g_assert_cmpint (s->revocation->status, ==, PORTEUR_REVOCATION_GOOD);
+  g_assert_cmpstr (s->revocation->source, ==, "crl");
+  g_assert_nonnull (s->claimed_time);
+
+  /* pdfsig agrees. */
+  g_assert_nonnull (strstr (peer, "Signature is Valid"));
+  g_assert_nonnull (strstr (peer, "Total document signed"));
+}
+
+static void
+test_signed_twice (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("signed-twice.pdf");
+  g_autoptr(PorteurPdfReport) first_revision = verify ("signed.pdf");
+  PorteurPdfSignature *first, *second;
+  g_autofree char *extracted = g_build_filename (fixtures, "extracted.pdf", NULL);
+  g_autofree char *original = fixture ("signed.pdf");
+  g_autofree char *twice = fixture ("signed-twice.pdf");
+  g_autofree char *a = NULL, *b = NULL;
+  gsize a_length, b_length;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (report->signatures->len, ==, 2);
+  first = g_ptr_array_index (report->signatures, 0);
+  second = g_ptr_array_index (report->signatures, 1);
+  g_assert_cmpint (report->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_cmpint (first->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_cmpint (second->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_cmpint (first->coverage, ==, PORTEUR_PDF_COVERAGE_LATER_SIGNATURES);
+  g_assert_cmpint (second->coverage, ==, PORTEUR_PDF_COVERAGE_WHOLE);
+  g_assert_cmpstr (first->signer->common_name, ==, "Anne Le Goff");
+  g_assert_cmpstr (second->signer->common_name, ==, "Yann Kerjean");
+  g_assert_cmpuint (first->revision, <, second->revision);
+
+  /* "Show the signed revision": the first signature signed exactly the once-signed file. */
+  g_assert_cmpint (first->signed_length, ==, first_revision->size);
+  g_assert_true (porteur_pdf_extract_revision (twice, first->signed_length, extracted, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (extracted, &a, &a_length, NULL));
+  g_assert_true (g_file_get_contents (original, &b, &b_length, NULL));
+  g_assert_cmpmem (a, a_length, b, b_length);
+}
+
+static void
+test_expired (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("expired.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autofree char *peer = pdfsig ("expired.pdf");
+
+  /* Valid when it signed, expired now, and nothing but the signer's word says when it signed. */
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+  g_assert_true (s->problems & PORTEUR_PDF_PROBLEM_EXPIRED);
+  g_assert_false (s->problems & PORTEUR_PDF_PROBLEM_NOT_VALID_AT_SIGNING);
+  g_assert_cmpint (s->chain_status, ==, PORTEUR_CHAIN_TRUSTED);
+  g_assert_cmpint (s->chain_status_now, ==, PORTEUR_CHAIN_EXPIRED);
+  g_assert_nonnull (strstr (peer, "Certificate has Expired"));
+}
+
+static void
+test_past (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("past.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  /* Signed 200 days ago (faketime) with a certificate valid then and now. */
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_nonnull (s->claimed_time);
+  g_assert_cmpint (g_date_time_difference (now, s->claimed_time) / G_TIME_SPAN_DAY, >=, 199);
+  g_assert_cmpint (g_date_time_difference (now, s->claimed_time) / G_TIME_SPAN_DAY, <=, 201);
+}
+
+static void
+test_unknown_ca (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("unknown-ca.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autofree char *peer = pdfsig ("unknown-ca.pdf");
+
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+  g_assert_true (s->problems & PORTEUR_PDF_PROBLEM_UNKNOWN_ISSUER);
+  g_assert_cmpint (s->chain_status, ==, PORTEUR_CHAIN_UNKNOWN_ISSUER);
+  g_assert_cmpuint (s->chain->len, ==, 0);
+  g_assert_nonnull (strstr (peer, "issuer is unknown"));
+}
+
+static void
+test_revoked (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("revoked.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autofree char *peer = pdfsig ("revoked.pdf");
+
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+  g_assert_true (s->problems & PORTEUR_PDF_PROBLEM_REVOKED);
+  g_assert_cmpint (s->revocation->status, ==, PORTEUR_REVOCATION_REVOKED);
+  g_assert_cmpint (s->revocation->reason, ==, 1);  /* keyCompromise */
+  g_assert_nonnull (s->revocation->revocation_time);
+  /* pdfsig, with no OCSP responder to ask, misses it. */
+  g_assert_nonnull (strstr (peer, "Certificate is Trusted"));
+}
+
+static void
+test_modified_after_signing (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("modified.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autofree char *peer = pdfsig ("modified.pdf");
+
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+  g_assert_true (s->problems & PORTEUR_PDF_PROBLEM_MODIFIED_AFTER);
+  g_assert_cmpint (s->coverage, ==, PORTEUR_PDF_COVERAGE_MODIFIED);
+  g_assert_false (s->problems & PORTEUR_PDF_PROBLEM_DIGEST_MISMATCH);
+  g_assert_cmpuint (report->n_revisions, ==, 3);
+  /* pdfsig calls it valid and only notes the partial coverage. */
+  g_assert_nonnull (strstr (peer, "Signature is Valid"));
+  g_assert_nonnull (strstr (peer, "Not total document signed"));
+}
+
+static void
+test_tampered (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("tampered.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autofree char *peer = pdfsig ("tampered.pdf");
+
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+  g_assert_true (s->problems & PORTEUR_PDF_PROBLEM_DIGEST_MISMATCH);
+  g_assert_nonnull (strstr (peer, "Digest Mismatch"));
+}
+
+static void
+test_rewritten (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("rewritten.pdf");
+
+  g_assert_cmpint (report->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+}
+
+static void
+test_revocation_not_checked (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify_with ("signed.pdf", "root.pem");
+  PorteurPdfSignature *s = only_signature (report);
+
+  /* Without the CRL and without the network: never reported as good. */
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+  g_assert_true (s->problems & PORTEUR_PDF_PROBLEM_REVOCATION_NOT_CHECKED);
+  g_assert_cmpint (s->revocation->status, ==, PORTEUR_REVOCATION_NOT_CHECKED);
+}
+
+static void
+test_malformed (void)
+{
+  const char *names[] = {
+    "range-out-of-bounds.pdf", "range-overlap.pdf", "range-not-integers.pdf", "contents-not-hex.pdf",
+    "cms-garbage.pdf", "contents-huge.pdf", "truncated-end.pdf", "encrypted.pdf",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(PorteurPdfReport) report = verify (names[i]);
+
+      g_test_message ("%s", names[i]);
+      g_assert_cmpuint (report->signatures->len, >=, 1);
+      g_assert_cmpint (report->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+      for (guint j = 0; j < report->signatures->len; j++)
+        {
+          PorteurPdfSignature *s = g_ptr_array_index (report->signatures, j);
+          g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+          g_assert_nonnull (s->detail);
+        }
+    }
+}
+
+static void
+test_not_signed_or_not_pdf (void)
+{
+  g_autoptr(PorteurPdfReport) unsigned_report = verify ("base.pdf");
+  g_autoptr(PorteurPdfReport) truncated = verify ("truncated.pdf");
+  g_autoptr(PorteurTrust) trust = porteur_trust_new ();
+  PorteurPdfVerifyOptions options = { trust, FALSE };
+  g_autofree char *not_pdf = fixture ("not-a-pdf.pdf");
+  g_autofree char *missing = fixture ("missing.pdf");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+
+  g_assert_cmpint (unsigned_report->verdict, ==, PORTEUR_PDF_VERDICT_UNSIGNED);
+  g_assert_cmpint (truncated->verdict, !=, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_null (porteur_pdf_verify_file (not_pdf, &options, NULL, &error));
+  g_assert_error (error, PORTEUR_PDF_ERROR, PORTEUR_PDF_ERROR_NOT_PDF);
+  g_assert_null (porteur_pdf_verify_file (missing, &options, NULL, &error2));
+  g_assert_error (error2, PORTEUR_PDF_ERROR, PORTEUR_PDF_ERROR_IO);
+}
+
+static void
+test_scan_edges (void)
+{
+  const char *inputs[] = {
+    "%PDF-1.7 /ByteRange [0 99999999999999999 1 1]",
+    "%PDF-1.7 /ByteRangeX [0 1 2 3]",
+    "%PDF-1.7 /ByteRange [0 4 8 0] <AB>",
+    "%PDF-1.7 /ByteRange",
+    "%PDF-1.7 /ByteRange [",
+    "%%EOF%%EOF /ByteRange [0 1 2 3",
+  };
+  guint expected[] = { 1, 0, 1, 1, 1, 1 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      guint revisions = 0;
+      g_autoptr(GPtrArray) signatures = porteur_pdf_scan_signatures ((const guint8 *) inputs[i], strlen (inputs[i]), &revisions);
+
+      g_assert_cmpuint (signatures->len, ==, expected[i]);
+      for (guint j = 0; j < signatures->len; j++)
+        g_assert_true (((PorteurPdfSignature *) g_ptr_array_index (signatures, j))->problems & PORTEUR_PDF_PROBLEM_MALFORMED);
+    }
+}
+
+static int
+run_tool (char **out,
+          ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  int status;
+  va_list ap;
+
+  g_ptr_array_add (args, g_strdup (g_getenv ("PORTEUR_TOOL")));
+  va_start (ap, out);
+  while ((arg = va_arg (ap, const char *)))
+    g_ptr_array_add (args, g_str_has_suffix (arg, ".pdf") || g_str_has_suffix (arg, ".pem") ? fixture (arg) : g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, out, NULL, &status, &error));
+  g_assert_no_error (error);
+  return WEXITSTATUS (status);
+}
+
+static void
+test_tool (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *out2 = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *file, *signature;
+
+  g_assert_cmpint (run_tool (&out, "verify", "--json", "--no-network", "--trust", "trust.pem", "signed.pdf", NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  file = json_array_get_object_element (json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "files"), 0);
+  g_assert_cmpstr (json_object_get_string_member (file, "verdict"), ==, "valid");
+  signature = json_array_get_object_element (json_object_get_array_member (file, "signatures"), 0);
+  g_assert_cmpstr (json_object_get_string_member (signature, "coverage"), ==, "whole-document");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (signature, "signer"), "eidas_level"), ==, "qualified-signature");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (signature, "revocation"), "status"), ==, "good");
+
+  /* --no-network and no CRL: revocation "not checked", so not a pass. */
+  g_assert_cmpint (run_tool (&out2, "verify", "--json", "--no-network", "--trust", "root.pem", "signed.pdf", NULL), ==, 1);
+  g_assert_nonnull (strstr (out2, "\"not-checked\""));
+
+  g_assert_cmpint (run_tool (NULL, "verify", "--no-network", "--trust", "trust.pem", "signed.pdf", "modified.pdf", NULL), ==, 1);
+  g_assert_cmpint (run_tool (NULL, "verify", "--no-network", "--trust", "trust.pem", "not-a-pdf.pdf", NULL), ==, 2);
+  g_assert_cmpint (run_tool (NULL, "verify", NULL), ==, 2);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = g_build_filename (TEST_SRCDIR, "pdf", "make-fixtures.sh", NULL);
+  int status, result;
+
+  g_test_init (&argc, &argv, NULL);
+
+  fixtures = g_dir_make_tmp ("porteur-pdf-XXXXXX", &error);
+  g_assert_no_error (error);
+  {
+    const char *make[] = { script, fixtures, NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) make, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    if (!g_spawn_check_wait_status (status, &error))
+      g_error ("Making the fixtures failed (%s): see %s/make-fixtures.log", error->message, fixtures);
+  }
+
+  g_test_add_func ("/pdf/signed", test_signed);
+  g_test_add_func ("/pdf/signed-twice", test_signed_twice);
+  g_test_add_func ("/pdf/expired", test_expired);
+  g_test_add_func ("/pdf/past", test_past);
+  g_test_add_func ("/pdf/unknown-ca", test_unknown_ca);
+  g_test_add_func ("/pdf/revoked", test_revoked);
+  g_test_add_func ("/pdf/modified-after-signing", test_modified_after_signing);
+  g_test_add_func ("/pdf/tampered", test_tampered);
+  g_test_add_func ("/pdf/rewritten", test_rewritten);
+  g_test_add_func ("/pdf/revocation-not-checked", test_revocation_not_checked);
+  g_test_add_func ("/pdf/malformed", test_malformed);
+  g_test_add_func ("/pdf/not-signed-or-not-pdf", test_not_signed_or_not_pdf);
+  g_test_add_func ("/pdf/scan-edges", test_scan_edges);
+  g_test_add_func ("/pdf/tool", test_tool);
+
+  result = g_test_run ();
+
+  if (result == 0)
+    {
+      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", fixtures);
+      (void) system (cmd);
+    }
+  g_free (fixtures);
+  return result;
+}
