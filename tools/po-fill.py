@@ -83,6 +83,8 @@ def write(path, entries):
                 f.write("\n")
             for c in e["comments"]:
                 f.write(c + "\n")
+            if e["id"] is None:
+                continue
             if e["ctx"] is not None:
                 f.write("msgctxt %s\n" % quote(e["ctx"]))
             f.write("msgid %s\n" % quote(e["id"]))
@@ -114,6 +116,8 @@ def main():
     table = json.load(open(a.table, encoding="utf-8")) if a.table else {}
     missing = []
     for e in entries:
+        if e["id"] is None:
+            continue
         if e["id"] == "":
             e["comments"] = [c for c in e["comments"] if c != "#, fuzzy"]
             continue

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "porteur-verify-page.h"
 #include "porteur-window.h"
 
 struct _PorteurWindow
@@ -14,6 +15,7 @@ struct _PorteurWindow
   GtkListBox     *sidebar;
   GtkStack       *stack;
   AdwWindowTitle *content_title;
+  PorteurVerifyPage *verify_page;
 
   /* Owned */
   GSettings      *settings;
@@ -212,12 +214,14 @@ porteur_window_class_init (PorteurWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (PORTEUR_TYPE_VERIFY_PAGE);
   porteur_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/porteur-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PorteurWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, PorteurWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, PorteurWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, PorteurWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, PorteurWindow, verify_page);
   gtk_widget_class_bind_template_callback (widget_class, on_stack_visible_child_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
@@ -283,7 +287,7 @@ porteur_window_set_page (PorteurWindow *self,
  * @self: a #PorteurWindow
  * @file: a file given on the command line or dropped on the application
  *
- * Shows the section that handles @file. PDF files go to *Verify a PDF*.
+ * Shows the section that handles @file. PDF files go to *Verify a PDF*, which verifies them.
  */
 void
 porteur_window_open (PorteurWindow *self,
@@ -293,4 +297,5 @@ porteur_window_open (PorteurWindow *self,
   g_return_if_fail (G_IS_FILE (file));
 
   porteur_window_set_page (self, "verify");
+  porteur_verify_page_open (self->verify_page, file);
 }
