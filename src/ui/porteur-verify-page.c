@@ -167,6 +167,18 @@ signature_row (PorteurVerifyPage   *self,
       adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Issued by"), s->signer->issuer_common_name));
       adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("eIDAS level"), eidas));
     }
+  if (s->chain->len > 0)
+    {
+      GString *chain = g_string_new (NULL);
+
+      for (guint i = 0; i < s->chain->len; i++)
+        {
+          PorteurCertInfo *link = g_ptr_array_index (s->chain, i);
+          g_string_append_printf (chain, "%s%s", i ? " → " : "", link->common_name[0] ? link->common_name : link->subject_dn);
+        }
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Certificate chain"), chain->str));
+      g_string_free (chain, TRUE);
+    }
   adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Signed on"), when));
   if (!(s->problems & PORTEUR_PDF_PROBLEM_MALFORMED))
     adw_expander_row_add_row (ADW_EXPANDER_ROW (row), detail_row (_("Coverage"), porteur_pdf_coverage_describe (s->coverage)));
@@ -558,6 +570,8 @@ porteur_verify_page_dispose (GObject *object)
   g_clear_object (&self->chooser);
   g_clear_pointer (&self->report, porteur_pdf_report_free);
 
+  /* AdwBin owns its child: let it go first, then the template's other objects. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), PORTEUR_TYPE_VERIFY_PAGE);
 
   G_OBJECT_CLASS (porteur_verify_page_parent_class)->dispose (object);

@@ -5,6 +5,7 @@
 # plus damaged and malformed variants. Test keys only; made fresh for each run.
 set -euo pipefail
 out=$1
+ocsp_port=${2:-}   # when given: signers whose certificates name an OCSP responder on this port
 mkdir -p "$out"
 cd "$out"
 exec 3>&2 2>make-fixtures.log
@@ -52,11 +53,11 @@ make_root() { # name CN (made three years ago, like a real root)
     -subj "/C=FR/O=Porteur Test PKI/CN=$2" \
     -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign"
 }
-make_signer() { # name CN issuer days [faketime-offset]
-  local name=$1 cn=$2 issuer=$3 days=$4 when=${5:-}
-  openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" \
+make_signer() { # name CN issuer days [faketime-offset] [extra extension line] [key bits]
+  local name=$1 cn=$2 issuer=$3 days=$4 when=${5:-} extra=${6:-} bits=${7:-2048}
+  openssl req -newkey rsa:$bits -nodes -keyout "$name.key" -out "$name.csr" \
     -subj "/C=FR/O=COMMUNE DE RENNES/organizationIdentifier=NTRFR-21350238800019/CN=$cn/emailAddress=$name@example.fr"
-  printf 'basicConstraints=CA:false\nkeyUsage=critical,nonRepudiation\ncertificatePolicies=1.2.250.1.86.2.6.1\n1.3.6.1.5.5.7.1.3=DER:%s\n' "$QC" > "$name.ext"
+  printf 'basicConstraints=CA:false\nkeyUsage=critical,nonRepudiation\ncertificatePolicies=1.2.250.1.86.2.6.1\n1.3.6.1.5.5.7.1.3=DER:%s\n%s\n' "$QC" "$extra" > "$name.ext"
   ${when:+faketime "$when"} openssl x509 -req -in "$name.csr" -CA "$issuer.pem" -CAkey "$issuer.key" \
     -set_serial "0x$(openssl rand -hex 8)" -days "$days" -extfile "$name.ext" -out "$name.pem"
   openssl pkcs12 -export -inkey "$name.key" -in "$name.pem" -name "$name" -passout pass:fixture -out "$name.p12"
@@ -69,6 +70,18 @@ make_signer expired "Erwan Expired" root 30 "400 days ago"
 make_signer past "Paola Past" root 1000 "400 days ago"
 make_signer revoked "Roland Revoked" root 1000
 make_signer unknown "Ursula Unknown" stranger 1000
+make_signer weak "Wendy Weak" root 1000 "" "" 1024
+if [ -n "$ocsp_port" ]; then
+  aia="authorityInfoAccess=OCSP;URI:http://127.0.0.1:$ocsp_port/"
+  make_signer ocsp-good "Olivier Ocsp" root 1000 "" "$aia"
+  make_signer ocsp-revoked "Odile Ocsp" root 1000 "" "$aia"
+  # The responder's own certificate, for OCSP signing only.
+  openssl req -newkey rsa:2048 -nodes -keyout ocsp.key -out ocsp.csr -subj "/C=FR/O=Porteur Test PKI/CN=Test OCSP Responder"
+  printf 'basicConstraints=CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n' > ocsp.ext
+  openssl x509 -req -in ocsp.csr -CA root.pem -CAkey root.key -set_serial 0x4f435350 -days 30 -extfile ocsp.ext -out ocsp.pem
+  openssl ca -config ca.cnf -keyfile root.key -cert root.pem -valid ocsp-good.pem
+  openssl ca -config ca.cnf -keyfile root.key -cert root.pem -revoke ocsp-revoked.pem -crl_reason keyCompromise
+fi
 
 openssl ca -config ca.cnf -keyfile root.key -cert root.pem -revoke revoked.pem -crl_reason keyCompromise
 openssl ca -config ca.cnf -keyfile root.key -cert root.pem -gencrl -out crl.pem
@@ -77,7 +90,8 @@ cat root.pem crl.pem > trust.pem
 # NSS database for pdfsig, with every signer's key.
 mkdir -p nss
 certutil -N -d sql:nss --empty-password
-for s in good second expired past revoked unknown; do
+signers="good second expired past revoked unknown weak ${ocsp_port:+ocsp-good ocsp-revoked}"
+for s in $signers; do
   pk12util -i "$s.p12" -d sql:nss -W fixture -K '' >/dev/null
 done
 certutil -A -d sql:nss -n root -t "CT,C,C" -i root.pem
@@ -92,6 +106,11 @@ sign base.pdf expired.pdf expired "390 days ago"
 sign base.pdf past.pdf past "200 days ago"
 sign base.pdf revoked.pdf revoked
 sign base.pdf unknown-ca.pdf unknown
+sign base.pdf weak.pdf weak
+if [ -n "$ocsp_port" ]; then
+  sign base.pdf ocsp-good.pdf ocsp-good
+  sign base.pdf ocsp-revoked.pdf ocsp-revoked
+fi
 
 # Changed after signing: an incremental update replacing the page's content.
 python3 - <<'PY'

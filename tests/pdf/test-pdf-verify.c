@@ -242,6 +242,97 @@ test_revocation_not_checked (void)
 }
 
 static void
+test_weak_key (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("weak.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+  g_assert_true (s->problems & PORTEUR_PDF_PROBLEM_WEAK_KEY);
+  g_assert_cmpuint (s->signer->key_bits, ==, 1024);
+}
+
+static guint16 ocsp_port;
+
+/* OpenSSL's own OCSP responder answers for our test CA; the verifier asks it over HTTP. */
+static GSubprocess *
+start_ocsp_responder (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", ocsp_port);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  GSubprocess *responder;
+  g_autoptr(GDataInputStream) err = NULL;
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+
+  g_subprocess_launcher_set_cwd (launcher, fixtures);
+  responder = g_subprocess_launcher_spawn (launcher, &error, "openssl", "ocsp", "-index", "index.txt", "-CA", "root.pem",
+                                           "-rsigner", "ocsp.pem", "-rkey", "ocsp.key", "-port", port, "-ndays", "1", "-nrequest", "2", NULL);
+  g_assert_no_error (error);
+  err = g_data_input_stream_new (g_subprocess_get_stdout_pipe (responder));
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      if (strstr (line, "ACCEPT"))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  return responder;
+}
+
+static PorteurPdfReport *
+verify_online (const char *name)
+{
+  g_autoptr(PorteurTrust) trust = porteur_trust_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = fixture ("root.pem");
+  g_autofree char *path = fixture (name);
+  PorteurPdfVerifyOptions options = { trust, TRUE };
+  PorteurPdfReport *report;
+
+  /* The root only: no CRL, so the answer must come from the responder. */
+  g_assert_true (porteur_trust_add_file (trust, root, &error));
+  report = porteur_pdf_verify_file (path, &options, NULL, &error);
+  g_assert_no_error (error);
+  return report;
+}
+
+static void
+test_ocsp (void)
+{
+  g_autoptr(GSubprocess) responder = start_ocsp_responder ();
+  g_autoptr(PorteurPdfReport) good = verify_online ("ocsp-good.pdf");
+  g_autoptr(PorteurPdfReport) revoked = verify_online ("ocsp-revoked.pdf");
+  PorteurPdfSignature *g = only_signature (good);
+  PorteurPdfSignature *r = only_signature (revoked);
+
+  g_assert_cmpint (g->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_cmpint (g->revocation->status, ==, PORTEUR_REVOCATION_GOOD);
+  g_assert_cmpstr (g->revocation->source, ==, "ocsp");
+
+  g_assert_cmpint (r->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+  g_assert_true (r->problems & PORTEUR_PDF_PROBLEM_REVOKED);
+  g_assert_cmpint (r->revocation->status, ==, PORTEUR_REVOCATION_REVOKED);
+  g_assert_cmpstr (r->revocation->source, ==, "ocsp");
+  g_assert_cmpint (r->revocation->reason, ==, 1);
+
+  g_subprocess_force_exit (responder);
+  g_subprocess_wait (responder, NULL, NULL);
+
+  /* Responder gone: "unknown", never good. */
+  {
+    g_autoptr(PorteurPdfReport) offline = verify_online ("ocsp-good.pdf");
+    PorteurPdfSignature *o = only_signature (offline);
+
+    g_assert_cmpint (o->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+    g_assert_cmpint (o->revocation->status, ==, PORTEUR_REVOCATION_UNKNOWN);
+  }
+}
+
+static void
 test_malformed (void)
 {
   const char *names[] = {
@@ -369,7 +460,20 @@ main (int   argc,
   fixtures = g_dir_make_tmp ("porteur-pdf-XXXXXX", &error);
   g_assert_no_error (error);
   {
-    const char *make[] = { script, fixtures, NULL };
+    /* A free loopback port for the OCSP responder named in some signers' certificates. */
+    g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+
+    g_assert_true (g_socket_bind (socket, any, FALSE, &error));
+    bound = g_socket_get_local_address (socket, &error);
+    ocsp_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    g_socket_close (socket, NULL);
+  }
+  {
+    g_autofree char *port = g_strdup_printf ("%u", ocsp_port);
+    const char *make[] = { script, fixtures, port, NULL };
     g_assert_true (g_spawn_sync (NULL, (char **) make, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error));
     g_assert_no_error (error);
     if (!g_spawn_check_wait_status (status, &error))
@@ -386,6 +490,8 @@ main (int   argc,
   g_test_add_func ("/pdf/tampered", test_tampered);
   g_test_add_func ("/pdf/rewritten", test_rewritten);
   g_test_add_func ("/pdf/revocation-not-checked", test_revocation_not_checked);
+  g_test_add_func ("/pdf/weak-key", test_weak_key);
+  g_test_add_func ("/pdf/ocsp", test_ocsp);
   g_test_add_func ("/pdf/malformed", test_malformed);
   g_test_add_func ("/pdf/not-signed-or-not-pdf", test_not_signed_or_not_pdf);
   g_test_add_func ("/pdf/scan-edges", test_scan_edges);
