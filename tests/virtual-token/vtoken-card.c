@@ -71,7 +71,7 @@ typedef struct
 static const FileSpec iasecc_files[] = {
   { 0x3F00, 0, TRUE, 0, IAS_ECC_AID, NULL, 0, 0 },
   { 0x2F00, 0x3F00, FALSE, 0x1E, NULL, "61184F0DE828BD080FF2504F54204157505007415750204543", 0, 0 },      /* EF.DIR */
-  { 0x2F01, 0x3F00, FALSE, 0x1D, NULL, "4601B04703940180E01002020100020201000202010002020100", 0, 0 },    /* EF.ATR */
+  { 0x2F01, 0x3F00, FALSE, 0x1D, NULL, "4604B0ECC1104703940180E01002020100020201000202010002020100", 0, 0 },    /* EF.ATR */
   { 0xD003, 0x3F00, FALSE, 0x1C, NULL, NULL, 0, 0 },                                                    /* EF.SN */
   { 0x5000, 0x3F00, TRUE, 0, AWP_AID, NULL, 0, 0 },
   { 0x3401, 0x5000, FALSE, 0, NULL, NULL, 1, 0x01 },                                                    /* authentication certificate */
