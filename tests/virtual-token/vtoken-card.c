@@ -74,6 +74,16 @@ static const FileSpec iasecc_files[] = {
   { 0x2F01, 0x3F00, FALSE, 0x1D, NULL, "4604B0ECC1104703940180E01002020100020201000202010002020100", 0, 0 },    /* EF.ATR */
   { 0xD003, 0x3F00, FALSE, 0x1C, NULL, NULL, 0, 0 },                                                    /* EF.SN */
   { 0x5000, 0x3F00, TRUE, 0, AWP_AID, NULL, 0, 0 },
+  /* PKCS#15 (ISO/IEC 7816-15): ODF, TokenInfo, AODF, PrKDF, CDF */
+  { 0x5031, 0x5000, FALSE, 0, NULL, "A80A300804063F0050004401A00A300804063F0050004402A40A300804063F0050004404", 0, 0 },
+  { 0x5032, 0x5000, FALSE, 0, NULL, "303102010004081C0B1A2D3E4F50610C07506F72746575728015506F7274657572207669727475616C20746F6B656E03020102", 0, 0 },
+  { 0x4401, 0x5000, FALSE, 0, NULL, "303A30110C08557365722050494E030206C00401023003040101A120301E0302028C0A01010201040201080201088001010401FF300604043F005000"
+                                    "303230090C0350554B030206C03003040102A120301E0302018E0A01010201080201080201088001020401FF300604043F005000", 0, 0 },
+  { 0x4402, 0x5000, FALSE, 0, NULL, "303930170C0E41757468656E7469636174696F6E03020780040101300E040101030205200101FF02020081A10E300C300604043F00500002020800"
+                                    "303F301C0C135175616C6966696564207369676E617475726503020780040101300F04010203030600400101FF02020082A10E300C300604043F00500002020800", 0, 0 },
+  { 0x4404, 0x5000, FALSE, 0, NULL, "302530100C0E41757468656E7469636174696F6E3003040101A10C300A300804063F0050003401"
+                                    "302A30150C135175616C6966696564207369676E61747572653003040102A10C300A300804063F0050003402"
+                                    "302930140C124543432061757468656E7469636174696F6E3003040103A10C300A300804063F0050003403", 0, 0 },
   { 0x3401, 0x5000, FALSE, 0, NULL, NULL, 1, 0x01 },                                                    /* authentication certificate */
   { 0x3402, 0x5000, FALSE, 0, NULL, NULL, 2, 0x01 },                                                    /* signature certificate */
   { 0x3403, 0x5000, FALSE, 0, NULL, NULL, 3, 0x01 },                                                    /* ECC certificate */
@@ -833,8 +843,12 @@ vtoken_card_process (VtokenCard   *card,
                 Pin *pin = find_pin (card, data[i + 2]);
                 if (!pin)
                   return SW (0x6A88);
-                guint8 out[] = { 0xBF, 0x81, pin->ref, 0x0B, 0xA0, 0x09, 0x9A, 0x01, pin->tries_max,
-                                 0x9B, 0x01, pin->tries_left, 0x80, 0x01, pin->stored_length };
+                /* DOCP: 9A tries max, 9B tries left, 80 length, A1/8C access rules for change,
+                 * verify and reset (AMB 0x70): change and verify always, reset after the PUK
+                 * (user authentication in security environment 2). */
+                guint8 out[] = { 0xBF, 0x81, pin->ref, 0x13, 0xA0, 0x11, 0x9A, 0x01, pin->tries_max,
+                                 0x9B, 0x01, pin->tries_left, 0x80, 0x01, pin->stored_length,
+                                 0xA1, 0x06, 0x8C, 0x04, 0x70, 0x00, 0x00, 0x12 };
                 return respond (out, sizeof out, 0x9000);
               }
             if (data[i] == 0xBF && data[i + 1] == 0xA0)
