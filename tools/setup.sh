@@ -115,7 +115,10 @@ for log in sys.argv[1:]:
     try:
         with open(log) as f:
             for line in f:
-                r = json.loads(line).get("result")
+                try:
+                    r = json.loads(line).get("result")
+                except ValueError:
+                    continue
                 if r in ("OK", "EXPECTEDFAIL"):
                     passed += 1
                 elif r is not None:
