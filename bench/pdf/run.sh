@@ -80,7 +80,12 @@ work, size, tool, runs = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.arg
 big = os.path.join(work, "big.pdf")
 def timed(cmd):
     t = time.perf_counter(); subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); return time.perf_counter() - t
-ours = statistics.median(timed([tool, "verify", "--no-network", "--trust", os.path.join(work, "trust.pem"), big]) for _ in range(runs))
+verify = lambda f: [tool, "verify", "--no-network", "--trust", os.path.join(work, "trust.pem"), os.path.join(work, f)]
+ours = statistics.median(timed(verify("big.pdf")) for _ in range(runs))
+fixed = statistics.median(timed(verify("signed.pdf")) for _ in range(runs))
 raw = statistics.median(timed(["openssl", "dgst", "-sha256", big]) for _ in range(runs))
-print(f"SHA-256 over {size/1e6:.0f} MB: openssl dgst {size/raw/1e6:7.0f} MB/s; porteur-tool verify (whole verification) {size/ours/1e6:7.0f} MB/s = {raw/ours*100:5.1f} % of openssl")
+# Our hashing speed: the large file's verification minus the fixed cost of verifying a small one
+# (process start, trust store, CMS, chain), over the same bytes openssl hashes.
+ours_hash = max(ours - fixed, 1e-6)
+print(f"SHA-256 over {size/1e6:.0f} MB: openssl dgst {size/raw/1e6:7.0f} MB/s; porteur (large minus small verification) {size/ours_hash/1e6:7.0f} MB/s = {raw/ours_hash*100:5.1f} % of openssl")
 PY
