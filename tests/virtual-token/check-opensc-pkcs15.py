@@ -4,7 +4,7 @@
 tests/pcsc-harness: it must list the PINs, read the certificates the card holds, and verify,
 change and unblock the PIN with the expected effect on the card's own counters (read through the
 token's control socket). Test PINs only."""
-import json, os, socket, subprocess, sys, tempfile
+import glob, json, os, socket, subprocess, sys, tempfile
 
 def control(command):
     s = socket.socket(socket.AF_UNIX)
@@ -46,7 +46,19 @@ with tempfile.TemporaryDirectory() as tmp:
         der = subprocess.run(["openssl", "x509", "-outform", "DER"], input=pem.encode(), capture_output=True).stdout
         expect(rc == 0 and der.hex().upper() == keys[ref], "certificate %d read by OpenSC equals the card's" % ref)
 
+def token_flags():
+    module = (glob.glob("/usr/lib/*/opensc-pkcs11.so") + glob.glob("/usr/lib/opensc-pkcs11.so"))[0]
+    out = subprocess.run(["pkcs11-tool", "--module", module, "-L"], capture_output=True, text=True).stdout
+    return [l for l in out.splitlines() if "token flags" in l][0]
+
 expect(pin_counter() == "3/3", "three tries at the start")
+expect("count low" not in token_flags() and "final user PIN try" not in token_flags(), "OpenSC's PKCS#11 module sees all tries left")
+tool("--verify-pin", "--auth-id", "01", "--pin", "9999")
+expect("user PIN count low" in token_flags(), "OpenSC reads the tries left from the card: count low after a wrong PIN")
+tool("--verify-pin", "--auth-id", "01", "--pin", "9999")
+expect("final user PIN try" in token_flags() and pin_counter() == "1/3", "OpenSC reads the last try")
+tool("--verify-pin", "--auth-id", "01", "--pin", "1234")
+expect(pin_counter() == "3/3", "the right PIN restores the tries")
 rc, out = tool("--verify-pin", "--auth-id", "01", "--pin", "9999")
 expect(rc != 0 and pin_counter() == "2/3", "a wrong PIN through OpenSC costs one try")
 rc, out = tool("--verify-pin", "--auth-id", "01", "--pin", "1234")
