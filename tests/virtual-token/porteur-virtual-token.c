@@ -25,7 +25,9 @@
  * The control socket (--control PATH, one command per line, one answer line each):
  *   remove | insert | dump | save FILE | quit
  *   remove-at N      remove the card instead of answering the N-th APDU from now (1 = next)
- *   mute-at N        never answer the N-th APDU from now (the reader times out)
+ *   mute-at N [S]    do not answer the N-th APDU from now; after S seconds (2) the card drops off
+ *                    and comes back, as a CCID reader resets a mute card (vpcd itself has no
+ *                    timeout and would wait for ever)
  *   sw-at N XXXX     answer the N-th APDU from now with status word XXXX only
  *   delay MS         wait MS milliseconds before every answer
  */
@@ -40,6 +42,7 @@ typedef struct
   gboolean    inserted;
   guint64     apdu_count;
   guint64     remove_at, mute_at, sw_at;
+  guint       mute_seconds;
   guint16     sw_value;
   guint       delay_ms;
 } Token;
@@ -178,6 +181,8 @@ handle_vpcd (Token *token)
   if (token->mute_at && token->apdu_count >= token->mute_at)
     {
       token->mute_at = 0;
+      g_usleep ((gulong) token->mute_seconds * G_USEC_PER_SEC);
+      disconnect (token);   /* reconnected by the main loop: removed, then inserted */
       return;
     }
   if (token->delay_ms)
@@ -238,7 +243,10 @@ handle_command (Token      *token,
       if (g_str_equal (cmd, "remove-at"))
         token->remove_at = token->apdu_count + n;
       else
-        token->mute_at = token->apdu_count + n;
+        {
+          token->mute_at = token->apdu_count + n;
+          token->mute_seconds = words[2] ? (guint) g_ascii_strtoull (words[2], NULL, 10) : 2;
+        }
       return g_strdup ("ok");
     }
   if (g_str_equal (cmd, "sw-at") && words[1] && words[2])
@@ -336,7 +344,7 @@ main (int   argc,
       for (guint i = 0; i < clients->len && n < G_N_ELEMENTS (fds); i++)
         fds[n++] = (struct pollfd) { GPOINTER_TO_INT (g_ptr_array_index (clients, i)), POLLIN, 0 };
 
-      if (poll (fds, n, token.vpcd >= 0 || !token.inserted ? 1000 : 100) < 0 && errno != EINTR)
+      if (poll (fds, n, token.vpcd >= 0 || !token.inserted ? 1000 : 20) < 0 && errno != EINTR)
         break;
 
       for (nfds_t i = 0; i < n; i++)

@@ -161,6 +161,26 @@ test_removed_during_operation (void)
 }
 
 static void
+test_mute (void)
+{
+  SCARDHANDLE card = connect_card ();
+  g_autofree char *answer = control ("mute-at 1 1");
+  guint16 sw = 0;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_cmpstr (answer, ==, "ok");
+  /* No answer: after the (simulated) reader timeout the command fails, it never hangs. */
+  g_assert_cmphex (transmit (card, wrong_pin, sizeof wrong_pin, &sw), !=, SCARD_S_SUCCESS);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC);
+  SCardDisconnect (card, SCARD_LEAVE_CARD);
+  card = connect_card ();
+  /* The card processed nothing: the counter is intact. */
+  g_assert_cmphex (transmit (card, pin_status, sizeof pin_status, &sw), ==, SCARD_S_SUCCESS);
+  g_assert_cmphex (sw, ==, 0x63C3);
+  SCardDisconnect (card, SCARD_LEAVE_CARD);
+}
+
+static void
 test_injected_status_and_delay (void)
 {
   SCARDHANDLE card = connect_card ();
@@ -205,5 +225,6 @@ main (int   argc,
   g_test_add_func ("/vtoken-pcsc/removal-keeps-memory", test_removal_keeps_memory);
   g_test_add_func ("/vtoken-pcsc/removed-during-operation", test_removed_during_operation);
   g_test_add_func ("/vtoken-pcsc/injected-status-and-delay", test_injected_status_and_delay);
+  g_test_add_func ("/vtoken-pcsc/mute", test_mute);
   return g_test_run ();
 }
