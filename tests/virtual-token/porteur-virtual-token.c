@@ -25,6 +25,7 @@
  * The control socket (--control PATH, one command per line, one answer line each):
  *   remove | insert | dump | save FILE | quit
  *   remove-at N      remove the card instead of answering the N-th APDU from now (1 = next)
+ *   remove-after N   answer the N-th APDU from now, then remove the card
  *   mute-at N [S]    do not answer the N-th APDU from now; after S seconds (2) the card drops off
  *                    and comes back, as a CCID reader resets a mute card (vpcd itself has no
  *                    timeout and would wait for ever)
@@ -41,7 +42,7 @@ typedef struct
   int         vpcd;             /* -1 when removed */
   gboolean    inserted;
   guint64     apdu_count;
-  guint64     remove_at, mute_at, sw_at;
+  guint64     remove_at, remove_after, mute_at, sw_at;
   guint       mute_seconds;
   guint16     sw_value;
   guint       delay_ms;
@@ -197,11 +198,18 @@ handle_vpcd (Token *token)
     }
   {
     g_autoptr(GBytes) response = vtoken_card_process (token->card, payload, length);
+    /* Like a card writing its EEPROM, the state is stored before the answer leaves. */
+    OPENSSL_cleanse (payload, length);
+    save_state (token);
     if (!send_message (token->vpcd, g_bytes_get_data (response, NULL), g_bytes_get_size (response)))
       disconnect (token);
   }
-  OPENSSL_cleanse (payload, length);
-  save_state (token);
+  if (token->remove_after && token->apdu_count >= token->remove_after)
+    {
+      token->remove_after = 0;
+      token->inserted = FALSE;
+      disconnect (token);
+    }
 }
 
 static char *
@@ -234,6 +242,11 @@ handle_command (Token      *token,
       if (!vtoken_card_save_to_file (token->card, words[1], &error))
         return g_strdup_printf ("error %s", error->message);
       return g_strdup ("ok saved");
+    }
+  if (g_str_equal (cmd, "remove-after") && words[1] && g_ascii_strtoull (words[1], NULL, 10) > 0)
+    {
+      token->remove_after = token->apdu_count + g_ascii_strtoull (words[1], NULL, 10);
+      return g_strdup ("ok");
     }
   if ((g_str_equal (cmd, "remove-at") || g_str_equal (cmd, "mute-at")) && words[1])
     {

@@ -161,6 +161,31 @@ test_removed_during_operation (void)
 }
 
 static void
+test_removed_after_answer (void)
+{
+  SCARDHANDLE card = connect_card ();
+  g_autofree char *answer = control ("remove-after 1");
+  g_autofree char *inserted = NULL;
+  guint16 sw = 0;
+
+  g_assert_cmpstr (answer, ==, "ok");
+  /* The wrong PIN is processed and answered, then the card is pulled out. */
+  g_assert_cmphex (transmit (card, wrong_pin, sizeof wrong_pin, &sw), ==, SCARD_S_SUCCESS);
+  g_assert_cmphex (sw, ==, 0x63C2);
+  g_assert_cmphex (wait_card (FALSE), ==, SCARD_S_SUCCESS);
+  SCardDisconnect (card, SCARD_LEAVE_CARD);
+  inserted = control ("insert");
+  card = connect_card ();
+  g_assert_cmphex (transmit (card, pin_status, sizeof pin_status, &sw), ==, SCARD_S_SUCCESS);
+  g_assert_cmphex (sw, ==, 0x63C2);
+  {
+    static const guint8 right_pin[] = { 0x00, 0x20, 0x00, 0x01, 0x08, '1', '2', '3', '4', 0xFF, 0xFF, 0xFF, 0xFF };
+    g_assert_cmphex (transmit (card, right_pin, sizeof right_pin, &sw), ==, SCARD_S_SUCCESS);
+  }
+  SCardDisconnect (card, SCARD_RESET_CARD);
+}
+
+static void
 test_mute (void)
 {
   SCARDHANDLE card = connect_card ();
@@ -226,5 +251,6 @@ main (int   argc,
   g_test_add_func ("/vtoken-pcsc/removed-during-operation", test_removed_during_operation);
   g_test_add_func ("/vtoken-pcsc/injected-status-and-delay", test_injected_status_and_delay);
   g_test_add_func ("/vtoken-pcsc/mute", test_mute);
+  g_test_add_func ("/vtoken-pcsc/removed-after-answer", test_removed_after_answer);
   return g_test_run ();
 }
