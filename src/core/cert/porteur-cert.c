@@ -58,8 +58,13 @@ name_to_string (const X509_NAME *name)
   return result;
 }
 
-static GDateTime *
-asn1_time_to_datetime (const ASN1_TIME *time)
+/**
+ * porteur_asn1_time_to_datetime:
+ *
+ * Returns: (nullable): @time in UTC, or %NULL when it is absent or malformed.
+ */
+GDateTime *
+porteur_asn1_time_to_datetime (const ASN1_TIME *time)
 {
   struct tm tm = { 0 };
 
@@ -217,8 +222,8 @@ porteur_cert_info_new (X509 *cert)
   else
     info->sha256_fingerprint = g_strdup ("");
 
-  info->not_before = asn1_time_to_datetime (X509_get0_notBefore (cert));
-  info->not_after = asn1_time_to_datetime (X509_get0_notAfter (cert));
+  info->not_before = porteur_asn1_time_to_datetime (X509_get0_notBefore (cert));
+  info->not_after = porteur_asn1_time_to_datetime (X509_get0_notAfter (cert));
 
   if (key)
     {

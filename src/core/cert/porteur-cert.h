@@ -68,6 +68,7 @@ void              porteur_cert_info_free         (PorteurCertInfo *info);
 const char       *porteur_eidas_level_to_string  (PorteurEidasLevel level);
 gboolean          porteur_cert_is_valid_at       (X509            *cert,
                                                   GDateTime       *when);
+GDateTime        *porteur_asn1_time_to_datetime  (const ASN1_TIME *time);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurCertInfo, porteur_cert_info_free)
 

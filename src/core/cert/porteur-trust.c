@@ -296,16 +296,6 @@ porteur_revocation_free (PorteurRevocation *revocation)
   g_free (revocation);
 }
 
-static GDateTime *
-asn1_time_to_datetime (const ASN1_TIME *time)
-{
-  struct tm tm = { 0 };
-
-  if (time == NULL || !ASN1_TIME_to_tm (time, &tm))
-    return NULL;
-  return g_date_time_new_utc (tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* Looks @cert up in @crl if @crl is @issuer's, correctly signed and current. Returns FALSE when
  * the CRL says nothing usable about @cert. */
 static gboolean
@@ -340,7 +330,7 @@ check_crl (X509_CRL          *crl,
       ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i (entry, NID_crl_reason, &critical, NULL);
 
       result->status = PORTEUR_REVOCATION_REVOKED;
-      result->revocation_time = asn1_time_to_datetime (X509_REVOKED_get0_revocationDate (entry));
+      result->revocation_time = porteur_asn1_time_to_datetime (X509_REVOKED_get0_revocationDate (entry));
       result->reason = reason ? (int) ASN1_ENUMERATED_get (reason) : -1;
       ASN1_ENUMERATED_free (reason);
     }
@@ -481,7 +471,7 @@ check_ocsp (PorteurTrust      *self,
     case V_OCSP_CERTSTATUS_REVOKED:
       result->status = PORTEUR_REVOCATION_REVOKED;
       result->reason = reason;
-      result->revocation_time = asn1_time_to_datetime (revoked_at);
+      result->revocation_time = porteur_asn1_time_to_datetime (revoked_at);
       break;
     default:
       result->status = PORTEUR_REVOCATION_UNKNOWN;

@@ -27,16 +27,6 @@ typedef struct
   GCancellable            *cancellable;
 } Job;
 
-static GDateTime *
-asn1_time_to_datetime (const ASN1_TIME *time)
-{
-  struct tm tm = { 0 };
-
-  if (time == NULL || !ASN1_TIME_to_tm (time, &tm))
-    return NULL;
-  return g_date_time_new_utc (tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 static void
 problem (PorteurPdfSignature *signature,
          PorteurPdfProblem    flag,
@@ -124,7 +114,7 @@ check_timestamp (PorteurPdfSignature     *signature,
         if (TS_RESP_verify_token (ctx, token) == 1)
           {
             signature->timestamp_valid = TRUE;
-            signature->timestamp_time = asn1_time_to_datetime (TS_TST_INFO_get_time (info));
+            signature->timestamp_time = porteur_asn1_time_to_datetime (TS_TST_INFO_get_time (info));
           }
       }
   }
@@ -277,7 +267,7 @@ verify_signature (Job *job)
 
       if (value && (value->type == V_ASN1_UTCTIME || value->type == V_ASN1_GENERALIZEDTIME))
         {
-          GDateTime *t = asn1_time_to_datetime ((ASN1_TIME *) value->value.asn1_string);
+          GDateTime *t = porteur_asn1_time_to_datetime ((ASN1_TIME *) value->value.asn1_string);
           if (t)
             {
               g_clear_pointer (&signature->claimed_time, g_date_time_unref);
