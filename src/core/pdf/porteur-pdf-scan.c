@@ -466,7 +466,7 @@ porteur_pdf_scan_signatures (const guint8 *data,
             set_problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "/ByteRange is out of the file's bounds, overlapping or does not start the file");
         }
 
-      /* The same signature met again (e.g. the placeholder inside its own signed bytes). */
+      /* The same byte range met again (an object repeated by an incremental update). */
       for (guint i = 0; i < signatures->len; i++)
         {
           PorteurPdfSignature *other = g_ptr_array_index (signatures, i);
