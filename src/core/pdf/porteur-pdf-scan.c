@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "porteur-pdf.h"
 
@@ -18,12 +20,66 @@
 
 G_DEFINE_QUARK (porteur-pdf-error-quark, porteur_pdf_error)
 
+/* Set while scanning a read-only file mapping: the pages already searched are handed back to the
+ * kernel window by window, so that a large document is never resident whole (a page needed again
+ * is read back from the file). Never set for other memory, where MADV_DONTNEED would lose data. */
+static __thread gboolean release_pages;
+
+#define WINDOW (8 * 1024 * 1024)
+
+static void
+release (const guint8 *start,
+         gsize         length)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  guintptr first = ((guintptr) start + page - 1) & ~(guintptr) (page - 1);
+  guintptr last = ((guintptr) start + length) & ~(guintptr) (page - 1);
+
+  if (last > first)
+    madvise ((void *) first, last - first, MADV_DONTNEED);
+}
+
 static const guint8 *
 find (const guint8 *haystack,
       gsize         length,
       const char   *needle)
 {
-  return memmem (haystack, length, needle, strlen (needle));
+  gsize n = strlen (needle);
+
+  if (!release_pages || length <= WINDOW)
+    return memmem (haystack, length, needle, n);
+
+  for (gsize offset = 0; offset < length; offset += WINDOW)
+    {
+      gsize size = MIN (WINDOW + n - 1, length - offset);
+      const guint8 *hit = memmem (haystack + offset, size, needle, n);
+
+      if (hit)
+        return hit;
+      release (haystack + offset, MIN (WINDOW, length - offset));
+    }
+  return NULL;
+}
+
+/**
+ * porteur_pdf_scan_mapped_file:
+ *
+ * porteur_pdf_scan_signatures() for a read-only file mapping, releasing pages as it goes; also says
+ * whether the file is encrypted.
+ */
+GPtrArray *
+porteur_pdf_scan_mapped_file (const guint8 *data,
+                              gsize         length,
+                              guint        *out_n_revisions,
+                              gboolean     *out_encrypted)
+{
+  GPtrArray *signatures;
+
+  release_pages = TRUE;
+  signatures = porteur_pdf_scan_signatures (data, length, out_n_revisions);
+  *out_encrypted = find (data, length, "/Encrypt") != NULL;
+  release_pages = FALSE;
+  return signatures;
 }
 
 static const guint8 *

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -37,6 +39,33 @@ problem (PorteurPdfSignature *signature,
     signature->detail = g_strdup (detail);
 }
 
+#define HASH_CHUNK (8 * 1024 * 1024)
+
+/* Hashes one range of the (read-only, private) file mapping in chunks and hands each chunk's pages
+ * back to the kernel once hashed: residency stays at one chunk whatever the document's size. */
+static gboolean
+digest_range (EVP_MD_CTX   *ctx,
+              const guint8 *start,
+              gsize         length)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+
+  while (length > 0)
+    {
+      gsize n = MIN (length, HASH_CHUNK);
+      guintptr first = ((guintptr) start + page - 1) & ~(guintptr) (page - 1);
+      guintptr last = ((guintptr) start + n) & ~(guintptr) (page - 1);
+
+      if (!EVP_DigestUpdate (ctx, start, n))
+        return FALSE;
+      if (n == HASH_CHUNK && last > first)
+        madvise ((void *) first, last - first, MADV_DONTNEED);
+      start += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
 static gboolean
 digest_ranges (const EVP_MD        *md,
                const guint8        *data,
@@ -47,8 +76,8 @@ digest_ranges (const EVP_MD        *md,
   EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
   gboolean ok = ctx &&
     EVP_DigestInit_ex (ctx, md, NULL) &&
-    EVP_DigestUpdate (ctx, data + signature->byte_range[0], signature->byte_range[1]) &&
-    EVP_DigestUpdate (ctx, data + signature->byte_range[2], signature->byte_range[3]) &&
+    digest_range (ctx, data + signature->byte_range[0], signature->byte_range[1]) &&
+    digest_range (ctx, data + signature->byte_range[2], signature->byte_range[3]) &&
     EVP_DigestFinal_ex (ctx, out, out_length);
 
   EVP_MD_CTX_free (ctx);
@@ -428,8 +457,7 @@ porteur_pdf_verify_file (const char               *path,
   report = g_new0 (PorteurPdfReport, 1);
   report->path = g_strdup (path);
   report->size = length;
-  report->signatures = porteur_pdf_scan_signatures (data, length, &report->n_revisions);
-  report->encrypted = memmem (data, length, "/Encrypt", 8) != NULL;
+  report->signatures = porteur_pdf_scan_mapped_file (data, length, &report->n_revisions, &report->encrypted);
 
   n = report->signatures->len;
   jobs = g_new0 (Job, MAX (n, 1));

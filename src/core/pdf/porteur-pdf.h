@@ -102,6 +102,10 @@ GQuark             porteur_pdf_error_quark            (void);
 GPtrArray         *porteur_pdf_scan_signatures        (const guint8             *data,
                                                        gsize                     length,
                                                        guint                    *out_n_revisions);
+GPtrArray         *porteur_pdf_scan_mapped_file       (const guint8             *data,
+                                                       gsize                     length,
+                                                       guint                    *out_n_revisions,
+                                                       gboolean                 *out_encrypted);
 void               porteur_pdf_signature_free         (PorteurPdfSignature      *signature);
 
 PorteurPdfReport  *porteur_pdf_verify_file            (const char               *path,
