@@ -376,6 +376,14 @@ read_contents (PorteurPdfSignature *signature,
       set_problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "/Contents is shorter than the CMS structure it starts");
       return;
     }
+  /* Only zero padding may follow a definite-length structure: anything else would be unsigned
+   * bytes hidden in the hole. */
+  for (gsize i = needed; i < der_length; i++)
+    if (der[i] != 0)
+      {
+        set_problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "/Contents has data after the CMS structure");
+        return;
+      }
   signature->contents = g_bytes_new (der, needed);
 }
 
