@@ -13,6 +13,7 @@ typedef enum {
   PORTEUR_ORDER_ERROR_INVALID_ID,
   PORTEUR_ORDER_ERROR_NOT_FOUND,
   PORTEUR_ORDER_ERROR_CORRUPT,
+  PORTEUR_ORDER_ERROR_FAILED,
 } PorteurOrderError;
 
 /* Drafts live in the store as "order/drafts/<uuid>.json", document kind
