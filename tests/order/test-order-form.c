@@ -69,7 +69,8 @@ render_png (const char *pdf, const char *name)
 }
 
 static void
-check_form (const char *language, const char * const *expected, const char *png_name)
+check_form (const char *language, const char *type, const char * const *expected,
+            const char * const *absent, const char *png_name)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) dossier = parse (dossier_json);
@@ -79,6 +80,8 @@ check_form (const char *language, const char * const *expected, const char *png_
   g_autofree char *pdf = g_build_filename (dir, "form.pdf", NULL);
   g_autofree char *text = NULL;
 
+  if (type)
+    json_object_set_string_member (dossier, "organisation_type", type);
   g_assert_true (porteur_order_form_write_pdf (dossier, product, office, language, pdf, &error));
   g_assert_no_error (error);
   text = pdf_text (pdf);
@@ -87,6 +90,8 @@ check_form (const char *language, const char * const *expected, const char *png_
       g_test_message ("expecting %s", expected[i]);
       g_assert_nonnull (strstr (text, expected[i]));
     }
+  for (gsize i = 0; absent && absent[i]; i++)
+    g_assert_null (strstr (text, absent[i]));
   render_png (pdf, png_name);
   g_unlink (pdf);
   g_rmdir (dir);
@@ -101,18 +106,29 @@ test_form_fr (void)
     "+33299000000", "M. Yann Kerjean", "Maire", "Certificat RGS** signature sur clé",
     "130.00 EUR HT", "CCI Ille-et-Vilaine", "2 avenue de la Préfecture",
     "Copie de la pièce d'identité du porteur", "Copie de la pièce d'identité du représentant légal",
-    "Avis de situation au répertoire SIRENE", "Le porteur", "Le représentant légal", NULL };
+    "Avis de situation au répertoire SIRENE", "Le porteur", "Le représentant légal", "Organisme public", NULL };
 
-  check_form ("fr", expected, "order-form-fr");
+  const char *absent[] = { "Kbis", NULL };
+
+  check_form ("fr", NULL, expected, absent, "order-form-fr");
 }
 
 static void
 test_form_en (void)
 {
   const char *expected[] = { "Subscription form", "Mrs Anne Le Goff", "130.00 EUR excl. tax",
-                             "Copy of the holder's identity document", "The legal representative", NULL };
+                             "Copy of the holder's identity document", "The legal representative", "Public body", NULL };
 
-  check_form ("en", expected, "order-form-en");
+  check_form ("en", NULL, expected, NULL, "order-form-en");
+}
+
+static void
+test_form_company (void)
+{
+  const char *expected[] = { "Entreprise privée", "Extrait Kbis de moins de 3 mois", NULL };
+  const char *absent[] = { "SIRENE", NULL };
+
+  check_form ("fr", "private-company", expected, absent, "order-form-company");
 }
 
 static void
@@ -132,6 +148,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func ("/order/form/fr", test_form_fr);
   g_test_add_func ("/order/form/en", test_form_en);
+  g_test_add_func ("/order/form/company", test_form_company);
   g_test_add_func ("/order/form/unwritable", test_form_unwritable);
   return g_test_run ();
 }

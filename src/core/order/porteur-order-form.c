@@ -14,7 +14,8 @@ enum {
   L_TITLE, L_SUBTITLE, L_ORG, L_NAME, L_SIRET, L_TYPE, L_ADDRESS, L_HOLDER, L_CIVILITY_NAME,
   L_FUNCTION, L_SERVICE, L_EMAIL, L_PHONE, L_LEGAL, L_PRODUCT, L_PRICE, L_OFFICE, L_DOCUMENTS,
   L_DOC_FORM, L_DOC_ID_HOLDER, L_DOC_ID_LEGAL, L_DOC_KBIS, L_DOC_INSEE, L_SIGNATURES,
-  L_SIGN_HOLDER, L_SIGN_LEGAL, L_DATE_SIGN, L_EXCL_TAX, L_MR, L_MRS, L_COUNT
+  L_SIGN_HOLDER, L_SIGN_LEGAL, L_DATE_SIGN, L_EXCL_TAX, L_MR, L_MRS, L_PRODUCT_NAME,
+  L_T_PUBLIC, L_T_COMPANY, L_T_ASSOCIATION, L_T_SOLE, L_T_OTHER, L_COUNT
 };
 
 static const char * const labels_fr[L_COUNT] = {
@@ -26,7 +27,8 @@ static const char * const labels_fr[L_COUNT] = {
   "Copie de la pièce d'identité du représentant légal",
   "Extrait Kbis de moins de 3 mois", "Avis de situation au répertoire SIRENE (INSEE)",
   "6. Signatures", "Le porteur", "Le représentant légal", "Date et signature :", "HT",
-  "M.", "Mme",
+  "M.", "Mme", "Produit",
+  "Organisme public", "Entreprise privée", "Association", "Entrepreneur individuel", "Autre",
 };
 
 static const char * const labels_en[L_COUNT] = {
@@ -38,7 +40,8 @@ static const char * const labels_en[L_COUNT] = {
   "Copy of the legal representative's identity document",
   "Kbis extract less than 3 months old", "INSEE SIRENE registration notice",
   "6. Signatures", "The holder", "The legal representative", "Date and signature:", "excl. tax",
-  "Mr", "Mrs",
+  "Mr", "Mrs", "Product",
+  "Public body", "Private company", "Association", "Sole trader", "Other",
 };
 
 typedef struct {
@@ -154,6 +157,18 @@ person (Form       *f,
     row (f, f->l[L_PHONE], str (p, "phone"));
 }
 
+static const char *
+type_label (Form       *f,
+            const char *type)
+{
+  static const char * const ids[] = { "public-body", "private-company", "association", "sole-trader", "other" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    if (g_str_equal (type, ids[i]))
+      return f->l[L_T_PUBLIC + i];
+  return type;
+}
+
 gboolean
 porteur_order_form_write_pdf (JsonObject  *dossier,
                               JsonObject  *product,
@@ -190,7 +205,7 @@ porteur_order_form_write_pdf (JsonObject  *dossier,
   heading (&f, f.l[L_ORG]);
   row (&f, f.l[L_NAME], str (org, "name"));
   row (&f, f.l[L_SIRET], str (dossier, "siret"));
-  row (&f, f.l[L_TYPE], type);
+  row (&f, f.l[L_TYPE], type_label (&f, type));
   row (&f, f.l[L_ADDRESS], str (address, "line1"));
   if (*str (address, "line2"))
     row (&f, "", str (address, "line2"));
@@ -203,7 +218,7 @@ porteur_order_form_write_pdf (JsonObject  *dossier,
   person (&f, obj (dossier, "legal_representative"), FALSE);
 
   heading (&f, f.l[L_PRODUCT]);
-  row (&f, f.l[L_NAME], product ? str (product, "name") : str (dossier, "product"));
+  row (&f, f.l[L_PRODUCT_NAME], product ? str (product, "name") : str (dossier, "product"));
   if (product)
     {
       price = g_strdup_printf ("%s %s %s", str (product, "price_excl_tax"),
