@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <string.h>
+
+#include "porteur-order-draft.h"
+#include "porteur-order-form.h"
+
+/* The form's labels, per language. The form goes to the CA's French office,
+ * so French is the fallback. */
+enum {
+  L_TITLE, L_SUBTITLE, L_ORG, L_NAME, L_SIRET, L_TYPE, L_ADDRESS, L_HOLDER, L_CIVILITY_NAME,
+  L_FUNCTION, L_SERVICE, L_EMAIL, L_PHONE, L_LEGAL, L_PRODUCT, L_PRICE, L_OFFICE, L_DOCUMENTS,
+  L_DOC_FORM, L_DOC_ID_HOLDER, L_DOC_ID_LEGAL, L_DOC_KBIS, L_DOC_INSEE, L_SIGNATURES,
+  L_SIGN_HOLDER, L_SIGN_LEGAL, L_DATE_SIGN, L_EXCL_TAX, L_MR, L_MRS, L_PRODUCT_NAME,
+  L_T_PUBLIC, L_T_COMPANY, L_T_ASSOCIATION, L_T_SOLE, L_T_OTHER, L_COUNT
+};
+
+static const char * const labels_fr[L_COUNT] = {
+  "Formulaire de souscription — certificat ChamberSign", "Centrale d'achat Mégalis Bretagne",
+  "1. Organisation", "Raison sociale", "SIRET", "Type", "Adresse", "2. Porteur du certificat",
+  "Nom", "Fonction", "Service", "Courriel", "Téléphone", "3. Représentant légal",
+  "4. Produit et prix", "Prix", "5. Bureau d'enregistrement", "Pièces à envoyer",
+  "Le présent formulaire daté et signé", "Copie de la pièce d'identité du porteur",
+  "Copie de la pièce d'identité du représentant légal",
+  "Extrait Kbis de moins de 3 mois", "Avis de situation au répertoire SIRENE (INSEE)",
+  "6. Signatures", "Le porteur", "Le représentant légal", "Date et signature :", "HT",
+  "M.", "Mme", "Produit",
+  "Organisme public", "Entreprise privée", "Association", "Entrepreneur individuel", "Autre",
+};
+
+static const char * const labels_en[L_COUNT] = {
+  "Subscription form — ChamberSign certificate", "Mégalis Bretagne purchasing centre",
+  "1. Organisation", "Name", "SIRET", "Type", "Address", "2. Certificate holder",
+  "Name", "Function", "Department", "E-mail", "Phone", "3. Legal representative",
+  "4. Product and price", "Price", "5. Registration office", "Documents to send",
+  "This form, dated and signed", "Copy of the holder's identity document",
+  "Copy of the legal representative's identity document",
+  "Kbis extract less than 3 months old", "INSEE SIRENE registration notice",
+  "6. Signatures", "The holder", "The legal representative", "Date and signature:", "excl. tax",
+  "Mr", "Mrs", "Product",
+  "Public body", "Private company", "Association", "Sole trader", "Other",
+};
+
+typedef struct {
+  cairo_t            *cr;
+  double              y;
+  const char * const *l;
+} Form;
+
+#define MARGIN 50.0
+#define PAGE_W 595.28
+#define PAGE_H 841.89
+
+static const char *
+str (JsonObject *object,
+     const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return "";
+  node = json_object_get_member (object, name);
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return "";
+  return json_node_get_string (node);
+}
+
+static JsonObject *
+obj (JsonObject *object,
+     const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL || !json_object_has_member (object, name))
+    return NULL;
+  node = json_object_get_member (object, name);
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static void
+text_at (Form       *f,
+         double      x,
+         double      size,
+         gboolean    bold,
+         const char *text)
+{
+  /* Keep the text on the page: cut by characters until it fits. */
+  g_autofree char *copy = g_utf8_make_valid (text, -1);
+  cairo_text_extents_t ext;
+
+  cairo_select_font_face (f->cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (f->cr, size);
+  cairo_text_extents (f->cr, copy, &ext);
+  while (x + ext.x_advance > PAGE_W - MARGIN && g_utf8_strlen (copy, -1) > 1)
+    {
+      *g_utf8_offset_to_pointer (copy, g_utf8_strlen (copy, -1) - 1) = '\0';
+      cairo_text_extents (f->cr, copy, &ext);
+    }
+  cairo_move_to (f->cr, x, f->y);
+  cairo_show_text (f->cr, copy);
+}
+
+static void
+heading (Form       *f,
+         const char *text)
+{
+  f->y += 20;
+  text_at (f, MARGIN, 12, TRUE, text);
+  cairo_set_line_width (f->cr, 0.5);
+  cairo_move_to (f->cr, MARGIN, f->y + 4);
+  cairo_line_to (f->cr, PAGE_W - MARGIN, f->y + 4);
+  cairo_stroke (f->cr);
+  f->y += 16;
+}
+
+static void
+row (Form       *f,
+     const char *label,
+     const char *value)
+{
+  text_at (f, MARGIN, 9, FALSE, label);
+  text_at (f, MARGIN + 120, 9, TRUE, value);
+  f->y += 13;
+}
+
+static void
+checkbox (Form       *f,
+          const char *text)
+{
+  cairo_rectangle (f->cr, MARGIN + 4, f->y - 8, 8, 8);
+  cairo_stroke (f->cr);
+  text_at (f, MARGIN + 18, 9, FALSE, text);
+  f->y += 13;
+}
+
+static void
+person (Form       *f,
+        JsonObject *p,
+        gboolean    holder)
+{
+  const char *civ = str (p, "civility");
+  g_autofree char *name = g_strdup_printf ("%s %s %s",
+                                           g_str_equal (civ, "mrs") ? f->l[L_MRS] :
+                                           g_str_equal (civ, "mr") ? f->l[L_MR] : "",
+                                           str (p, "given_name"), str (p, "family_name"));
+
+  row (f, f->l[L_CIVILITY_NAME], g_strstrip (name));
+  row (f, f->l[L_FUNCTION], str (p, "function"));
+  if (holder)
+    row (f, f->l[L_SERVICE], str (p, "service"));
+  row (f, f->l[L_EMAIL], str (p, "email"));
+  if (holder)
+    row (f, f->l[L_PHONE], str (p, "phone"));
+}
+
+static const char *
+type_label (Form       *f,
+            const char *type)
+{
+  static const char * const ids[] = { "public-body", "private-company", "association", "sole-trader", "other" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    if (g_str_equal (type, ids[i]))
+      return f->l[L_T_PUBLIC + i];
+  return type;
+}
+
+gboolean
+porteur_order_form_write_pdf (JsonObject  *dossier,
+                              JsonObject  *product,
+                              JsonObject  *office,
+                              const char  *language,
+                              const char  *path,
+                              GError     **error)
+{
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  Form f = { 0 };
+  JsonObject *org = obj (dossier, "organisation");
+  JsonObject *address = obj (org, "address");
+  g_autofree char *line_city = NULL;
+  g_autofree char *price = NULL;
+  const char *type = str (dossier, "organisation_type");
+  double sign_top;
+
+  g_return_val_if_fail (dossier != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  surface = cairo_pdf_surface_create (path, PAGE_W, PAGE_H);
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Porteur");
+  f.cr = cairo_create (surface);
+  f.l = g_strcmp0 (language, "en") == 0 ? labels_en : labels_fr;
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, f.l[L_TITLE]);
+  cairo_set_source_rgb (f.cr, 0, 0, 0);
+
+  f.y = MARGIN + 10;
+  text_at (&f, MARGIN, 16, TRUE, f.l[L_TITLE]);
+  f.y += 16;
+  text_at (&f, MARGIN, 10, FALSE, f.l[L_SUBTITLE]);
+
+  heading (&f, f.l[L_ORG]);
+  row (&f, f.l[L_NAME], str (org, "name"));
+  row (&f, f.l[L_SIRET], str (dossier, "siret"));
+  row (&f, f.l[L_TYPE], type_label (&f, type));
+  row (&f, f.l[L_ADDRESS], str (address, "line1"));
+  if (*str (address, "line2"))
+    row (&f, "", str (address, "line2"));
+  line_city = g_strdup_printf ("%s %s", str (address, "postal_code"), str (address, "city"));
+  row (&f, "", line_city);
+
+  heading (&f, f.l[L_HOLDER]);
+  person (&f, obj (dossier, "holder"), TRUE);
+  heading (&f, f.l[L_LEGAL]);
+  person (&f, obj (dossier, "legal_representative"), FALSE);
+
+  heading (&f, f.l[L_PRODUCT]);
+  row (&f, f.l[L_PRODUCT_NAME], product ? str (product, "name") : str (dossier, "product"));
+  if (product)
+    {
+      price = g_strdup_printf ("%s %s %s", str (product, "price_excl_tax"),
+                               str (product, "currency"), f.l[L_EXCL_TAX]);
+      row (&f, f.l[L_PRICE], price);
+    }
+
+  heading (&f, f.l[L_OFFICE]);
+  if (office)
+    {
+      JsonObject *oa = obj (office, "address");
+      g_autofree char *oc = g_strdup_printf ("%s %s", str (oa, "postal_code"), str (oa, "city"));
+
+      row (&f, f.l[L_NAME], str (office, "name"));
+      row (&f, f.l[L_ADDRESS], str (oa, "line1"));
+      row (&f, "", oc);
+    }
+  else
+    row (&f, f.l[L_NAME], str (dossier, "office"));
+
+  heading (&f, f.l[L_DOCUMENTS]);
+  checkbox (&f, f.l[L_DOC_FORM]);
+  checkbox (&f, f.l[L_DOC_ID_HOLDER]);
+  checkbox (&f, f.l[L_DOC_ID_LEGAL]);
+  checkbox (&f, g_str_equal (type, "private-company") ? f.l[L_DOC_KBIS] : f.l[L_DOC_INSEE]);
+
+  heading (&f, f.l[L_SIGNATURES]);
+  sign_top = f.y;
+  text_at (&f, MARGIN, 9, TRUE, f.l[L_SIGN_HOLDER]);
+  text_at (&f, PAGE_W / 2 + 5, 9, TRUE, f.l[L_SIGN_LEGAL]);
+  f.y += 13;
+  text_at (&f, MARGIN, 8, FALSE, f.l[L_DATE_SIGN]);
+  text_at (&f, PAGE_W / 2 + 5, 8, FALSE, f.l[L_DATE_SIGN]);
+  cairo_rectangle (f.cr, MARGIN, sign_top - 12, PAGE_W / 2 - MARGIN - 5, 90);
+  cairo_rectangle (f.cr, PAGE_W / 2 + 0, sign_top - 12, PAGE_W / 2 - MARGIN, 90);
+  cairo_stroke (f.cr);
+
+  cairo_show_page (f.cr);
+  cairo_destroy (f.cr);
+  cairo_surface_finish (surface);
+  status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_FAILED,
+                   "Cannot write the form to %s: %s", path, cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}
