@@ -2,7 +2,8 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/mman.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -22,6 +23,7 @@
 
 typedef struct
 {
+  int                      fd;
   const guint8            *data;
   gsize                    length;
   PorteurPdfSignature     *signature;
@@ -39,28 +41,26 @@ problem (PorteurPdfSignature *signature,
     signature->detail = g_strdup (detail);
 }
 
-#define HASH_CHUNK (8 * 1024 * 1024)
+#define HASH_CHUNK (1024 * 1024)
 
-/* Hashes one range of the (read-only, private) file mapping in chunks and hands each chunk's pages
- * back to the kernel once hashed: residency stays at one chunk whatever the document's size. */
+/* Hashes the signed ranges with pread() into a small buffer rather than through the mapping: no
+ * page faults, and nothing of a large document stays resident. */
 static gboolean
-digest_range (EVP_MD_CTX   *ctx,
-              const guint8 *start,
-              gsize         length)
+digest_range (EVP_MD_CTX *ctx,
+              int         fd,
+              guint8     *buffer,
+              gint64      offset,
+              gint64      length)
 {
-  gsize page = (gsize) sysconf (_SC_PAGESIZE);
-
   while (length > 0)
     {
-      gsize n = MIN (length, HASH_CHUNK);
-      guintptr first = ((guintptr) start + page - 1) & ~(guintptr) (page - 1);
-      guintptr last = ((guintptr) start + n) & ~(guintptr) (page - 1);
+      ssize_t n = pread (fd, buffer, MIN (length, HASH_CHUNK), offset);
 
-      if (!EVP_DigestUpdate (ctx, start, n))
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || !EVP_DigestUpdate (ctx, buffer, n))
         return FALSE;
-      if (n == HASH_CHUNK && last > first)
-        madvise ((void *) first, last - first, MADV_DONTNEED);
-      start += n;
+      offset += n;
       length -= n;
     }
   return TRUE;
@@ -68,16 +68,17 @@ digest_range (EVP_MD_CTX   *ctx,
 
 static gboolean
 digest_ranges (const EVP_MD        *md,
-               const guint8        *data,
+               int                  fd,
                PorteurPdfSignature *signature,
                unsigned char       *out,
                unsigned int        *out_length)
 {
   EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  g_autofree guint8 *buffer = g_malloc (HASH_CHUNK);
   gboolean ok = ctx &&
     EVP_DigestInit_ex (ctx, md, NULL) &&
-    digest_range (ctx, data + signature->byte_range[0], signature->byte_range[1]) &&
-    digest_range (ctx, data + signature->byte_range[2], signature->byte_range[3]) &&
+    digest_range (ctx, fd, buffer, signature->byte_range[0], signature->byte_range[1]) &&
+    digest_range (ctx, fd, buffer, signature->byte_range[2], signature->byte_range[3]) &&
     EVP_DigestFinal_ex (ctx, out, out_length);
 
   EVP_MD_CTX_free (ctx);
@@ -237,7 +238,7 @@ verify_signature (Job *job)
     unsigned char range_digest[EVP_MAX_MD_SIZE];
     unsigned int range_digest_length = 0;
 
-    if (!digest_ranges (range_md, job->data, signature, range_digest, &range_digest_length))
+    if (!digest_ranges (range_md, job->fd, signature, range_digest, &range_digest_length))
       {
         problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "cannot compute the digest");
         goto verdict;
@@ -433,6 +434,7 @@ porteur_pdf_verify_file (const char               *path,
   g_autofree Job *jobs = NULL;
   g_autofree GThread **threads = NULL;
   guint n, max_threads;
+  int fd;
 
   g_return_val_if_fail (options != NULL && options->trust != NULL, NULL);
 
@@ -454,6 +456,14 @@ porteur_pdf_verify_file (const char               *path,
       return NULL;
     }
 
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, PORTEUR_PDF_ERROR, PORTEUR_PDF_ERROR_IO, "Cannot read %s: %s", path, g_strerror (saved_errno));
+      return NULL;
+    }
+
   report = g_new0 (PorteurPdfReport, 1);
   report->path = g_strdup (path);
   report->size = length;
@@ -465,7 +475,7 @@ porteur_pdf_verify_file (const char               *path,
   max_threads = MAX (1, g_get_num_processors ());
   for (guint i = 0; i < n; i++)
     {
-      jobs[i] = (Job) { data, length, g_ptr_array_index (report->signatures, i), options, cancellable };
+      jobs[i] = (Job) { fd, data, length, g_ptr_array_index (report->signatures, i), options, cancellable };
       if (n > 1)
         threads[i] = g_thread_new ("porteur-pdf-verify", verify_thread, &jobs[i]);
       else
@@ -477,6 +487,7 @@ porteur_pdf_verify_file (const char               *path,
   for (guint i = 0; i < n; i++)
     if (threads[i])
       g_thread_join (threads[i]);
+  close (fd);
 
   if (n == 0)
     report->verdict = PORTEUR_PDF_VERDICT_UNSIGNED;
