@@ -379,9 +379,14 @@ add_error (GPtrArray         *errors,
   g_ptr_array_add (errors, error);
 }
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
+/**
+ * porteur_order_member_string:
+ *
+ * Returns: (nullable): @object's member @name when it is a string, else %NULL.
+ */
+const char *
+porteur_order_member_string (JsonObject *object,
+                             const char *name)
 {
   JsonNode *node;
 
@@ -393,9 +398,14 @@ member_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
+/**
+ * porteur_order_member_object:
+ *
+ * Returns: (nullable): @object's member @name when it is an object, else %NULL.
+ */
+JsonObject *
+porteur_order_member_object (JsonObject *object,
+                             const char *name)
 {
   JsonNode *node;
 
@@ -435,15 +445,15 @@ validate_person (GPtrArray  *errors,
   g_autofree char *f = NULL;
 
 #define FIELD(name) (g_free (f), f = g_strconcat (prefix, ".", name, NULL))
-  add_error (errors, FIELD ("civility"), check_choice (member_string (person, "civility"), civilities));
-  add_error (errors, FIELD ("given_name"), porteur_order_check_person_name (member_string (person, "given_name")));
-  add_error (errors, FIELD ("family_name"), porteur_order_check_person_name (member_string (person, "family_name")));
-  add_error (errors, FIELD ("function"), porteur_order_check_text (member_string (person, "function"), TRUE, PORTEUR_ORDER_FUNCTION_MAX));
-  add_error (errors, FIELD ("email"), porteur_order_check_email (member_string (person, "email")));
+  add_error (errors, FIELD ("civility"), check_choice (porteur_order_member_string (person, "civility"), civilities));
+  add_error (errors, FIELD ("given_name"), porteur_order_check_person_name (porteur_order_member_string (person, "given_name")));
+  add_error (errors, FIELD ("family_name"), porteur_order_check_person_name (porteur_order_member_string (person, "family_name")));
+  add_error (errors, FIELD ("function"), porteur_order_check_text (porteur_order_member_string (person, "function"), TRUE, PORTEUR_ORDER_FUNCTION_MAX));
+  add_error (errors, FIELD ("email"), porteur_order_check_email (porteur_order_member_string (person, "email")));
   if (with_phone)
     {
-      add_error (errors, FIELD ("service"), porteur_order_check_text (member_string (person, "service"), FALSE, PORTEUR_ORDER_FUNCTION_MAX));
-      add_error (errors, FIELD ("phone"), porteur_order_check_phone (member_string (person, "phone"), NULL));
+      add_error (errors, FIELD ("service"), porteur_order_check_text (porteur_order_member_string (person, "service"), FALSE, PORTEUR_ORDER_FUNCTION_MAX));
+      add_error (errors, FIELD ("phone"), porteur_order_check_phone (porteur_order_member_string (person, "phone"), NULL));
     }
 #undef FIELD
 }
@@ -455,26 +465,26 @@ porteur_order_dossier_validate (JsonObject *dossier)
   static const char * const org_types[] = { "public-body", "private-company", "association", "sole-trader", "other", NULL };
   static const char * const roles[] = { "holder", "legal-representative", "delegate", NULL };
   GPtrArray *errors = g_ptr_array_new_with_free_func ((GDestroyNotify) porteur_order_field_error_free);
-  JsonObject *organisation = member_object (dossier, "organisation");
-  JsonObject *address = member_object (organisation, "address");
+  JsonObject *organisation = porteur_order_member_object (dossier, "organisation");
+  JsonObject *address = porteur_order_member_object (organisation, "address");
   JsonNode *ack;
 
-  add_error (errors, "support", check_choice (member_string (dossier, "support"), supports));
-  add_error (errors, "product", check_identifier (member_string (dossier, "product")));
-  add_error (errors, "siret", porteur_order_check_siret (member_string (dossier, "siret"), NULL));
-  add_error (errors, "requester_email", porteur_order_check_email (member_string (dossier, "requester_email")));
+  add_error (errors, "support", check_choice (porteur_order_member_string (dossier, "support"), supports));
+  add_error (errors, "product", check_identifier (porteur_order_member_string (dossier, "product")));
+  add_error (errors, "siret", porteur_order_check_siret (porteur_order_member_string (dossier, "siret"), NULL));
+  add_error (errors, "requester_email", porteur_order_check_email (porteur_order_member_string (dossier, "requester_email")));
   ack = dossier ? json_object_get_member (dossier, "prerequisites_acknowledged") : NULL;
   if (ack == NULL || !JSON_NODE_HOLDS_VALUE (ack) || json_node_get_value_type (ack) != G_TYPE_BOOLEAN || !json_node_get_boolean (ack))
     add_error (errors, "prerequisites_acknowledged", PORTEUR_ORDER_CHECK_EMPTY);
-  add_error (errors, "organisation_type", check_choice (member_string (dossier, "organisation_type"), org_types));
-  add_error (errors, "requester_role", check_choice (member_string (dossier, "requester_role"), roles));
-  add_error (errors, "organisation.name", porteur_order_check_org_name (member_string (organisation, "name")));
-  add_error (errors, "organisation.address.line1", porteur_order_check_address_line (member_string (address, "line1"), TRUE));
-  add_error (errors, "organisation.address.line2", porteur_order_check_address_line (member_string (address, "line2"), FALSE));
-  add_error (errors, "organisation.address.postal_code", porteur_order_check_postal_code (member_string (address, "postal_code")));
-  add_error (errors, "organisation.address.city", porteur_order_check_city (member_string (address, "city")));
-  validate_person (errors, member_object (dossier, "holder"), "holder", TRUE);
-  validate_person (errors, member_object (dossier, "legal_representative"), "legal_representative", FALSE);
-  add_error (errors, "office", check_identifier (member_string (dossier, "office")));
+  add_error (errors, "organisation_type", check_choice (porteur_order_member_string (dossier, "organisation_type"), org_types));
+  add_error (errors, "requester_role", check_choice (porteur_order_member_string (dossier, "requester_role"), roles));
+  add_error (errors, "organisation.name", porteur_order_check_org_name (porteur_order_member_string (organisation, "name")));
+  add_error (errors, "organisation.address.line1", porteur_order_check_address_line (porteur_order_member_string (address, "line1"), TRUE));
+  add_error (errors, "organisation.address.line2", porteur_order_check_address_line (porteur_order_member_string (address, "line2"), FALSE));
+  add_error (errors, "organisation.address.postal_code", porteur_order_check_postal_code (porteur_order_member_string (address, "postal_code")));
+  add_error (errors, "organisation.address.city", porteur_order_check_city (porteur_order_member_string (address, "city")));
+  validate_person (errors, porteur_order_member_object (dossier, "holder"), "holder", TRUE);
+  validate_person (errors, porteur_order_member_object (dossier, "legal_representative"), "legal_representative", FALSE);
+  add_error (errors, "office", check_identifier (porteur_order_member_string (dossier, "office")));
   return errors;
 }

@@ -65,4 +65,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurOrderFieldError, porteur_order_field_error
  * PorteurOrderFieldError, empty when the dossier is complete and valid. */
 GPtrArray *porteur_order_dossier_validate (JsonObject *dossier);
 
+/* Typed access to the dossier's members: NULL when absent or of another type. */
+const char *porteur_order_member_string (JsonObject *object,
+                                         const char *name);
+JsonObject *porteur_order_member_object (JsonObject *object,
+                                         const char *name);
+
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <cairo.h>
 #include <string.h>
 
+#include "porteur-order-check.h"
 #include "porteur-order-draft.h"
 #include "porteur-order-form.h"
 
@@ -58,26 +59,9 @@ static const char *
 str (JsonObject *object,
      const char *name)
 {
-  JsonNode *node;
+  const char *value = porteur_order_member_string (object, name);
 
-  if (object == NULL || !json_object_has_member (object, name))
-    return "";
-  node = json_object_get_member (object, name);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-obj (JsonObject *object,
-     const char *name)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, name))
-    return NULL;
-  node = json_object_get_member (object, name);
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  return value ? value : "";
 }
 
 static void
@@ -180,8 +164,8 @@ porteur_order_form_write_pdf (JsonObject  *dossier,
   cairo_surface_t *surface;
   cairo_status_t status;
   Form f = { 0 };
-  JsonObject *org = obj (dossier, "organisation");
-  JsonObject *address = obj (org, "address");
+  JsonObject *org = porteur_order_member_object (dossier, "organisation");
+  JsonObject *address = porteur_order_member_object (org, "address");
   g_autofree char *line_city = NULL;
   g_autofree char *price = NULL;
   const char *type = str (dossier, "organisation_type");
@@ -213,9 +197,9 @@ porteur_order_form_write_pdf (JsonObject  *dossier,
   row (&f, "", line_city);
 
   heading (&f, f.l[L_HOLDER]);
-  person (&f, obj (dossier, "holder"), TRUE);
+  person (&f, porteur_order_member_object (dossier, "holder"), TRUE);
   heading (&f, f.l[L_LEGAL]);
-  person (&f, obj (dossier, "legal_representative"), FALSE);
+  person (&f, porteur_order_member_object (dossier, "legal_representative"), FALSE);
 
   heading (&f, f.l[L_PRODUCT]);
   row (&f, f.l[L_PRODUCT_NAME], product ? str (product, "name") : str (dossier, "product"));
@@ -229,7 +213,7 @@ porteur_order_form_write_pdf (JsonObject  *dossier,
   heading (&f, f.l[L_OFFICE]);
   if (office)
     {
-      JsonObject *oa = obj (office, "address");
+      JsonObject *oa = porteur_order_member_object (office, "address");
       g_autofree char *oc = g_strdup_printf ("%s %s", str (oa, "postal_code"), str (oa, "city"));
 
       row (&f, f.l[L_NAME], str (office, "name"));
