@@ -1,0 +1,1788 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+#include "porteur-token.h"
+
+#define READ_CHUNK 0xE7          /* IAS-ECC's largest READ BINARY */
+#define WRITE_CHUNK 0xE7
+#define MAX_FILE (16 * 1024)
+
+static const guint8 ias_ecc_aid[] = { 0xA0, 0x00, 0x00, 0x00, 0x77, 0x01, 0x08, 0x00, 0x07, 0x00, 0x00, 0xFE, 0x00, 0x00, 0x01, 0x00 };
+static const guint8 ias_classic_aid[] = { 0xA0, 0x00, 0x00, 0x00, 0x18, 0x40, 0x00, 0x00, 0x01, 0x63, 0x42, 0x00 };
+
+struct _PorteurToken
+{
+  GObject             parent_instance;
+
+  /* Owned */
+  PorteurTransport   *transport;
+  GRecMutex           lock;
+  char               *atr_hex;
+  char               *model;
+  char               *atr_label;
+  char               *serial;
+  char               *label;
+  char               *chip;
+  PorteurTokenFamily  family;
+  PorteurPkcs15      *p15;
+  GPtrArray          *certs;     /* PorteurTokenCert */
+  GPtrArray          *pins;      /* PorteurPinStatus */
+  gboolean            supported;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurToken, porteur_token, G_TYPE_OBJECT)
+
+/* Our own ATR table. Masks blank what varies between batches (TA1, TCK, version bytes). */
+static const struct
+{
+  const char        *atr;
+  const char        *mask;
+  const char        *model;
+  PorteurTokenFamily family;
+} atr_table_full[] = {
+  { "3BDD18008131FE4580F9A000000077010800079000FE", "FFFF00FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00",
+    "Oberthur Cosmo v7 IAS-ECC", PORTEUR_TOKEN_FAMILY_IAS_ECC },
+  { "3BDB960080B1FE451F830031C0641A71010007900033", "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+    "ChamberSign Gemalto USB Shell Token V2", PORTEUR_TOKEN_FAMILY_UNKNOWN },
+  { "3BDB960080B1FE451F830031C164084022300F90000A", "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+    "Oberthur Cosmo v7 (Gemalto GemPC Key, ChamberSign)", PORTEUR_TOKEN_FAMILY_IAS_ECC },
+  { "3B7F96000000" "31B8644070141073940180829000", "FFFFFFFFFFFF" "FFFFFFFF0000FFFFFFFFFFFFFFFF",
+    "Gemalto IAS-ECC", PORTEUR_TOKEN_FAMILY_IAS_ECC },
+  { "3B00000000" "0031B864" "00000000" "73" "000000" "829000", "FF00000000" "FFFFFFFF" "00000000" "FF" "000000" "FFFFFF",
+    "Gemalto IDClassic IAS", PORTEUR_TOKEN_FAMILY_IAS_CLASSIC },
+};
+
+static GBytes *
+bytes_from_hex (const char *hex)
+{
+  GByteArray *a = g_byte_array_new ();
+
+  for (const char *p = hex; p[0] && p[1]; p += 2)
+    {
+      guint8 b = (g_ascii_xdigit_value (p[0]) << 4) | g_ascii_xdigit_value (p[1]);
+      g_byte_array_append (a, &b, 1);
+    }
+  return g_byte_array_free_to_bytes (a);
+}
+
+static char *
+hex_of (const guint8 *data,
+        gsize         length,
+        const char   *separator)
+{
+  GString *s = g_string_sized_new (length * 3);
+
+  for (gsize i = 0; i < length; i++)
+    g_string_append_printf (s, "%s%02X", i && separator ? separator : "", data[i]);
+  return g_string_free (s, FALSE);
+}
+
+const char *
+porteur_token_lookup_atr (GBytes             *atr,
+                          PorteurTokenFamily *family)
+{
+  gsize n;
+  const guint8 *a = g_bytes_get_data (atr, &n);
+
+  for (guint i = 0; i < G_N_ELEMENTS (atr_table_full); i++)
+    {
+      g_autoptr(GBytes) want = bytes_from_hex (atr_table_full[i].atr);
+      g_autoptr(GBytes) mask = bytes_from_hex (atr_table_full[i].mask);
+      const guint8 *w = g_bytes_get_data (want, NULL), *m = g_bytes_get_data (mask, NULL);
+      gboolean match = g_bytes_get_size (want) == n && g_bytes_get_size (mask) == n;
+
+      for (gsize j = 0; match && j < n; j++)
+        match = (a[j] & m[j]) == (w[j] & m[j]);
+      if (match)
+        {
+          if (family)
+            *family = atr_table_full[i].family;
+          return atr_table_full[i].model;
+        }
+    }
+  if (family)
+    *family = PORTEUR_TOKEN_FAMILY_UNKNOWN;
+  return NULL;
+}
+
+/* pcsc-tools' list: an ATR as a regular expression on one line, its labels on the tab-indented
+ * lines that follow. */
+char *
+porteur_token_lookup_atr_label (GBytes     *atr,
+                                const char *smartcard_list_path)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *spaced = NULL;
+  gsize n;
+  const guint8 *a = g_bytes_get_data (atr, &n);
+
+  if (smartcard_list_path == NULL)
+    smartcard_list_path = g_getenv ("PORTEUR_SMARTCARD_LIST");
+  if (smartcard_list_path == NULL)
+    smartcard_list_path = "/usr/share/pcsc/smartcard_list.txt";
+  if (!g_file_get_contents (smartcard_list_path, &contents, NULL, NULL))
+    return NULL;
+  spaced = hex_of (a, n, " ");
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autoptr(GRegex) regex = NULL;
+      g_autofree char *anchored = NULL;
+
+      if (lines[i][0] != '3' && lines[i][0] != '0')
+        continue;
+      anchored = g_strdup_printf ("^(?:%s)$", g_strstrip (lines[i]));
+      regex = g_regex_new (anchored, G_REGEX_CASELESS, 0, NULL);
+      if (regex && g_regex_match (regex, spaced, 0, NULL))
+        {
+          GString *label = g_string_new (NULL);
+          for (guint j = i + 1; lines[j] && lines[j][0] == '\t'; j++)
+            {
+              const char *t = lines[j] + 1;
+              if (g_str_has_prefix (t, "http"))
+                continue;
+              if (label->len)
+                g_string_append (label, "; ");
+              g_string_append (label, t);
+            }
+          if (label->len)
+            return g_string_free (label, FALSE);
+          g_string_free (label, TRUE);
+        }
+    }
+  return NULL;
+}
+
+const char *
+porteur_token_family_to_string (PorteurTokenFamily family)
+{
+  switch (family)
+    {
+    case PORTEUR_TOKEN_FAMILY_IAS_ECC: return "ias-ecc";
+    case PORTEUR_TOKEN_FAMILY_IAS_CLASSIC: return "ias-classic";
+    case PORTEUR_TOKEN_FAMILY_UNKNOWN:
+    default: return "unknown";
+    }
+}
+
+PorteurPinStatus *
+porteur_pin_status_copy (const PorteurPinStatus *status)
+{
+  PorteurPinStatus *copy = g_memdup2 (status, sizeof *status);
+
+  copy->label = g_strdup (status->label);
+  return copy;
+}
+
+void
+porteur_pin_status_free (PorteurPinStatus *status)
+{
+  if (status == NULL)
+    return;
+  g_free (status->label);
+  g_free (status);
+}
+
+void
+porteur_token_cert_free (PorteurTokenCert *cert)
+{
+  if (cert == NULL)
+    return;
+  g_free (cert->label);
+  g_free (cert->id_hex);
+  g_free (cert->key_label);
+  g_clear_pointer (&cert->der, g_bytes_unref);
+  g_free (cert);
+}
+
+static void
+porteur_token_finalize (GObject *object)
+{
+  PorteurToken *self = PORTEUR_TOKEN (object);
+
+  g_clear_pointer (&self->transport, porteur_transport_free);
+  g_clear_pointer (&self->p15, porteur_pkcs15_free);
+  g_clear_pointer (&self->certs, g_ptr_array_unref);
+  g_clear_pointer (&self->pins, g_ptr_array_unref);
+  g_free (self->atr_hex);
+  g_free (self->model);
+  g_free (self->atr_label);
+  g_free (self->serial);
+  g_free (self->label);
+  g_free (self->chip);
+  g_rec_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (porteur_token_parent_class)->finalize (object);
+}
+
+static void
+porteur_token_class_init (PorteurTokenClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_token_finalize;
+}
+
+static void
+porteur_token_init (PorteurToken *self)
+{
+  g_rec_mutex_init (&self->lock);
+  self->certs = g_ptr_array_new_with_free_func ((GDestroyNotify) porteur_token_cert_free);
+  self->pins = g_ptr_array_new_with_free_func ((GDestroyNotify) porteur_pin_status_free);
+}
+
+/* --- APDU helpers --------------------------------------------------------------------------- */
+
+static gboolean
+exchange (PorteurToken     *self,
+          const PorteurApdu *apdu,
+          PorteurResponse  *response,
+          GCancellable     *cancellable,
+          GError          **error)
+{
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  return porteur_transport_exchange (self->transport, apdu, response, error);
+}
+
+/* Sends and checks the status word; the body (may be NULL) goes to @out. */
+static gboolean
+command (PorteurToken  *self,
+         guint8         ins,
+         guint8         p1,
+         guint8         p2,
+         const guint8  *data,
+         gsize          lc,
+         gsize          le,
+         const char    *what,
+         GBytes       **out,
+         GCancellable  *cancellable,
+         GError       **error)
+{
+  PorteurApdu apdu = { .cla = 0x00, .ins = ins, .p1 = p1, .p2 = p2, .data = data, .lc = lc, .le = le };
+  PorteurResponse response = { 0 };
+
+  if (!exchange (self, &apdu, &response, cancellable, error))
+    return FALSE;
+  if (!porteur_sw_check (response.sw, what, error))
+    {
+      porteur_response_clear (&response);
+      return FALSE;
+    }
+  if (out)
+    *out = g_steal_pointer (&response.data);
+  porteur_response_clear (&response);
+  return TRUE;
+}
+
+static gboolean
+select_aid (PorteurToken  *self,
+            const guint8  *aid,
+            gsize          length,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  return command (self, 0xA4, 0x04, 0x0C, aid, length, 0, "Selecting the application", NULL, cancellable, error);
+}
+
+static gboolean
+select_application (PorteurToken  *self,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  gsize n;
+  const guint8 *aid;
+
+  if (self->p15 == NULL || self->p15->aid == NULL)
+    return TRUE;
+  aid = g_bytes_get_data (self->p15->aid, &n);
+  return select_aid (self, aid, n, cancellable, error);
+}
+
+/* FCP → file size (80 or 81); 0 when the token does not say. */
+static gsize
+fcp_size (GBytes *fcp)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (fcp, &n);
+  PorteurTlv t, size;
+  guint32 value;
+
+  if (!porteur_tlv_parse (d, n, &t, NULL, NULL) || t.tag != 0x62)
+    return 0;
+  if ((porteur_tlv_find_child (&t, 0x80, &size) || porteur_tlv_find_child (&t, 0x81, &size)) &&
+      porteur_tlv_get_uint (&size, &value))
+    return value;
+  return 0;
+}
+
+/* Selects the file at @path (2-byte components from the MF). Paths under the application are
+ * selected relative to it (the application was selected by AID at the start of the operation);
+ * files right under the MF after selecting the MF. */
+static gboolean
+select_path (PorteurToken  *self,
+             GBytes        *path,
+             gsize         *size,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  gsize n;
+  const guint8 *p = g_bytes_get_data (path, &n);
+  g_autoptr(GBytes) fcp = NULL;
+  const guint8 *fid;
+
+  if (n < 2 || n % 2)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "Invalid file path");
+      return FALSE;
+    }
+  fid = p + n - 2;
+  if (n == 4 && p[0] == 0x3F && p[1] == 0x00)
+    {
+      static const guint8 mf[] = { 0x3F, 0x00 };
+      if (!command (self, 0xA4, 0x00, 0x0C, mf, 2, 0, "Selecting the master file", NULL, cancellable, error))
+        return FALSE;
+    }
+  if (!command (self, 0xA4, 0x02, 0x04, fid, 2, 256, "Selecting a file", &fcp, cancellable, error))
+    return FALSE;
+  *size = fcp ? fcp_size (fcp) : 0;
+  return TRUE;
+}
+
+static GBytes *
+read_current (PorteurToken  *self,
+              gsize          size,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autoptr(GByteArray) contents = g_byte_array_new ();
+
+  if (size > MAX_FILE)
+    size = MAX_FILE;
+  for (;;)
+    {
+      gsize want = size ? MIN ((gsize) READ_CHUNK, size - contents->len) : READ_CHUNK;
+      PorteurApdu apdu = { .ins = 0xB0, .p1 = (contents->len >> 8) & 0x7F, .p2 = contents->len & 0xFF, .le = want };
+      PorteurResponse response = { 0 };
+      gsize got;
+
+      if (size && contents->len >= size)
+        break;
+      if (contents->len >= MAX_FILE)
+        break;
+      if (!exchange (self, &apdu, &response, cancellable, error))
+        return NULL;
+      got = g_bytes_get_size (response.data);
+      if (response.sw == 0x6B00 && contents->len > 0 && !size)
+        {
+          porteur_response_clear (&response);
+          break;
+        }
+      if (!porteur_sw_check (response.sw, "Reading a file", error))
+        {
+          porteur_response_clear (&response);
+          return NULL;
+        }
+      if (got > want)
+        {
+          porteur_response_clear (&response);
+          g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED,
+                       "The token sent more than was asked while reading a file");
+          return NULL;
+        }
+      g_byte_array_append (contents, g_bytes_get_data (response.data, NULL), got);
+      if (got < want || response.sw == 0x6282 || got == 0)
+        {
+          porteur_response_clear (&response);
+          break;
+        }
+      porteur_response_clear (&response);
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&contents));
+}
+
+static GBytes *
+read_path (PorteurToken  *self,
+           GBytes        *path,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  gsize size = 0;
+
+  if (!select_path (self, path, &size, cancellable, error))
+    return NULL;
+  return read_current (self, size, cancellable, error);
+}
+
+/* READ BINARY by short file identifier (P1 = 0x80 | SFI). */
+static GBytes *
+read_sfi (PorteurToken  *self,
+          guint8         sfi,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  GBytes *out = NULL;
+
+  if (!command (self, 0xB0, 0x80 | sfi, 0x00, NULL, 0, 256, "Reading a file", &out, cancellable, error))
+    return NULL;
+  return out;
+}
+
+/* --- Operations framework -------------------------------------------------------------------- */
+
+static gboolean
+begin (PorteurToken  *self,
+       GCancellable  *cancellable,
+       GError       **error)
+{
+  gboolean was_reset = FALSE;
+
+  g_rec_mutex_lock (&self->lock);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+      !porteur_transport_begin (self->transport, &was_reset, error))
+    {
+      g_rec_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+  if (was_reset)
+    {
+      g_debug ("The token was reset by another application: PINs must be verified again");
+      for (guint i = 0; i < self->pins->len; i++)
+        ((PorteurPinStatus *) g_ptr_array_index (self->pins, i))->verified = FALSE;
+    }
+  return TRUE;
+}
+
+static void
+end (PorteurToken *self,
+     gboolean      reset_card)
+{
+  porteur_transport_end (self->transport, reset_card);
+  g_rec_mutex_unlock (&self->lock);
+}
+
+/* --- Identification and contents ------------------------------------------------------------- */
+
+static PorteurPinStatus *
+pin_status_entry (PorteurToken *self,
+                  guint8        reference)
+{
+  for (guint i = 0; i < self->pins->len; i++)
+    {
+      PorteurPinStatus *s = g_ptr_array_index (self->pins, i);
+      if (s->reference == reference)
+        return s;
+    }
+  return NULL;
+}
+
+static guint8
+pin_p2 (const PorteurPkcs15Pin *pin)
+{
+  return pin->local ? (0x80 | pin->reference) : pin->reference;
+}
+
+/* GET DATA on the CHV SDO: tries max (9A), left (9B). Cosmo v7 may refuse (6A88): fine. */
+static void
+read_pin_policy (PorteurToken           *self,
+                 const PorteurPkcs15Pin *pin,
+                 PorteurPinStatus       *status,
+                 GCancellable           *cancellable)
+{
+  guint8 query[] = { 0x4D, 0x08, 0x70, 0x06, 0xBF, 0x81, pin->reference & 0x7F, 0x02, 0xA0, 0x80 };
+  g_autoptr(GBytes) docp = NULL;
+  gsize n;
+  const guint8 *d;
+  PorteurTlv sdo, a0, field;
+  guint32 value;
+
+  if (!command (self, 0xCB, 0x3F, 0xFF, query, sizeof query, 256, "Reading the PIN policy", &docp, cancellable, NULL))
+    return;
+  d = g_bytes_get_data (docp, &n);
+  if (!porteur_tlv_parse (d, n, &sdo, NULL, NULL) || !porteur_tlv_find_child (&sdo, 0xA0, &a0))
+    return;
+  if (porteur_tlv_find_child (&a0, 0x9A, &field) && porteur_tlv_get_uint (&field, &value) && value <= 255)
+    status->tries_max = value;
+}
+
+static void
+note_pin_sw (PorteurPinStatus *status,
+             guint16           sw,
+             gboolean          verifying)
+{
+  if ((sw & 0xFFF0) == 0x63C0)
+    {
+      status->tries_left = sw & 0x0F;
+      status->blocked = status->tries_left == 0;
+      status->verified = FALSE;
+    }
+  else if (sw == 0x6983)
+    {
+      status->tries_left = 0;
+      status->blocked = TRUE;
+      status->verified = FALSE;
+    }
+  else if (sw == 0x9000)
+    {
+      if (status->tries_max >= 0)
+        status->tries_left = status->tries_max;
+      status->blocked = FALSE;
+      status->verified = verifying || status->verified;
+    }
+}
+
+/* VERIFY without data: 63Cx tries left, 9000 already verified, 6983 blocked. */
+static gboolean
+query_pin (PorteurToken           *self,
+           const PorteurPkcs15Pin *pin,
+           GCancellable           *cancellable,
+           GError                **error)
+{
+  PorteurApdu apdu = { .ins = 0x20, .p2 = pin_p2 (pin) };
+  PorteurResponse response = { 0 };
+  PorteurPinStatus *status = pin_status_entry (self, pin->reference);
+
+  guint16 sw;
+
+  if (!exchange (self, &apdu, &response, cancellable, error))
+    return FALSE;
+  sw = response.sw;
+  porteur_response_clear (&response);
+  if ((sw & 0xFFF0) == 0x63C0 || sw == 0x6983)
+    note_pin_sw (status, sw, FALSE);
+  else if (sw == 0x9000)
+    {
+      status->verified = TRUE;
+      status->blocked = FALSE;
+      if (status->tries_max >= 0)
+        status->tries_left = status->tries_max;
+    }
+  else
+    return porteur_sw_check (sw, "Reading the PIN's tries", error);
+  return TRUE;
+}
+
+static gboolean
+read_contents (PorteurToken  *self,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  g_autoptr(GBytes) dir = NULL, odf = NULL, info = NULL, aodf = NULL, prkdf = NULL, cdf = NULL;
+  g_autoptr(PorteurPkcs15) p15 = porteur_pkcs15_new ();
+  static const guint8 odf_fid[] = { 0x50, 0x31 }, info_fid[] = { 0x50, 0x32 };
+  g_autoptr(GBytes) odf_path = g_bytes_new_static (odf_fid, 2);
+  g_autoptr(GBytes) info_path = g_bytes_new_static (info_fid, 2);
+  gsize n;
+  const guint8 *d;
+
+  if (!(dir = read_sfi (self, 0x1E, cancellable, error)))
+    return FALSE;
+  d = g_bytes_get_data (dir, &n);
+  if (!porteur_pkcs15_parse_dir (p15, d, n, error))
+    return FALSE;
+  d = g_bytes_get_data (p15->aid, &n);
+  if (!select_aid (self, d, n, cancellable, error))
+    return FALSE;
+  if (!(odf = read_path (self, odf_path, cancellable, error)))
+    return FALSE;
+  d = g_bytes_get_data (odf, &n);
+  if (!porteur_pkcs15_parse_odf (p15, d, n, error))
+    return FALSE;
+  if ((info = read_path (self, info_path, cancellable, NULL)))
+    {
+      d = g_bytes_get_data (info, &n);
+      if (!porteur_pkcs15_parse_tokeninfo (p15, d, n, error))
+        return FALSE;
+    }
+  if (p15->aodf_path)
+    {
+      if (!(aodf = read_path (self, p15->aodf_path, cancellable, error)))
+        return FALSE;
+      d = g_bytes_get_data (aodf, &n);
+      if (!porteur_pkcs15_parse_aodf (p15, d, n, error))
+        return FALSE;
+    }
+  if (p15->prkdf_path)
+    {
+      if (!(prkdf = read_path (self, p15->prkdf_path, cancellable, error)))
+        return FALSE;
+      d = g_bytes_get_data (prkdf, &n);
+      if (!porteur_pkcs15_parse_prkdf (p15, d, n, error))
+        return FALSE;
+    }
+  if (p15->cdf_path)
+    {
+      if (!(cdf = read_path (self, p15->cdf_path, cancellable, error)))
+        return FALSE;
+      d = g_bytes_get_data (cdf, &n);
+      if (!porteur_pkcs15_parse_cdf (p15, d, n, error))
+        return FALSE;
+    }
+  g_clear_pointer (&self->p15, porteur_pkcs15_free);
+  self->p15 = g_steal_pointer (&p15);
+  return TRUE;
+}
+
+/* A certificate file is often larger than its certificate: keep the DER object only. */
+static GBytes *
+trim_der (GBytes *contents)
+{
+  gsize n, consumed = 0;
+  const guint8 *d = g_bytes_get_data (contents, &n);
+  PorteurTlv t;
+
+  if (!porteur_tlv_parse (d, n, &t, &consumed, NULL) || t.tag != 0x30)
+    return NULL;
+  return g_bytes_new (d, consumed);
+}
+
+static gboolean
+read_certificates (PorteurToken  *self,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_ptr_array_set_size (self->certs, 0);
+  for (guint i = 0; i < self->p15->certs->len; i++)
+    {
+      PorteurPkcs15Cert *c = g_ptr_array_index (self->p15->certs, i);
+      const PorteurPkcs15Key *key = porteur_pkcs15_find_key (self->p15, c->id);
+      g_autoptr(GBytes) contents = NULL;
+      PorteurTokenCert *cert;
+      gsize n;
+
+      if (!(contents = read_path (self, c->path, cancellable, error)))
+        return FALSE;
+      cert = g_new0 (PorteurTokenCert, 1);
+      cert->label = g_strdup (c->label);
+      cert->id_hex = hex_of (g_bytes_get_data (c->id, &n), g_bytes_get_size (c->id), NULL);
+      cert->der = trim_der (contents);   /* NULL: an empty or damaged file */
+      if (key)
+        {
+          const PorteurPkcs15Pin *pin = porteur_pkcs15_find_pin_by_id (self->p15, key->auth_id);
+          cert->key_reference = key->reference;
+          cert->key_label = g_strdup (key->label);
+          cert->is_ec = key->is_ec;
+          cert->key_bits = key->bits;
+          cert->non_repudiation = (key->usage & PORTEUR_PKCS15_USAGE_NON_REPUDIATION) != 0;
+          cert->pin_reference = pin ? pin->reference : porteur_token_get_user_pin_reference (self);
+        }
+      if (cert->der)
+        {
+          /* The certificate says what the key is, whatever the PrKDF left out. */
+          const guint8 *p = g_bytes_get_data (cert->der, &n);
+          X509 *x = d2i_X509 (NULL, &p, (long) n);
+          EVP_PKEY *pub = x ? X509_get0_pubkey (x) : NULL;
+          if (pub)
+            {
+              cert->is_ec = EVP_PKEY_get_base_id (pub) == EVP_PKEY_EC;
+              cert->key_bits = EVP_PKEY_get_bits (pub);
+            }
+          X509_free (x);
+        }
+      g_ptr_array_add (self->certs, cert);
+    }
+  return TRUE;
+}
+
+static char *
+describe_chip (GBytes *ef_atr)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (ef_atr, &n);
+  PorteurTlv pre;
+
+  if (!porteur_tlv_find (d, n, 0x46, &pre) || pre.length < 4)
+    return NULL;
+  return g_strdup_printf ("IC manufacturer %02X, IC type %02X, OS %02X, IAS-ECC %u.%u",
+                          pre.value[0], pre.value[1], pre.value[2], pre.value[3] >> 4, pre.value[3] & 0x0F);
+}
+
+static gboolean
+identify (PorteurToken  *self,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  g_autoptr(GBytes) ef_atr = NULL, sn = NULL;
+  g_autoptr(GError) local = NULL;
+  PorteurTokenFamily from_atr = PORTEUR_TOKEN_FAMILY_UNKNOWN;
+  GBytes *atr = porteur_transport_get_atr (self->transport);
+  const char *model = atr ? porteur_token_lookup_atr (atr, &from_atr) : NULL;
+
+  self->atr_hex = atr ? hex_of (g_bytes_get_data (atr, NULL), g_bytes_get_size (atr), NULL) : g_strdup ("");
+  self->model = g_strdup (model);
+  if (atr)
+    self->atr_label = porteur_token_lookup_atr_label (atr, NULL);
+
+  /* AID probing decides, whatever the ATR says. */
+  if (select_aid (self, ias_ecc_aid, sizeof ias_ecc_aid, cancellable, &local))
+    self->family = PORTEUR_TOKEN_FAMILY_IAS_ECC;
+  else if (!g_error_matches (local, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND) &&
+           !g_error_matches (local, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED) &&
+           !g_error_matches (local, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_CARD))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  else
+    {
+      g_clear_error (&local);
+      if (select_aid (self, ias_classic_aid, sizeof ias_classic_aid, cancellable, &local))
+        self->family = PORTEUR_TOKEN_FAMILY_IAS_CLASSIC;
+      else if (local->domain != PORTEUR_TOKEN_ERROR ||
+               local->code == PORTEUR_TOKEN_ERROR_REMOVED || local->code == PORTEUR_TOKEN_ERROR_RESET ||
+               local->code == PORTEUR_TOKEN_ERROR_MALFORMED || local->code == PORTEUR_TOKEN_ERROR_PCSC)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_clear_error (&local);
+    }
+  if (self->family == PORTEUR_TOKEN_FAMILY_UNKNOWN)
+    return TRUE;
+
+  /* EF.ATR and the serial number (SFI 1D and 1C under the MF). */
+  if ((ef_atr = read_sfi (self, 0x1D, cancellable, &local)))
+    self->chip = describe_chip (ef_atr);
+  else if (local->domain != PORTEUR_TOKEN_ERROR || local->code == PORTEUR_TOKEN_ERROR_REMOVED ||
+           local->code == PORTEUR_TOKEN_ERROR_MALFORMED || local->code == PORTEUR_TOKEN_ERROR_RESET)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_clear_error (&local);
+  if (command (self, 0xB0, 0x9C, 0x00, NULL, 0, 256, "Reading the serial number", &sn, cancellable, &local))
+    {
+      gsize n;
+      const guint8 *d = g_bytes_get_data (sn, &n);
+      PorteurTlv t;
+      if (porteur_tlv_find (d, n, 0x5A, &t) && t.length > 0 && t.length <= 32)
+        self->serial = hex_of (t.value, t.length, NULL);
+    }
+  else if (local->domain != PORTEUR_TOKEN_ERROR || local->code == PORTEUR_TOKEN_ERROR_REMOVED ||
+           local->code == PORTEUR_TOKEN_ERROR_RESET)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_clear_error (&local);
+
+  if (!read_contents (self, cancellable, error))
+    return FALSE;
+  if (self->serial == NULL)
+    self->serial = g_strdup (self->p15->serial);
+  self->label = g_strdup (self->p15->label ? self->p15->label : self->p15->app_label);
+
+  for (guint i = 0; i < self->p15->pins->len; i++)
+    {
+      const PorteurPkcs15Pin *pin = g_ptr_array_index (self->p15->pins, i);
+      PorteurPinStatus *status = g_new0 (PorteurPinStatus, 1);
+
+      status->label = g_strdup (pin->label);
+      status->reference = pin->reference;
+      status->is_puk = pin->is_puk;
+      status->tries_left = status->tries_max = -1;
+      status->min_length = pin->min_length;
+      status->max_length = pin->max_length ? pin->max_length : pin->stored_length;
+      g_ptr_array_add (self->pins, status);
+      read_pin_policy (self, pin, status, cancellable);
+      if (!query_pin (self, pin, cancellable, error))
+        return FALSE;
+    }
+  if (!read_certificates (self, cancellable, error))
+    return FALSE;
+  self->supported = TRUE;
+  return TRUE;
+}
+
+PorteurToken *
+porteur_token_open (PorteurTransport  *transport,
+                    GCancellable      *cancellable,
+                    GError           **error)
+{
+  g_autoptr(PorteurToken) self = g_object_new (PORTEUR_TYPE_TOKEN, NULL);
+  gboolean ok;
+
+  self->transport = transport;
+  if (!begin (self, cancellable, error))
+    return NULL;
+  ok = identify (self, cancellable, error);
+  end (self, FALSE);
+  return ok ? g_steal_pointer (&self) : NULL;
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  PorteurTransport *transport = porteur_pcsc_transport_new (task_data, &error);
+  PorteurToken *token = transport ? porteur_token_open (transport, cancellable, &error) : NULL;
+
+  if (token)
+    g_task_return_pointer (task, token, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+porteur_token_open_async (const char          *reader,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, porteur_token_open_async);
+  g_task_set_task_data (task, g_strdup (reader), g_free);
+  g_task_run_in_thread (task, open_thread);
+}
+
+PorteurToken *
+porteur_token_open_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *porteur_token_get_reader (PorteurToken *self) { return porteur_transport_get_reader (self->transport); }
+const char *porteur_token_get_atr_hex (PorteurToken *self) { return self->atr_hex; }
+PorteurTokenFamily porteur_token_get_family (PorteurToken *self) { return self->family; }
+const char *porteur_token_get_model (PorteurToken *self) { return self->model; }
+const char *porteur_token_get_atr_label (PorteurToken *self) { return self->atr_label; }
+const char *porteur_token_get_serial (PorteurToken *self) { return self->serial; }
+const char *porteur_token_get_label (PorteurToken *self) { return self->label; }
+const char *porteur_token_get_chip (PorteurToken *self) { return self->chip; }
+gboolean porteur_token_is_supported (PorteurToken *self) { return self->supported; }
+GPtrArray *porteur_token_get_certificates (PorteurToken *self) { return self->certs; }
+GPtrArray *porteur_token_get_pins (PorteurToken *self) { return self->pins; }
+guint porteur_token_get_apdu_count (PorteurToken *self) { return self->transport->apdu_count; }
+PorteurTransport *porteur_token_get_transport (PorteurToken *self) { return self->transport; }
+
+guint8
+porteur_token_get_user_pin_reference (PorteurToken *self)
+{
+  for (guint i = 0; self->p15 && i < self->p15->pins->len; i++)
+    {
+      const PorteurPkcs15Pin *pin = g_ptr_array_index (self->p15->pins, i);
+      if (!pin->is_puk && !pin->is_so_pin)
+        return pin->reference;
+    }
+  return 0;
+}
+
+/* --- PINs ------------------------------------------------------------------------------------ */
+
+static const PorteurPkcs15Pin *
+find_pin (PorteurToken  *self,
+          guint8         reference,
+          GError       **error)
+{
+  const PorteurPkcs15Pin *pin = self->supported ? porteur_pkcs15_find_pin (self->p15, reference) : NULL;
+
+  if (pin == NULL)
+    g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "The token has no PIN %02X", reference);
+  return pin;
+}
+
+static gboolean
+check_format (const PorteurPkcs15Pin *pin,
+              PorteurSecret          *secret,
+              GError                **error)
+{
+  gsize n = porteur_secret_get_length (secret);
+  guint max = pin->max_length ? pin->max_length : pin->stored_length;
+
+  if (n < MAX (pin->min_length, 1u) || (max && n > max))
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_FORMAT,
+                   "The %s must have %u to %u characters", pin->label, MAX (pin->min_length, 1u), max ? max : 64);
+      return FALSE;
+    }
+  if (pin->type == PORTEUR_PKCS15_PIN_ASCII_NUMERIC && !porteur_secret_is_digits (secret))
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_FORMAT,
+                   "The %s may contain digits only", pin->label);
+      return FALSE;
+    }
+  if (pin->type == PORTEUR_PKCS15_PIN_BCD)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED, "BCD PINs are not supported");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The PIN as the token wants it: padded with the pad character up to its stored length. */
+static gsize
+pad_pin (const PorteurPkcs15Pin *pin,
+         PorteurSecret          *secret,
+         guint8                 *out,
+         gsize                   out_size)
+{
+  gsize n;
+  const char *value = porteur_secret_get (secret, &n);
+  gsize total = pin->stored_length && (pin->needs_padding || pin->stored_length >= n) ? pin->stored_length : n;
+
+  total = MIN (total, out_size);
+  memset (out, pin->pad_char, total);
+  memcpy (out, value, MIN (n, total));
+  return total;
+}
+
+/* The rules before spending a try: known tries, not blocked, last try only when confirmed. */
+static gboolean
+may_spend_try (PorteurToken           *self,
+               const PorteurPkcs15Pin *pin,
+               PorteurPinFlags         flags,
+               GCancellable           *cancellable,
+               GError                **error)
+{
+  PorteurPinStatus *status;
+
+  if (!query_pin (self, pin, cancellable, error))
+    return FALSE;
+  status = pin_status_entry (self, pin->reference);
+  if (status->blocked)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_BLOCKED, "The %s is blocked", pin->label);
+      return FALSE;
+    }
+  if (status->tries_left == 1 && !(flags & PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED))
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_LAST_TRY,
+                   "One try left for the %s: confirmation required", pin->label);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+pin_command (PorteurToken           *self,
+             const PorteurPkcs15Pin *pin,
+             guint8                  ins,
+             guint8                  p1,
+             const guint8           *data,
+             gsize                   lc,
+             gboolean                verifying,
+             const char             *what,
+             GCancellable           *cancellable,
+             GError                **error)
+{
+  PorteurApdu apdu = { .ins = ins, .p1 = p1, .p2 = pin_p2 (pin), .data = data, .lc = lc, .sensitive = TRUE };
+  PorteurResponse response = { 0 };
+  PorteurPinStatus *status = pin_status_entry (self, pin->reference);
+
+  guint16 sw;
+
+  if (!exchange (self, &apdu, &response, cancellable, error))
+    return FALSE;
+  sw = response.sw;
+  porteur_response_clear (&response);
+  note_pin_sw (status, sw, verifying);
+  if ((sw & 0xFFF0) == 0x63C0)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, sw == 0x63C0 ? PORTEUR_TOKEN_ERROR_PIN_BLOCKED : PORTEUR_TOKEN_ERROR_PIN_INCORRECT,
+                   "%s: wrong %s, %u tries left", what, pin->label, sw & 0x0F);
+      return FALSE;
+    }
+  return porteur_sw_check (sw, what, error);
+}
+
+static gboolean
+verify_locked (PorteurToken           *self,
+               const PorteurPkcs15Pin *pin,
+               PorteurSecret          *secret,
+               PorteurPinFlags         flags,
+               GCancellable           *cancellable,
+               GError                **error)
+{
+  guint8 buffer[64];
+  gsize n;
+  gboolean ok;
+
+  if (!may_spend_try (self, pin, flags, cancellable, error))
+    return FALSE;
+  n = pad_pin (pin, secret, buffer, sizeof buffer);
+  ok = pin_command (self, pin, 0x20, 0x00, buffer, n, TRUE, "Verifying the PIN", cancellable, error);
+  OPENSSL_cleanse (buffer, sizeof buffer);
+  return ok;
+}
+
+gboolean
+porteur_token_get_pin_status (PorteurToken      *self,
+                              guint8             reference,
+                              PorteurPinStatus **out,
+                              GCancellable      *cancellable,
+                              GError           **error)
+{
+  const PorteurPkcs15Pin *pin = find_pin (self, reference, error);
+  gboolean ok;
+
+  if (pin == NULL || !begin (self, cancellable, error))
+    return FALSE;
+  ok = select_application (self, cancellable, error) && query_pin (self, pin, cancellable, error);
+  if (ok && out)
+    *out = porteur_pin_status_copy (pin_status_entry (self, reference));
+  end (self, FALSE);
+  return ok;
+}
+
+gboolean
+porteur_token_verify_pin (PorteurToken    *self,
+                          guint8           reference,
+                          PorteurSecret   *secret,
+                          PorteurPinFlags  flags,
+                          GCancellable    *cancellable,
+                          GError         **error)
+{
+  const PorteurPkcs15Pin *pin = find_pin (self, reference, error);
+  gboolean ok;
+
+  if (pin == NULL || !check_format (pin, secret, error) || !begin (self, cancellable, error))
+    return FALSE;
+  ok = select_application (self, cancellable, error) && verify_locked (self, pin, secret, flags, cancellable, error);
+  end (self, FALSE);
+  return ok;
+}
+
+gboolean
+porteur_token_change_pin (PorteurToken    *self,
+                          guint8           reference,
+                          PorteurSecret   *old_pin,
+                          PorteurSecret   *new_pin,
+                          PorteurPinFlags  flags,
+                          GCancellable    *cancellable,
+                          GError         **error)
+{
+  const PorteurPkcs15Pin *pin = find_pin (self, reference, error);
+  guint8 buffer[128];
+  gsize n = 0;
+  gboolean ok;
+
+  if (pin == NULL || !check_format (pin, old_pin, error) || !check_format (pin, new_pin, error))
+    return FALSE;
+  if (!begin (self, cancellable, error))
+    return FALSE;
+  ok = select_application (self, cancellable, error) && may_spend_try (self, pin, flags, cancellable, error);
+  if (ok && pin->stored_length)
+    {
+      /* CHANGE REFERENCE DATA with old ‖ new, each padded to the stored length: the old PIN is
+       * checked by this one command, so a wrong one costs one try, as a VERIFY would. */
+      n = pad_pin (pin, old_pin, buffer, 64);
+      n += pad_pin (pin, new_pin, buffer + n, 64);
+      ok = pin_command (self, pin, 0x24, 0x00, buffer, n, TRUE, "Changing the PIN", cancellable, error);
+    }
+  else if (ok)
+    {
+      /* Variable-length PINs: VERIFY the old one, then CHANGE with the new one only. */
+      n = pad_pin (pin, old_pin, buffer, 64);
+      ok = pin_command (self, pin, 0x20, 0x00, buffer, n, TRUE, "Verifying the PIN", cancellable, error);
+      if (ok)
+        {
+          n = pad_pin (pin, new_pin, buffer, 64);
+          ok = pin_command (self, pin, 0x24, 0x01, buffer, n, TRUE, "Changing the PIN", cancellable, error);
+        }
+    }
+  OPENSSL_cleanse (buffer, sizeof buffer);
+  end (self, FALSE);
+  return ok;
+}
+
+static gboolean
+reset_retry_counter (PorteurToken           *self,
+                     const PorteurPkcs15Pin *pin,
+                     PorteurSecret          *new_pin,
+                     GCancellable           *cancellable,
+                     GError                **error)
+{
+  guint8 buffer[64];
+  gsize n = 0;
+  gboolean ok;
+  PorteurPinStatus *status = pin_status_entry (self, pin->reference);
+
+  if (new_pin)
+    n = pad_pin (pin, new_pin, buffer, sizeof buffer);
+  ok = pin_command (self, pin, 0x2C, new_pin ? 0x02 : 0x03, new_pin ? buffer : NULL, n, FALSE,
+                    "Unblocking the PIN", cancellable, error);
+  OPENSSL_cleanse (buffer, sizeof buffer);
+  if (ok)
+    {
+      status->blocked = FALSE;
+      status->verified = FALSE;
+      if (status->tries_max >= 0)
+        status->tries_left = status->tries_max;
+      /* Read the counter back rather than assume it. */
+      ok = query_pin (self, pin, cancellable, error);
+    }
+  return ok;
+}
+
+gboolean
+porteur_token_unblock_pin (PorteurToken    *self,
+                           guint8           reference,
+                           PorteurSecret   *puk_secret,
+                           PorteurSecret   *new_pin,
+                           PorteurPinFlags  flags,
+                           GCancellable    *cancellable,
+                           GError         **error)
+{
+  const PorteurPkcs15Pin *pin = find_pin (self, reference, error);
+  const PorteurPkcs15Pin *puk;
+  gboolean ok;
+
+  if (pin == NULL)
+    return FALSE;
+  if (!(puk = porteur_pkcs15_find_puk_for (self->p15, pin)))
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "The token has no PUK for the %s", pin->label);
+      return FALSE;
+    }
+  if (!check_format (puk, puk_secret, error) || (new_pin && !check_format (pin, new_pin, error)))
+    return FALSE;
+  if (!begin (self, cancellable, error))
+    return FALSE;
+  ok = select_application (self, cancellable, error) &&
+       verify_locked (self, puk, puk_secret, flags, cancellable, error) &&
+       reset_retry_counter (self, pin, new_pin, cancellable, error);
+  end (self, FALSE);
+  return ok;
+}
+
+gboolean
+porteur_token_unblock_pin_with_ca (PorteurToken          *self,
+                                   guint8                 reference,
+                                   PorteurSecret         *new_pin,
+                                   PorteurCryptogramFunc  cryptogram_func,
+                                   gpointer               user_data,
+                                   GCancellable          *cancellable,
+                                   GError               **error)
+{
+  const PorteurPkcs15Pin *pin = find_pin (self, reference, error);
+  g_autoptr(GBytes) challenge = NULL, cryptogram = NULL;
+  gboolean ok;
+
+  if (pin == NULL || (new_pin && !check_format (pin, new_pin, error)))
+    return FALSE;
+  if (!begin (self, cancellable, error))
+    return FALSE;
+  ok = select_application (self, cancellable, error) &&
+       command (self, 0x84, 0x00, 0x00, NULL, 0, 8, "Asking the token for a challenge", &challenge, cancellable, error);
+  if (ok && g_bytes_get_size (challenge) != 8)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "The token's challenge is not 8 bytes long");
+      ok = FALSE;
+    }
+  if (ok)
+    ok = (cryptogram = cryptogram_func (challenge, user_data, cancellable, error)) != NULL;
+  if (ok)
+    {
+      gsize n;
+      const guint8 *c = g_bytes_get_data (cryptogram, &n);
+      PorteurApdu apdu = { .ins = 0x82, .data = c, .lc = n, .sensitive = TRUE };
+      PorteurResponse response = { 0 };
+
+      guint16 sw;
+
+      ok = exchange (self, &apdu, &response, cancellable, error);
+      sw = response.sw;
+      porteur_response_clear (&response);
+      if (ok && sw != 0x9000)
+        {
+          g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_CRYPTOGRAM,
+                       "The token refused the CA's cryptogram (%04X)", sw);
+          ok = FALSE;
+        }
+    }
+  if (ok)
+    ok = reset_retry_counter (self, pin, new_pin, cancellable, error);
+  end (self, FALSE);
+  return ok;
+}
+
+/* --- Keys and signatures --------------------------------------------------------------------- */
+
+static const PorteurTokenCert *
+find_key (PorteurToken  *self,
+          guint8         key_reference,
+          GError       **error)
+{
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const PorteurTokenCert *cert = g_ptr_array_index (self->certs, i);
+      if (cert->key_reference && (cert->key_reference & 0x7F) == (key_reference & 0x7F))
+        return cert;
+    }
+  g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "The token has no key %02X", key_reference);
+  return NULL;
+}
+
+static gboolean
+verify_for_key (PorteurToken           *self,
+                const PorteurTokenCert *key,
+                PorteurSecret          *secret,
+                PorteurPinFlags         flags,
+                GCancellable           *cancellable,
+                GError                **error)
+{
+  const PorteurPkcs15Pin *pin;
+
+  if (secret == NULL)
+    return TRUE;
+  if (!(pin = find_pin (self, key->pin_reference, error)) || !check_format (pin, secret, error))
+    return FALSE;
+  return verify_locked (self, pin, secret, flags, cancellable, error);
+}
+
+static const guint8 *
+digest_info_prefix (const char *digest_name,
+                    gsize      *length,
+                    gsize      *digest_length)
+{
+  static const guint8 sha256[] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20 };
+  static const guint8 sha384[] = { 0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30 };
+  static const guint8 sha512[] = { 0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40 };
+
+  *length = 19;
+  if (g_ascii_strcasecmp (digest_name, "SHA256") == 0 || g_ascii_strcasecmp (digest_name, "SHA2-256") == 0)
+    return *digest_length = 32, sha256;
+  if (g_ascii_strcasecmp (digest_name, "SHA384") == 0 || g_ascii_strcasecmp (digest_name, "SHA2-384") == 0)
+    return *digest_length = 48, sha384;
+  if (g_ascii_strcasecmp (digest_name, "SHA512") == 0 || g_ascii_strcasecmp (digest_name, "SHA2-512") == 0)
+    return *digest_length = 64, sha512;
+  return NULL;
+}
+
+/* r ‖ s from the token → DER ECDSA-Sig-Value, as OpenSSL and X.509 want it. */
+static GBytes *
+ecdsa_to_der (GBytes  *raw,
+              GError **error)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (raw, &n);
+  ECDSA_SIG *sig;
+  BIGNUM *r, *s;
+  guint8 *der = NULL;
+  int der_length;
+  GBytes *out;
+
+  if (n == 0 || n % 2 || n > 132)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "The token's ECDSA signature has a wrong length");
+      return NULL;
+    }
+  r = BN_bin2bn (d, n / 2, NULL);
+  s = BN_bin2bn (d + n / 2, n / 2, NULL);
+  sig = ECDSA_SIG_new ();
+  ECDSA_SIG_set0 (sig, r, s);
+  der_length = i2d_ECDSA_SIG (sig, &der);
+  ECDSA_SIG_free (sig);
+  if (der_length <= 0)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "Cannot encode the ECDSA signature");
+      return NULL;
+    }
+  out = g_bytes_new (der, der_length);
+  OPENSSL_free (der);
+  return out;
+}
+
+GBytes *
+porteur_token_sign (PorteurToken    *self,
+                    guint8           key_reference,
+                    PorteurSecret   *pin,
+                    PorteurPinFlags  flags,
+                    const char      *digest_name,
+                    const guint8    *digest,
+                    gsize            digest_length,
+                    GCancellable    *cancellable,
+                    GError         **error)
+{
+  const PorteurTokenCert *key;
+  const guint8 *prefix;
+  gsize prefix_length = 0, expected = 0;
+  g_autoptr(GBytes) raw = NULL;
+  guint8 ref;
+  gboolean ok;
+
+  if (!(key = find_key (self, key_reference, error)))
+    return NULL;
+  ref = 0x80 | (key->key_reference & 0x7F);
+  prefix = digest_info_prefix (digest_name, &prefix_length, &expected);
+  if (prefix == NULL || digest_length != expected)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
+                   "Unsupported digest %s of %" G_GSIZE_FORMAT " bytes", digest_name, digest_length);
+      return NULL;
+    }
+  if (!begin (self, cancellable, error))
+    return NULL;
+  ok = select_application (self, cancellable, error) && verify_for_key (self, key, pin, flags, cancellable, error);
+  if (ok && key->non_repudiation)
+    {
+      /* Qualified signature key: MSE SET DST, PSO HASH with the off-card hash (RSA + SHA-256
+       * lets the token build the DigestInfo; other digests go as a DigestInfo), PSO CDS. */
+      guint8 mse[] = { 0x84, 0x01, ref, 0x80, 0x01, key->is_ec ? 0x04 : 0x42 };
+      guint8 hash[2 + 19 + 64];
+      gsize n = 0;
+
+      hash[n++] = 0x90;
+      if (!key->is_ec && expected != 32)
+        {
+          hash[n++] = prefix_length + digest_length;
+          memcpy (hash + n, prefix, prefix_length);
+          n += prefix_length;
+        }
+      else
+        hash[n++] = digest_length;
+      memcpy (hash + n, digest, digest_length);
+      n += digest_length;
+      ok = command (self, 0x22, 0x41, 0xB6, mse, sizeof mse, 0, "Choosing the signature key", NULL, cancellable, error) &&
+           command (self, 0x2A, 0x90, 0xA0, hash, n, 0, "Sending the hash to the token", NULL, cancellable, error) &&
+           command (self, 0x2A, 0x9E, 0x9A, NULL, 0, 256, "Signing", &raw, cancellable, error);
+    }
+  else if (ok)
+    {
+      /* Authentication key: MSE SET AT, INTERNAL AUTHENTICATE over the DigestInfo (RSA) or the
+       * hash (ECDSA). */
+      guint8 mse[] = { 0x84, 0x01, ref, 0x80, 0x01, key->is_ec ? 0x04 : 0x02 };
+      guint8 input[19 + 64];
+      gsize n = 0;
+
+      if (!key->is_ec)
+        {
+          memcpy (input, prefix, prefix_length);
+          n = prefix_length;
+        }
+      memcpy (input + n, digest, digest_length);
+      n += digest_length;
+      ok = command (self, 0x22, 0x41, 0xA4, mse, sizeof mse, 0, "Choosing the authentication key", NULL, cancellable, error) &&
+           command (self, 0x88, 0x00, 0x00, input, n, 256, "Signing", &raw, cancellable, error);
+    }
+  if (ok && key->non_repudiation && pin)
+    {
+      /* A qualified signature needs the PIN each time: drop the verified state. */
+      guint8 p2 = key->pin_reference;
+      command (self, 0x20, 0xFF, p2, NULL, 0, 0, "Logging out", NULL, cancellable, NULL);
+      if (pin_status_entry (self, p2))
+        pin_status_entry (self, p2)->verified = FALSE;
+    }
+  end (self, FALSE);
+  if (!ok)
+    return NULL;
+  if (key->is_ec)
+    return ecdsa_to_der (raw, error);
+  if (key->key_bits && g_bytes_get_size (raw) != (key->key_bits + 7) / 8)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED,
+                   "The token's signature has %" G_GSIZE_FORMAT " bytes, not %u", g_bytes_get_size (raw), (key->key_bits + 7) / 8);
+      return NULL;
+    }
+  return g_steal_pointer (&raw);
+}
+
+/* 7F49 { 81 n, 82 e } or { 86 EC point (P-256) } → EVP_PKEY. */
+static EVP_PKEY *
+parse_public_key (GBytes  *template,
+                  gboolean is_ec,
+                  GError **error)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (template, &n);
+  PorteurTlv t, modulus, exponent, point;
+  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new ();
+  OSSL_PARAM *params = NULL;
+  EVP_PKEY_CTX *ctx = NULL;
+  EVP_PKEY *key = NULL;
+  BIGNUM *bn_n = NULL, *bn_e = NULL;
+
+  if (!porteur_tlv_parse (d, n, &t, NULL, NULL) || t.tag != 0x7F49)
+    goto out;
+  if (!is_ec && porteur_tlv_find_child (&t, 0x81, &modulus) && porteur_tlv_find_child (&t, 0x82, &exponent) &&
+      modulus.length >= 64 && modulus.length <= 1024 && exponent.length >= 1 && exponent.length <= 8)
+    {
+      bn_n = BN_bin2bn (modulus.value, modulus.length, NULL);
+      bn_e = BN_bin2bn (exponent.value, exponent.length, NULL);
+      OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_N, bn_n);
+      OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_RSA_E, bn_e);
+      ctx = EVP_PKEY_CTX_new_from_name (NULL, "RSA", NULL);
+    }
+  else if (is_ec && porteur_tlv_find_child (&t, 0x86, &point) && point.length == 65 && point.value[0] == 0x04)
+    {
+      OSSL_PARAM_BLD_push_utf8_string (bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
+      OSSL_PARAM_BLD_push_octet_string (bld, OSSL_PKEY_PARAM_PUB_KEY, point.value, point.length);
+      ctx = EVP_PKEY_CTX_new_from_name (NULL, "EC", NULL);
+    }
+  if (ctx == NULL || !(params = OSSL_PARAM_BLD_to_param (bld)) || EVP_PKEY_fromdata_init (ctx) <= 0 ||
+      EVP_PKEY_fromdata (ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+    key = NULL;
+out:
+  if (key == NULL)
+    g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "The token's public key does not parse");
+  OSSL_PARAM_free (params);
+  OSSL_PARAM_BLD_free (bld);
+  EVP_PKEY_CTX_free (ctx);
+  BN_free (bn_n);
+  BN_free (bn_e);
+  return key;
+}
+
+EVP_PKEY *
+porteur_token_generate_key (PorteurToken    *self,
+                            guint8           key_reference,
+                            PorteurSecret   *pin,
+                            PorteurPinFlags  flags,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  const PorteurTokenCert *key;
+  g_autoptr(GBytes) template = NULL;
+  gboolean ok;
+
+  if (!(key = find_key (self, key_reference, error)))
+    return NULL;
+  if (!begin (self, cancellable, error))
+    return NULL;
+  {
+    guint8 data[] = { 0x70, 0x03, 0xBF, 0x90, key->key_reference & 0x7F };
+    ok = select_application (self, cancellable, error) && verify_for_key (self, key, pin, flags, cancellable, error) &&
+         command (self, 0x47, 0x00, 0x00, data, sizeof data, 256, "Generating a key pair", &template, cancellable, error);
+  }
+  end (self, FALSE);
+  return ok ? parse_public_key (template, key->is_ec, error) : NULL;
+}
+
+EVP_PKEY *
+porteur_token_get_public_key (PorteurToken  *self,
+                              guint8         key_reference,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  const PorteurTokenCert *key;
+  g_autoptr(GBytes) template = NULL;
+  gboolean ok;
+
+  if (!(key = find_key (self, key_reference, error)))
+    return NULL;
+  if (key->der)
+    {
+      gsize n;
+      const guint8 *p = g_bytes_get_data (key->der, &n);
+      X509 *x = d2i_X509 (NULL, &p, (long) n);
+      EVP_PKEY *pub = x ? X509_get_pubkey (x) : NULL;
+      X509_free (x);
+      if (pub)
+        return pub;
+    }
+  if (!begin (self, cancellable, error))
+    return NULL;
+  {
+    guint8 query[] = { 0x4D, 0x08, 0x70, 0x06, 0xBF, 0xA0, key->key_reference & 0x7F, 0x03, 0x7F, 0x49, 0x80, 0x00 };
+    ok = select_application (self, cancellable, error) &&
+         command (self, 0xCB, 0x3F, 0xFF, query, sizeof query, 256, "Reading a public key", &template, cancellable, error);
+  }
+  end (self, FALSE);
+  return ok ? parse_public_key (template, key->is_ec, error) : NULL;
+}
+
+gboolean
+porteur_token_write_certificate (PorteurToken    *self,
+                                 guint8           key_reference,
+                                 GBytes          *der,
+                                 PorteurSecret   *pin,
+                                 PorteurPinFlags  flags,
+                                 GCancellable    *cancellable,
+                                 GError         **error)
+{
+  const PorteurTokenCert *key;
+  PorteurPkcs15Cert *entry = NULL;
+  gsize n, size = 0;
+  const guint8 *d = g_bytes_get_data (der, &n);
+  gboolean ok;
+
+  {
+    const guint8 *p = d;
+    X509 *x = d2i_X509 (NULL, &p, (long) n);
+    gboolean valid = x != NULL && (gsize) (p - d) == n;
+    X509_free (x);
+    if (!valid)
+      {
+        g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "Not a DER certificate");
+        return FALSE;
+      }
+  }
+  if (!(key = find_key (self, key_reference, error)))
+    return FALSE;
+  for (guint i = 0; i < self->p15->certs->len; i++)
+    {
+      PorteurPkcs15Cert *c = g_ptr_array_index (self->p15->certs, i);
+      g_autofree char *id = hex_of (g_bytes_get_data (c->id, NULL), g_bytes_get_size (c->id), NULL);
+      if (g_str_equal (id, key->id_hex))
+        entry = c;
+    }
+  if (entry == NULL)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "No certificate file for key %02X", key_reference);
+      return FALSE;
+    }
+  if (!begin (self, cancellable, error))
+    return FALSE;
+  ok = select_application (self, cancellable, error) && verify_for_key (self, key, pin, flags, cancellable, error) &&
+       select_path (self, entry->path, &size, cancellable, error);
+  if (ok && size && n > size)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
+                   "The certificate (%" G_GSIZE_FORMAT " bytes) does not fit in its file (%" G_GSIZE_FORMAT ")", n, size);
+      ok = FALSE;
+    }
+  for (gsize offset = 0; ok && offset < n; offset += WRITE_CHUNK)
+    {
+      gsize chunk = MIN ((gsize) WRITE_CHUNK, n - offset);
+      ok = command (self, 0xD6, (offset >> 8) & 0x7F, offset & 0xFF, d + offset, chunk, 0,
+                    "Writing the certificate", NULL, cancellable, error);
+    }
+  /* Read back what the token now holds. */
+  if (ok)
+    ok = select_application (self, cancellable, error) && read_certificates (self, cancellable, error);
+  end (self, FALSE);
+  return ok;
+}
+
+/* --- Async ----------------------------------------------------------------------------------- */
+
+typedef enum { OP_STATUS, OP_VERIFY, OP_CHANGE, OP_UNBLOCK, OP_SIGN } OpKind;
+
+typedef struct
+{
+  OpKind           kind;
+  guint8           reference;
+  PorteurSecret   *a;
+  PorteurSecret   *b;
+  PorteurPinFlags  flags;
+  char            *digest_name;
+  GBytes          *digest;
+} Op;
+
+static void
+op_free (Op *op)
+{
+  porteur_secret_free (op->a);
+  porteur_secret_free (op->b);
+  g_free (op->digest_name);
+  g_clear_pointer (&op->digest, g_bytes_unref);
+  g_free (op);
+}
+
+static PorteurSecret *
+secret_copy (PorteurSecret *secret)
+{
+  gsize n;
+  const char *v;
+
+  if (secret == NULL)
+    return NULL;
+  v = porteur_secret_get (secret, &n);
+  return porteur_secret_new (v, n);
+}
+
+static void
+op_thread (GTask        *task,
+           gpointer      source,
+           gpointer      task_data,
+           GCancellable *cancellable)
+{
+  PorteurToken *self = source;
+  Op *op = task_data;
+  GError *error = NULL;
+
+  switch (op->kind)
+    {
+    case OP_STATUS:
+      {
+        PorteurPinStatus *status = NULL;
+        if (porteur_token_get_pin_status (self, op->reference, &status, cancellable, &error))
+          g_task_return_pointer (task, status, (GDestroyNotify) porteur_pin_status_free);
+        else
+          g_task_return_error (task, error);
+        return;
+      }
+    case OP_VERIFY:
+      if (porteur_token_verify_pin (self, op->reference, op->a, op->flags, cancellable, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      break;
+    case OP_CHANGE:
+      if (porteur_token_change_pin (self, op->reference, op->a, op->b, op->flags, cancellable, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      break;
+    case OP_UNBLOCK:
+      if (porteur_token_unblock_pin (self, op->reference, op->a, op->b, op->flags, cancellable, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      break;
+    case OP_SIGN:
+      {
+        gsize n;
+        const guint8 *d = g_bytes_get_data (op->digest, &n);
+        GBytes *signature = porteur_token_sign (self, op->reference, op->a, op->flags, op->digest_name, d, n, cancellable, &error);
+        if (signature)
+          g_task_return_pointer (task, signature, (GDestroyNotify) g_bytes_unref);
+        else
+          g_task_return_error (task, error);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  /* Wipe the secrets as soon as the operation is over, not when the task is freed. */
+  g_clear_pointer (&op->a, porteur_secret_free);
+  g_clear_pointer (&op->b, porteur_secret_free);
+}
+
+static void
+run_op (PorteurToken       *self,
+        Op                 *op,
+        gpointer            source_tag,
+        GCancellable       *cancellable,
+        GAsyncReadyCallback callback,
+        gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, op, (GDestroyNotify) op_free);
+  g_task_run_in_thread (task, op_thread);
+}
+
+void
+porteur_token_get_pin_status_async (PorteurToken        *self,
+                                    guint8               reference,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_STATUS;
+  op->reference = reference;
+  run_op (self, op, porteur_token_get_pin_status_async, cancellable, callback, user_data);
+}
+
+PorteurPinStatus *
+porteur_token_get_pin_status_finish (PorteurToken  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+porteur_token_verify_pin_async (PorteurToken        *self,
+                                guint8               reference,
+                                PorteurSecret       *pin,
+                                PorteurPinFlags      flags,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_VERIFY;
+  op->reference = reference;
+  op->a = secret_copy (pin);
+  op->flags = flags;
+  run_op (self, op, porteur_token_verify_pin_async, cancellable, callback, user_data);
+}
+
+void
+porteur_token_change_pin_async (PorteurToken        *self,
+                                guint8               reference,
+                                PorteurSecret       *old_pin,
+                                PorteurSecret       *new_pin,
+                                PorteurPinFlags      flags,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_CHANGE;
+  op->reference = reference;
+  op->a = secret_copy (old_pin);
+  op->b = secret_copy (new_pin);
+  op->flags = flags;
+  run_op (self, op, porteur_token_change_pin_async, cancellable, callback, user_data);
+}
+
+void
+porteur_token_unblock_pin_async (PorteurToken        *self,
+                                 guint8               reference,
+                                 PorteurSecret       *puk,
+                                 PorteurSecret       *new_pin,
+                                 PorteurPinFlags      flags,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_UNBLOCK;
+  op->reference = reference;
+  op->a = secret_copy (puk);
+  op->b = secret_copy (new_pin);
+  op->flags = flags;
+  run_op (self, op, porteur_token_unblock_pin_async, cancellable, callback, user_data);
+}
+
+gboolean
+porteur_token_pin_operation_finish (PorteurToken  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+porteur_token_sign_async (PorteurToken        *self,
+                          guint8               key_reference,
+                          PorteurSecret       *pin,
+                          PorteurPinFlags      flags,
+                          const char          *digest_name,
+                          GBytes              *digest,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_SIGN;
+  op->reference = key_reference;
+  op->a = secret_copy (pin);
+  op->flags = flags;
+  op->digest_name = g_strdup (digest_name);
+  op->digest = g_bytes_ref (digest);
+  run_op (self, op, porteur_token_sign_async, cancellable, callback, user_data);
+}
+
+GBytes *
+porteur_token_sign_finish (PorteurToken  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

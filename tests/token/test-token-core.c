@@ -1,0 +1,816 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/hmac.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+#include "token/porteur-token.h"
+#include "token-test-transport.h"
+
+/*
+ * The token core against the virtual token's card logic in process: identification, PKCS#15,
+ * PINs (status, verify, change, unblock by PUK and by the CA, last-try confirmation, format),
+ * signatures, key generation and certificate writing, and faults before every APDU.
+ */
+
+typedef struct
+{
+  VtokenCard   *card;
+  PorteurToken *token;
+  TestTransport *transport;   /* borrowed from the token */
+} Fixture;
+
+static PorteurSecret *
+secret (const char *value)
+{
+  return porteur_secret_new (value, strlen (value));
+}
+
+static PorteurToken *
+open_token (VtokenCard     *card,
+            TestTransport **transport_out,
+            GError        **error)
+{
+  PorteurTransport *transport = test_transport_new (card);
+
+  if (transport_out)
+    *transport_out = (TestTransport *) transport;
+  return porteur_token_open (transport, NULL, error);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->card = vtoken_card_new (data ? data : "oberthur-iasecc", &error);
+  g_assert_no_error (error);
+  f->token = open_token (f->card, &f->transport, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->token);
+  vtoken_card_free (f->card);
+}
+
+/* The card's own counter, from its dump ("pin1=3/3"). */
+static int
+card_tries (VtokenCard *card,
+            guint8      reference)
+{
+  g_autofree char *dump = vtoken_card_dump (card);
+  g_autofree char *key = g_strdup_printf (" pin%u=", reference);
+  const char *p = strstr (dump, key);
+
+  g_assert_nonnull (p);
+  return atoi (p + strlen (key));
+}
+
+static const PorteurPinStatus *
+reported (PorteurToken *token,
+          guint8        reference)
+{
+  GPtrArray *pins = porteur_token_get_pins (token);
+
+  for (guint i = 0; i < pins->len; i++)
+    {
+      const PorteurPinStatus *s = g_ptr_array_index (pins, i);
+      if (s->reference == reference)
+        return s;
+    }
+  g_assert_not_reached ();
+}
+
+/* --- TLV and APDU ---------------------------------------------------------------------------- */
+
+static void
+test_tlv (void)
+{
+  static const guint8 nested[] = { 0x30, 0x08, 0x04, 0x01, 0xAA, 0x7F, 0x49, 0x02, 0x01, 0x02, 0x00, 0x00 };
+  static const guint8 long_form[] = { 0x04, 0x81, 0x80 };
+  static const guint8 indefinite[] = { 0x30, 0x80, 0x00, 0x00 };
+  static const guint8 beyond[] = { 0x04, 0x05, 0x01 };
+  static const guint8 long_tag[] = { 0x1F, 0x81, 0x82, 0x83, 0x01, 0x00 };
+  PorteurTlv tlv, child;
+  PorteurTlvIter iter;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) built = g_byte_array_new ();
+  guint8 big[300] = { 0 };
+  guint32 value;
+  gsize consumed;
+
+  g_assert_true (porteur_tlv_parse (nested, sizeof nested, &tlv, &consumed, &error));
+  g_assert_cmphex (tlv.tag, ==, 0x30);
+  g_assert_true (tlv.constructed);
+  g_assert_cmpuint (consumed, ==, 10);
+  g_assert_true (porteur_tlv_find_child (&tlv, 0x7F49, &child));
+  g_assert_cmpuint (child.length, ==, 2);
+  g_assert_true (porteur_tlv_get_uint (&child, &value));
+  g_assert_cmphex (value, ==, 0x0102);
+  /* Padding after the last object ends the walk quietly. */
+  porteur_tlv_iter_init (&iter, nested, sizeof nested);
+  g_assert_true (porteur_tlv_iter_next (&iter, &tlv, &error));
+  g_assert_false (porteur_tlv_iter_next (&iter, &tlv, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (porteur_tlv_parse (long_form, sizeof long_form, &tlv, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_false (porteur_tlv_parse (indefinite, sizeof indefinite, &tlv, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_false (porteur_tlv_parse (beyond, sizeof beyond, &tlv, NULL, &error));
+  g_clear_error (&error);
+  g_assert_false (porteur_tlv_parse (long_tag, sizeof long_tag, &tlv, NULL, &error));
+  g_clear_error (&error);
+
+  /* What we build, we parse back. */
+  porteur_tlv_append (built, 0x7F49, big, sizeof big);
+  g_assert_true (porteur_tlv_parse (built->data, built->len, &tlv, &consumed, &error));
+  g_assert_cmphex (tlv.tag, ==, 0x7F49);
+  g_assert_cmpuint (tlv.length, ==, 300);
+  g_assert_cmpuint (consumed, ==, built->len);
+}
+
+static void
+test_apdu (void)
+{
+  static const guint8 data[3] = { 1, 2, 3 };
+  guint8 big_data[300] = { 0 };
+  guint8 out[400];
+  gsize n = 0;
+  PorteurApdu case1 = { .ins = 0x20, .p2 = 0x01 };
+  PorteurApdu case4 = { .ins = 0x88, .data = data, .lc = 3, .le = 256 };
+  PorteurApdu extended = { .ins = 0x2A, .p1 = 0x9E, .p2 = 0x9A, .data = big_data, .lc = 300, .le = 512 };
+  PorteurResponse response = { 0 };
+  static const guint8 ok[] = { 0xAB, 0x90, 0x00 };
+  static const guint8 one[] = { 0x90 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (porteur_apdu_encode (&case1, out, sizeof out, &n, &error));
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_true (porteur_apdu_encode (&case4, out, sizeof out, &n, &error));
+  g_assert_cmpuint (n, ==, 9);
+  g_assert_cmphex (out[4], ==, 3);
+  g_assert_cmphex (out[8], ==, 0x00);  /* Le 256 = 00 */
+  g_assert_true (porteur_apdu_encode (&extended, out, sizeof out, &n, &error));
+  g_assert_cmpuint (n, ==, 4 + 3 + 300 + 2);
+  g_assert_cmphex (out[4], ==, 0x00);
+  g_assert_cmphex (out[5], ==, 0x01);
+  g_assert_cmphex (out[6], ==, 0x2C);
+  g_assert_cmphex (out[n - 2], ==, 0x02);
+  g_assert_cmphex (out[n - 1], ==, 0x00);
+
+  g_assert_true (porteur_response_parse (ok, sizeof ok, &response, &error));
+  g_assert_cmphex (response.sw, ==, 0x9000);
+  g_assert_cmpuint (g_bytes_get_size (response.data), ==, 1);
+  porteur_response_clear (&response);
+  g_assert_false (porteur_response_parse (one, sizeof one, &response, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_REMOVED);
+  g_clear_error (&error);
+
+  g_assert_false (porteur_sw_check (0x63C2, "x", &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_INCORRECT);
+  g_clear_error (&error);
+  g_assert_false (porteur_sw_check (0x6983, "x", &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_BLOCKED);
+  g_clear_error (&error);
+  g_assert_false (porteur_sw_check (0x6982, "x", &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_SECURITY);
+  g_clear_error (&error);
+  g_assert_false (porteur_sw_check (0x6F00, "x", &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_CARD);
+  g_clear_error (&error);
+  g_assert_true (porteur_sw_check (0x6282, "x", &error));
+}
+
+static void
+test_atr_table (void)
+{
+  /* Oberthur with another TA1 and TCK: still matched (masked bytes). */
+  static const guint8 oberthur[] = { 0x3B, 0xDD, 0x97, 0x00, 0x81, 0x31, 0xFE, 0x45, 0x80, 0xF9, 0xA0, 0x00, 0x00, 0x00,
+                                     0x77, 0x01, 0x08, 0x00, 0x07, 0x90, 0x00, 0x12 };
+  static const guint8 gemalto[] = { 0x3B, 0x7F, 0x96, 0x00, 0x00, 0x00, 0x31, 0xB8, 0x64, 0x40, 0xF3, 0x85, 0x10, 0x73,
+                                    0x94, 0x01, 0x80, 0x82, 0x90, 0x00 };
+  static const guint8 classic[] = { 0x3B, 0x7D, 0x96, 0x00, 0x00, 0x00, 0x31, 0xB8, 0x64, 0x12, 0x34, 0x56, 0x78, 0x73,
+                                    0x11, 0x22, 0x33, 0x82, 0x90, 0x00 };
+  static const guint8 other[] = { 0x3B, 0x8F, 0x80, 0x01 };
+  g_autoptr(GBytes) a = g_bytes_new_static (oberthur, sizeof oberthur);
+  g_autoptr(GBytes) b = g_bytes_new_static (gemalto, sizeof gemalto);
+  g_autoptr(GBytes) c = g_bytes_new_static (classic, sizeof classic);
+  g_autoptr(GBytes) d = g_bytes_new_static (other, sizeof other);
+  PorteurTokenFamily family;
+
+  g_assert_cmpstr (porteur_token_lookup_atr (a, &family), ==, "Oberthur Cosmo v7 IAS-ECC");
+  g_assert_cmpint (family, ==, PORTEUR_TOKEN_FAMILY_IAS_ECC);
+  g_assert_cmpstr (porteur_token_lookup_atr (b, &family), ==, "Gemalto IAS-ECC");
+  g_assert_cmpstr (porteur_token_lookup_atr (c, &family), ==, "Gemalto IDClassic IAS");
+  g_assert_cmpint (family, ==, PORTEUR_TOKEN_FAMILY_IAS_CLASSIC);
+  g_assert_null (porteur_token_lookup_atr (d, &family));
+  g_assert_cmpint (family, ==, PORTEUR_TOKEN_FAMILY_UNKNOWN);
+}
+
+/* --- Identification -------------------------------------------------------------------------- */
+
+static void
+test_identify_oberthur (Fixture       *f,
+                        gconstpointer  data)
+{
+  GPtrArray *certs = porteur_token_get_certificates (f->token);
+  const PorteurPinStatus *pin = reported (f->token, 0x01), *puk = reported (f->token, 0x02);
+
+  g_assert_true (porteur_token_is_supported (f->token));
+  g_assert_cmpint (porteur_token_get_family (f->token), ==, PORTEUR_TOKEN_FAMILY_IAS_ECC);
+  g_assert_cmpstr (porteur_token_get_model (f->token), ==, "Oberthur Cosmo v7 IAS-ECC");
+  g_assert_cmpstr (porteur_token_get_atr_hex (f->token), ==, "3BDD18008131FE4580F9A000000077010800079000FE");
+  g_assert_cmpstr (porteur_token_get_serial (f->token), ==, "1C0B1A2D3E4F5061");
+  g_assert_cmpstr (porteur_token_get_label (f->token), ==, "Porteur virtual token");
+  g_assert_nonnull (strstr (porteur_token_get_chip (f->token), "IAS-ECC 1.0"));
+  g_assert_cmpuint (porteur_token_get_user_pin_reference (f->token), ==, 0x01);
+
+  g_assert_cmpstr (pin->label, ==, "User PIN");
+  g_assert_false (pin->is_puk);
+  g_assert_cmpint (pin->tries_left, ==, 3);
+  g_assert_cmpint (pin->tries_max, ==, 3);
+  g_assert_cmpuint (pin->min_length, ==, 4);
+  g_assert_cmpuint (pin->max_length, ==, 8);
+  g_assert_true (puk->is_puk);
+  g_assert_cmpint (puk->tries_left, ==, 10);
+
+  g_assert_cmpuint (certs->len, ==, 3);
+  for (guint i = 0; i < certs->len; i++)
+    {
+      PorteurTokenCert *cert = g_ptr_array_index (certs, i);
+      const guint8 *p;
+      gsize n;
+      X509 *x;
+      char cn[128] = "";
+
+      g_assert_nonnull (cert->der);
+      p = g_bytes_get_data (cert->der, &n);
+      x = d2i_X509 (NULL, &p, (long) n);
+      g_assert_nonnull (x);
+      X509_NAME_get_text_by_NID (X509_get_subject_name (x), NID_commonName, cn, sizeof cn);
+      g_assert_cmpstr (cn, ==, "Anne Le Goff");
+      X509_free (x);
+      g_assert_cmpuint (cert->pin_reference, ==, 0x01);
+    }
+  g_assert_cmpstr (((PorteurTokenCert *) certs->pdata[0])->label, ==, "Authentication");
+  g_assert_cmpuint (((PorteurTokenCert *) certs->pdata[0])->key_reference & 0x7F, ==, 1);
+  g_assert_false (((PorteurTokenCert *) certs->pdata[0])->non_repudiation);
+  g_assert_cmpuint (((PorteurTokenCert *) certs->pdata[0])->key_bits, ==, 2048);
+  g_assert_cmpstr (((PorteurTokenCert *) certs->pdata[1])->label, ==, "Qualified signature");
+  g_assert_true (((PorteurTokenCert *) certs->pdata[1])->non_repudiation);
+  g_assert_true (((PorteurTokenCert *) certs->pdata[2])->is_ec);
+  g_assert_cmpuint (((PorteurTokenCert *) certs->pdata[2])->key_reference & 0x7F, ==, 3);
+  g_assert_cmpuint (((PorteurTokenCert *) certs->pdata[2])->key_bits, ==, 256);
+}
+
+static void
+test_identify_chambersign (Fixture       *f,
+                           gconstpointer  data)
+{
+  /* Not IAS-ECC by its ATR; AID probing finds the IAS-ECC application. */
+  g_assert_cmpstr (porteur_token_get_model (f->token), ==, "ChamberSign Gemalto USB Shell Token V2");
+  g_assert_cmpint (porteur_token_get_family (f->token), ==, PORTEUR_TOKEN_FAMILY_IAS_ECC);
+  g_assert_true (porteur_token_is_supported (f->token));
+  g_assert_cmpstr (porteur_token_get_serial (f->token), ==, "2A3B4C5D6E7F8091");
+}
+
+static void
+test_identify_unknown (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtokenCard) card = vtoken_card_new ("unknown", &error);
+  g_autofree char *dir = g_dir_make_tmp ("porteur-token-XXXXXX", &error);
+  g_autofree char *list = g_build_filename (dir, "smartcard_list.txt", NULL);
+  g_autoptr(PorteurToken) token = NULL;
+
+  g_assert_true (g_file_set_contents (list, "# test list\n3B 8F 80 01 80 4F 0C A0 00 00 03 06 .. 00 01 00 00 00 00 6A\n"
+                                            "\tA storage card\n\thttp://example.org/\n\tsold as a badge\n", -1, &error));
+  g_setenv ("PORTEUR_SMARTCARD_LIST", list, TRUE);
+  token = open_token (card, NULL, &error);
+  g_unsetenv ("PORTEUR_SMARTCARD_LIST");
+  g_assert_no_error (error);
+  g_assert_false (porteur_token_is_supported (token));
+  g_assert_cmpint (porteur_token_get_family (token), ==, PORTEUR_TOKEN_FAMILY_UNKNOWN);
+  g_assert_null (porteur_token_get_model (token));
+  g_assert_cmpstr (porteur_token_get_atr_label (token), ==, "A storage card; sold as a badge");
+  g_assert_cmpuint (porteur_token_get_certificates (token)->len, ==, 0);
+  g_unlink (list);
+  g_rmdir (dir);
+}
+
+/* --- PINs ------------------------------------------------------------------------------------ */
+
+static void
+test_pin_verify (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) wrong = secret ("9999");
+  g_autoptr(PorteurSecret) right = secret ("1234");
+  g_autoptr(PorteurPinStatus) status = NULL;
+
+  g_assert_false (porteur_token_verify_pin (f->token, 0x01, wrong, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_INCORRECT);
+  g_clear_error (&error);
+  g_assert_cmpint (reported (f->token, 1)->tries_left, ==, 2);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 2);
+
+  /* The status asks the token and costs nothing. */
+  g_assert_true (porteur_token_get_pin_status (f->token, 0x01, &status, NULL, &error));
+  g_assert_cmpint (status->tries_left, ==, 2);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 2);
+
+  g_assert_true (porteur_token_verify_pin (f->token, 0x01, right, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (reported (f->token, 1)->tries_left, ==, 3);
+  g_assert_true (reported (f->token, 1)->verified);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 3);
+}
+
+static void
+test_pin_format (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) shortpin = secret ("12");
+  g_autoptr(PorteurSecret) letters = secret ("12a4");
+  g_autoptr(PorteurSecret) longpin = secret ("123456789");
+
+  g_assert_false (porteur_token_verify_pin (f->token, 0x01, shortpin, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_FORMAT);
+  g_clear_error (&error);
+  g_assert_false (porteur_token_verify_pin (f->token, 0x01, letters, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_FORMAT);
+  g_clear_error (&error);
+  g_assert_false (porteur_token_verify_pin (f->token, 0x01, longpin, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_FORMAT);
+  g_clear_error (&error);
+  /* No try was spent on any of them. */
+  g_assert_cmpint (card_tries (f->card, 1), ==, 3);
+}
+
+static void
+test_pin_last_try (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) wrong = secret ("9999");
+  g_autoptr(PorteurSecret) right = secret ("1234");
+
+  for (int i = 0; i < 2; i++)
+    {
+      g_assert_false (porteur_token_verify_pin (f->token, 0x01, wrong, 0, NULL, &error));
+      g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_INCORRECT);
+      g_clear_error (&error);
+    }
+  g_assert_cmpint (reported (f->token, 1)->tries_left, ==, 1);
+
+  /* One try left: refused without the confirmation, and nothing is sent to the token. */
+  g_assert_false (porteur_token_verify_pin (f->token, 0x01, right, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_LAST_TRY);
+  g_clear_error (&error);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 1);
+
+  g_assert_true (porteur_token_verify_pin (f->token, 0x01, right, PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 3);
+}
+
+static void
+block_pin (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) wrong = secret ("9999");
+
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_false (porteur_token_verify_pin (f->token, 0x01, wrong, PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED, NULL, &error));
+      g_clear_error (&error);
+    }
+  g_assert_true (reported (f->token, 1)->blocked);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 0);
+}
+
+static void
+test_pin_unblock_puk (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) right = secret ("1234");
+  g_autoptr(PorteurSecret) wrong_puk = secret ("00000000");
+  g_autoptr(PorteurSecret) puk = secret ("12345678");
+  g_autoptr(PorteurSecret) fresh = secret ("4321");
+
+  block_pin (f);
+  g_assert_false (porteur_token_verify_pin (f->token, 0x01, right, PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_BLOCKED);
+  g_clear_error (&error);
+
+  g_assert_false (porteur_token_unblock_pin (f->token, 0x01, wrong_puk, fresh, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_INCORRECT);
+  g_clear_error (&error);
+  g_assert_cmpint (reported (f->token, 2)->tries_left, ==, 9);
+  g_assert_cmpint (card_tries (f->card, 2), ==, 9);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 0);
+
+  g_assert_true (porteur_token_unblock_pin (f->token, 0x01, puk, fresh, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (reported (f->token, 1)->tries_left, ==, 3);
+  g_assert_false (reported (f->token, 1)->blocked);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 3);
+  g_assert_cmpint (card_tries (f->card, 2), ==, 10);
+
+  g_assert_false (porteur_token_verify_pin (f->token, 0x01, right, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_INCORRECT);
+  g_clear_error (&error);
+  g_assert_true (porteur_token_verify_pin (f->token, 0x01, fresh, 0, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_pin_change (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) old_pin = secret ("1234");
+  g_autoptr(PorteurSecret) wrong = secret ("1111");
+  g_autoptr(PorteurSecret) new_pin = secret ("56781234");
+
+  g_assert_false (porteur_token_change_pin (f->token, 0x01, wrong, new_pin, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_INCORRECT);
+  g_clear_error (&error);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 2);
+
+  g_assert_true (porteur_token_change_pin (f->token, 0x01, old_pin, new_pin, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (reported (f->token, 1)->tries_left, ==, 3);
+  g_assert_true (porteur_token_verify_pin (f->token, 0x01, new_pin, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (porteur_token_verify_pin (f->token, 0x01, old_pin, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_INCORRECT);
+}
+
+/* The CA's side, with the emulator's test issuer key. */
+static GBytes *
+test_issuer (GBytes        *challenge,
+             gpointer       user_data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  static const char key[] = "porteur-virtual-token-issuer-key";
+  guint8 mac[32];
+  unsigned int n = 0;
+  gboolean *wrong = user_data;
+
+  g_assert_cmpuint (g_bytes_get_size (challenge), ==, 8);
+  HMAC (EVP_sha256 (), key, 32, g_bytes_get_data (challenge, NULL), 8, mac, &n);
+  if (*wrong)
+    mac[0] ^= 1;
+  return g_bytes_new (mac, 16);
+}
+
+static void
+test_pin_unblock_ca (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) fresh = secret ("2468");
+  gboolean wrong = TRUE;
+
+  block_pin (f);
+  g_assert_false (porteur_token_unblock_pin_with_ca (f->token, 0x01, fresh, test_issuer, &wrong, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_CRYPTOGRAM);
+  g_clear_error (&error);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 0);
+
+  wrong = FALSE;
+  g_assert_true (porteur_token_unblock_pin_with_ca (f->token, 0x01, fresh, test_issuer, &wrong, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (card_tries (f->card, 1), ==, 3);
+  g_assert_cmpint (reported (f->token, 1)->tries_left, ==, 3);
+  g_assert_true (porteur_token_verify_pin (f->token, 0x01, fresh, 0, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* --- Signatures and keys --------------------------------------------------------------------- */
+
+static EVP_PKEY *
+cert_key (PorteurToken *token,
+          guint         index)
+{
+  PorteurTokenCert *cert = g_ptr_array_index (porteur_token_get_certificates (token), index);
+  gsize n;
+  const guint8 *p = g_bytes_get_data (cert->der, &n);
+  X509 *x = d2i_X509 (NULL, &p, (long) n);
+  EVP_PKEY *key = X509_get_pubkey (x);
+
+  X509_free (x);
+  return key;
+}
+
+static gboolean
+signature_verifies (EVP_PKEY     *key,
+                    const guint8 *digest,
+                    GBytes       *signature)
+{
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new (key, NULL);
+  int rv;
+
+  g_assert_cmpint (EVP_PKEY_verify_init (ctx), ==, 1);
+  if (EVP_PKEY_get_base_id (key) == EVP_PKEY_RSA)
+    EVP_PKEY_CTX_set_rsa_padding (ctx, RSA_PKCS1_PADDING);
+  EVP_PKEY_CTX_set_signature_md (ctx, EVP_sha256 ());
+  rv = EVP_PKEY_verify (ctx, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature), digest, 32);
+  EVP_PKEY_CTX_free (ctx);
+  return rv == 1;
+}
+
+static void
+test_sign (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) pin = secret ("1234");
+  guint8 digest[32];
+  unsigned int n = 0;
+
+  EVP_Digest ("Porteur", 7, digest, &n, EVP_sha256 (), NULL);
+  for (guint key = 1; key <= 2; key++)
+    {
+      g_autoptr(GBytes) signature = porteur_token_sign (f->token, key, pin, 0, "SHA256", digest, 32, NULL, &error);
+      g_autoptr(GBytes) again = NULL;
+      EVP_PKEY *pub = cert_key (f->token, key - 1);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_bytes_get_size (signature), ==, 256);
+      g_assert_true (signature_verifies (pub, digest, signature));
+      EVP_PKEY_free (pub);
+
+      again = porteur_token_sign (f->token, key, NULL, 0, "SHA256", digest, 32, NULL, &error);
+      if (key == 1)
+        {
+          /* The authentication key stays usable while the PIN is verified. */
+          g_assert_no_error (error);
+          g_assert_nonnull (again);
+        }
+      else
+        {
+          /* The qualified key needs the PIN for each signature. */
+          g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_SECURITY);
+          g_clear_error (&error);
+        }
+    }
+
+  /* ECDSA with the third key: DER signature that OpenSSL verifies. */
+  {
+    g_autoptr(GBytes) signature = porteur_token_sign (f->token, 3, pin, 0, "SHA256", digest, 32, NULL, &error);
+    EVP_PKEY *pub = cert_key (f->token, 2);
+    g_assert_no_error (error);
+    g_assert_cmpint (EVP_PKEY_get_base_id (pub), ==, EVP_PKEY_EC);
+    g_assert_true (signature_verifies (pub, digest, signature));
+    EVP_PKEY_free (pub);
+  }
+
+  /* Unknown key, unsupported digest. */
+  g_assert_null (porteur_token_sign (f->token, 9, pin, 0, "SHA256", digest, 32, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (porteur_token_sign (f->token, 1, pin, 0, "MD5", digest, 16, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED);
+}
+
+static X509 *
+make_cert (EVP_PKEY   *subject_key,
+           const char *cn)
+{
+  EVP_PKEY *ca = EVP_RSA_gen (2048);
+  X509 *x = X509_new ();
+  X509_NAME *name = X509_NAME_new ();
+
+  X509_set_version (x, 2);
+  ASN1_INTEGER_set (X509_get_serialNumber (x), 42);
+  X509_gmtime_adj (X509_getm_notBefore (x), 0);
+  X509_gmtime_adj (X509_getm_notAfter (x), 3600);
+  X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const unsigned char *) cn, -1, -1, 0);
+  X509_set_subject_name (x, name);
+  X509_set_issuer_name (x, name);
+  X509_set_pubkey (x, subject_key);
+  X509_sign (x, ca, EVP_sha256 ());
+  X509_NAME_free (name);
+  EVP_PKEY_free (ca);
+  return x;
+}
+
+static void
+test_generate_and_write (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) pin = secret ("1234");
+  g_autoptr(PorteurToken) reopened = NULL;
+  EVP_PKEY *old_key = cert_key (f->token, 0);
+  EVP_PKEY *fresh = porteur_token_generate_key (f->token, 1, pin, 0, NULL, &error);
+  EVP_PKEY *written;
+  X509 *x;
+  guint8 *der = NULL;
+  int der_length;
+  g_autoptr(GBytes) der_bytes = NULL;
+  guint8 digest[32] = { 1, 2, 3 };
+  g_autoptr(GBytes) signature = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (fresh);
+  g_assert_cmpint (EVP_PKEY_get_bits (fresh), ==, 2048);
+  g_assert_cmpint (EVP_PKEY_eq (fresh, old_key), !=, 1);
+
+  /* The new key signs, and its signatures verify with the public key the token gave. */
+  signature = porteur_token_sign (f->token, 1, NULL, 0, "SHA256", digest, 32, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (signature_verifies (fresh, digest, signature));
+
+  x = make_cert (fresh, "Anne Le Goff (renewed)");
+  der_length = i2d_X509 (x, &der);
+  der_bytes = g_bytes_new (der, der_length);
+  g_assert_true (porteur_token_write_certificate (f->token, 1, der_bytes, pin, 0, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The token holds it, whoever reads it next. */
+  reopened = open_token (f->card, NULL, &error);
+  g_assert_no_error (error);
+  written = cert_key (reopened, 0);
+  g_assert_cmpint (EVP_PKEY_eq (written, fresh), ==, 1);
+  g_assert_true (g_bytes_equal (((PorteurTokenCert *) porteur_token_get_certificates (reopened)->pdata[0])->der, der_bytes));
+
+  OPENSSL_free (der);
+  X509_free (x);
+  EVP_PKEY_free (written);
+  EVP_PKEY_free (fresh);
+  EVP_PKEY_free (old_key);
+}
+
+/* --- Faults ---------------------------------------------------------------------------------- */
+
+typedef enum { FAULT_REMOVE, FAULT_SW, FAULT_GARBAGE } FaultKind;
+typedef enum { OP_OPEN, OP_STATUS, OP_VERIFY, OP_VERIFY_WRONG, OP_CHANGE, OP_UNBLOCK, OP_SIGN, N_OPS } Op;
+static const char *op_names[] = { "open", "status", "verify", "verify-wrong", "change", "unblock", "sign" };
+
+static gboolean
+run_op (PorteurToken  *token,
+        Op             op,
+        GError       **error)
+{
+  g_autoptr(PorteurSecret) pin = secret ("1234");
+  g_autoptr(PorteurSecret) wrong = secret ("9999");
+  g_autoptr(PorteurSecret) puk = secret ("12345678");
+  g_autoptr(PorteurPinStatus) status = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  guint8 digest[32] = { 0 };
+
+  switch (op)
+    {
+    case OP_STATUS: return porteur_token_get_pin_status (token, 1, &status, NULL, error);
+    case OP_VERIFY: return porteur_token_verify_pin (token, 1, pin, 0, NULL, error);
+    case OP_VERIFY_WRONG: return porteur_token_verify_pin (token, 1, wrong, 0, NULL, error);
+    case OP_CHANGE: return porteur_token_change_pin (token, 1, pin, pin, 0, NULL, error);
+    case OP_UNBLOCK: return porteur_token_unblock_pin (token, 1, puk, NULL, 0, NULL, error);
+    case OP_SIGN: return (signature = porteur_token_sign (token, 2, pin, 0, "SHA256", digest, 32, NULL, error)) != NULL;
+    default: g_assert_not_reached ();
+    }
+}
+
+/* For every operation and every one of its APDUs in turn: the token vanishes, answers a wrong
+ * status word, or answers garbage. Each time: an error (never a crash or a hang), and the card's
+ * counters are what the API last reported. */
+static void
+test_faults (gconstpointer data)
+{
+  FaultKind kind = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtokenCard) card = vtoken_card_new ("oberthur-iasecc", &error);
+  g_autofree char *fresh_state = vtoken_card_save_state (card);
+
+  for (Op op = OP_OPEN; op < N_OPS; op++)
+    {
+      guint total;
+
+      /* How many APDUs does the operation take? */
+      {
+        TestTransport *t = NULL;
+        g_autoptr(PorteurToken) token = NULL;
+        guint before;
+
+        g_assert_true (vtoken_card_load_state (card, fresh_state, &error));
+        vtoken_card_reset (card);
+        token = open_token (card, &t, &error);
+        g_assert_no_error (error);
+        before = t->count;
+        if (op == OP_OPEN)
+          total = before;
+        else
+          {
+            run_op (token, op, NULL);
+            total = t->count - before;
+          }
+        g_assert_cmpuint (total, >, 0);
+      }
+
+      for (guint at = 1; at <= total; at++)
+        {
+          g_autoptr(PorteurToken) token = NULL;
+          PorteurTransport *transport;
+          TestTransport *t;
+          guint base = 0;
+          gboolean ok;
+
+          g_assert_true (vtoken_card_load_state (card, fresh_state, &error));
+          vtoken_card_reset (card);
+          transport = test_transport_new (card);
+          t = (TestTransport *) transport;
+          if (op != OP_OPEN)
+            {
+              token = porteur_token_open (transport, NULL, &error);
+              g_assert_no_error (error);
+              base = t->count;
+            }
+          if (kind == FAULT_REMOVE)
+            t->remove_at = base + at;
+          else if (kind == FAULT_SW)
+            t->sw_at = base + at, t->sw_value = 0x6F00;
+          else
+            t->garbage_at = base + at;
+
+          if (op == OP_OPEN)
+            ok = (token = porteur_token_open (transport, NULL, &error)) != NULL;
+          else
+            ok = run_op (token, op, &error);
+          g_test_message ("%s, fault %d at APDU %u of %u: %s", op_names[op], kind, at, total, ok ? "done" : error->message);
+          if (!ok)
+            g_assert_nonnull (error);
+          if (kind == FAULT_REMOVE && !(op == OP_SIGN && at == total))
+            {
+              /* (A token pulled out during the log-out that follows a signature still gave the
+               * signature: it is returned, and the next operation finds the token gone.) */
+              g_assert_false (ok);
+              g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_REMOVED);
+            }
+          else if (kind == FAULT_SW && op != OP_OPEN && !(op == OP_SIGN && at == total))
+            {
+              /* Only the log-out after a signature may fail without failing the signature. */
+              g_assert_false (ok);
+            }
+          /* The card's counters are what the API last reported. */
+          if (token)
+            for (guint i = 0; i < porteur_token_get_pins (token)->len; i++)
+              {
+                const PorteurPinStatus *s = g_ptr_array_index (porteur_token_get_pins (token), i);
+                if (s->tries_left >= 0)
+                  g_assert_cmpint (card_tries (card, s->reference), ==, s->tries_left);
+              }
+          if (op == OP_OPEN)
+            {
+              g_assert_cmpint (card_tries (card, 1), ==, 3);
+              g_assert_cmpint (card_tries (card, 2), ==, 10);
+            }
+          g_clear_error (&error);
+        }
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/token/tlv", test_tlv);
+  g_test_add_func ("/token/apdu", test_apdu);
+  g_test_add_func ("/token/atr-table", test_atr_table);
+  g_test_add ("/token/identify/oberthur", Fixture, NULL, fixture_set_up, test_identify_oberthur, fixture_tear_down);
+  g_test_add ("/token/identify/chambersign", Fixture, "chambersign-gemalto", fixture_set_up, test_identify_chambersign, fixture_tear_down);
+  g_test_add_func ("/token/identify/unknown", test_identify_unknown);
+  g_test_add ("/token/pin/verify", Fixture, NULL, fixture_set_up, test_pin_verify, fixture_tear_down);
+  g_test_add ("/token/pin/format", Fixture, NULL, fixture_set_up, test_pin_format, fixture_tear_down);
+  g_test_add ("/token/pin/last-try", Fixture, NULL, fixture_set_up, test_pin_last_try, fixture_tear_down);
+  g_test_add ("/token/pin/unblock-puk", Fixture, NULL, fixture_set_up, test_pin_unblock_puk, fixture_tear_down);
+  g_test_add ("/token/pin/change", Fixture, NULL, fixture_set_up, test_pin_change, fixture_tear_down);
+  g_test_add ("/token/pin/unblock-ca", Fixture, NULL, fixture_set_up, test_pin_unblock_ca, fixture_tear_down);
+  g_test_add ("/token/sign", Fixture, NULL, fixture_set_up, test_sign, fixture_tear_down);
+  g_test_add ("/token/generate-and-write", Fixture, NULL, fixture_set_up, test_generate_and_write, fixture_tear_down);
+  g_test_add_data_func ("/token/faults/removed", GINT_TO_POINTER (FAULT_REMOVE), test_faults);
+  g_test_add_data_func ("/token/faults/status-word", GINT_TO_POINTER (FAULT_SW), test_faults);
+  g_test_add_data_func ("/token/faults/garbage", GINT_TO_POINTER (FAULT_GARBAGE), test_faults);
+
+  return g_test_run ();
+}

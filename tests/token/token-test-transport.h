@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "token/porteur-transport.h"
+#include "vtoken-card.h"
+
+/*
+ * An in-process transport to the virtual token's card logic, with the emulator's faults: the
+ * card vanishes instead of answering the N-th APDU, answers a chosen status word, or garbage.
+ */
+typedef struct
+{
+  PorteurTransport parent;
+  VtokenCard      *card;        /* borrowed */
+  guint            count;
+  guint            remove_at;   /* 0: never */
+  guint            sw_at;
+  guint16          sw_value;
+  guint            garbage_at;
+  gboolean         removed;
+} TestTransport;
+
+PorteurTransport *test_transport_new (VtokenCard *card);
