@@ -8,6 +8,9 @@
 #include <openssl/x509.h>
 #include <string.h>
 
+#include <PCSC/reader.h>
+
+#include "token/porteur-pinpad.h"
 #include "token/porteur-token.h"
 #include "token-test-transport.h"
 
@@ -660,6 +663,120 @@ test_generate_and_write (Fixture       *f,
   EVP_PKEY_free (old_key);
 }
 
+/* --- Pinpad readers ------------------------------------------------------------------------- */
+
+/* Our blocks, byte for byte, against pcsc-lite's own structures (reader.h). */
+static void
+test_pinpad_blocks (void)
+{
+  static const guint8 verify_apdu[] = { 0x00, 0x20, 0x00, 0x01, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+  guint8 change_apdu[5 + 16] = { 0x00, 0x24, 0x00, 0x01, 0x10 };
+  PorteurPinpadParams params = { .timeout = 30, .min_length = 4, .max_length = 8, .block_size = 8, .ascii = TRUE, .lang_id = 0x040C };
+  g_autoptr(GByteArray) verify = porteur_pinpad_build_verify (&params, verify_apdu, sizeof verify_apdu);
+  g_autoptr(GByteArray) modify = NULL;
+  guint8 golden[sizeof (PIN_MODIFY_STRUCTURE) + 32] = { 0 };
+  PIN_VERIFY_STRUCTURE *v = (PIN_VERIFY_STRUCTURE *) golden;
+  PIN_MODIFY_STRUCTURE *m = (PIN_MODIFY_STRUCTURE *) golden;
+  PorteurPinpadFeatures features;
+  static const guint8 feature_list[] = { 0x06, 4, 0x42, 0x33, 0x00, 0x06, 0x07, 4, 0x42, 0x33, 0x00, 0x07,
+                                         0x12, 4, 0x42, 0x33, 0x00, 0x12 };
+
+  v->bTimerOut = 30;
+  v->bTimerOut2 = 30;
+  v->bmFormatString = 0x82;
+  v->bmPINBlockString = 0x08;
+  v->bmPINLengthFormat = 0x00;
+  v->wPINMaxExtraDigit = 0x0408;
+  v->bEntryValidationCondition = 0x02;
+  v->bNumberMessage = 0x01;
+  v->wLangId = 0x040C;
+  v->bMsgIndex = 0;
+  v->ulDataLength = sizeof verify_apdu;
+  memcpy (v->abData, verify_apdu, sizeof verify_apdu);
+  g_assert_cmpuint (verify->len, ==, offsetof (PIN_VERIFY_STRUCTURE, abData) + sizeof verify_apdu);
+  g_assert_cmpmem (verify->data, verify->len, golden, verify->len);
+
+  memset (change_apdu + 5, 0xFF, 16);
+  modify = porteur_pinpad_build_modify (&params, 0, 8, change_apdu, sizeof change_apdu);
+  memset (golden, 0, sizeof golden);
+  m->bTimerOut = 30;
+  m->bTimerOut2 = 30;
+  m->bmFormatString = 0x82;
+  m->bmPINBlockString = 0x08;
+  m->bmPINLengthFormat = 0x00;
+  m->bInsertionOffsetOld = 0;
+  m->bInsertionOffsetNew = 8;
+  m->wPINMaxExtraDigit = 0x0408;
+  m->bConfirmPIN = 0x03;
+  m->bEntryValidationCondition = 0x02;
+  m->bNumberMessage = 0x03;
+  m->wLangId = 0x040C;
+  m->bMsgIndex1 = 0;
+  m->bMsgIndex2 = 1;
+  m->bMsgIndex3 = 2;
+  m->ulDataLength = sizeof change_apdu;
+  memcpy (m->abData, change_apdu, sizeof change_apdu);
+  g_assert_cmpuint (modify->len, ==, offsetof (PIN_MODIFY_STRUCTURE, abData) + sizeof change_apdu);
+  g_assert_cmpmem (modify->data, modify->len, golden, modify->len);
+
+  g_assert_true (porteur_pinpad_parse_features (feature_list, sizeof feature_list, &features));
+  g_assert_cmphex (features.verify_ioctl, ==, 0x42330006);
+  g_assert_cmphex (features.modify_ioctl, ==, 0x42330007);
+  g_assert_cmphex (features.tlv_properties_ioctl, ==, 0x42330012);
+  g_assert_false (porteur_pinpad_parse_features (feature_list, 5, &features));
+  g_assert_cmpuint (porteur_pinpad_lang_id_for_locale ("br_FR.UTF-8"), ==, 0x040C);
+}
+
+static void
+test_pinpad_reader (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A reader without a pinpad says so. */
+  g_assert_false (porteur_token_has_pinpad (f->token, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (porteur_token_verify_pin_pinpad (f->token, 1, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+}
+
+static void
+test_pinpad_typed (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtokenCard) card = vtoken_card_new ("oberthur-iasecc", &error);
+  TestTransport *t = NULL;
+  g_autoptr(PorteurToken) token = open_token (card, &t, &error);
+
+  g_assert_no_error (error);
+  t->typed[0] = "1234";
+  g_assert_true (porteur_token_has_pinpad (token, NULL, &error));
+  g_assert_true (porteur_token_verify_pin_pinpad (token, 1, 0, NULL, &error));
+  g_assert_no_error (error);
+  /* The PIN typed on the keypad never went through Porteur: the block carried padding only. */
+  g_assert_null (memmem (t->last_block, t->last_block_length, "1234", 4));
+
+  t->typed[0] = "9999";
+  g_assert_false (porteur_token_verify_pin_pinpad (token, 1, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PIN_INCORRECT);
+  g_clear_error (&error);
+  g_assert_cmpint (reported (token, 1)->tries_left, ==, 2);
+  g_assert_cmpint (card_tries (card, 1), ==, 2);
+
+  t->typed[0] = "1234", t->typed[1] = "5555", t->typed[2] = "5556";
+  g_assert_false (porteur_token_change_pin_pinpad (token, 1, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PINPAD_MISMATCH);
+  g_clear_error (&error);
+  t->typed[2] = "5555";
+  g_assert_true (porteur_token_change_pin_pinpad (token, 1, 0, NULL, &error));
+  g_assert_no_error (error);
+  t->typed[0] = "5555";
+  g_assert_true (porteur_token_verify_pin_pinpad (token, 1, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (card_tries (card, 1), ==, 3);
+}
+
 /* --- Faults ---------------------------------------------------------------------------------- */
 
 typedef enum { FAULT_REMOVE, FAULT_SW, FAULT_GARBAGE } FaultKind;
@@ -808,6 +925,9 @@ main (int   argc,
   g_test_add ("/token/pin/unblock-ca", Fixture, NULL, fixture_set_up, test_pin_unblock_ca, fixture_tear_down);
   g_test_add ("/token/sign", Fixture, NULL, fixture_set_up, test_sign, fixture_tear_down);
   g_test_add ("/token/generate-and-write", Fixture, NULL, fixture_set_up, test_generate_and_write, fixture_tear_down);
+  g_test_add_func ("/token/pinpad/blocks", test_pinpad_blocks);
+  g_test_add ("/token/pinpad/none", Fixture, NULL, fixture_set_up, test_pinpad_reader, fixture_tear_down);
+  g_test_add_func ("/token/pinpad/typed", test_pinpad_typed);
   g_test_add_data_func ("/token/faults/removed", GINT_TO_POINTER (FAULT_REMOVE), test_faults);
   g_test_add_data_func ("/token/faults/status-word", GINT_TO_POINTER (FAULT_SW), test_faults);
   g_test_add_data_func ("/token/faults/garbage", GINT_TO_POINTER (FAULT_GARBAGE), test_faults);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <PCSC/reader.h>
+
 #include "token-test-transport.h"
 
 static gboolean
@@ -81,6 +83,71 @@ tt_end (PorteurTransport *transport,
     vtoken_card_reset (self->card);
 }
 
+/* A pinpad reader, as a CCID reader behaves: it reads our PIN_VERIFY/PIN_MODIFY structure,
+ * writes the typed PINs into the APDU at the offsets the structure gives, and sends it. */
+static gboolean
+tt_control (PorteurTransport *transport,
+            guint32           code,
+            const guint8     *in,
+            gsize             in_length,
+            guint8           *out,
+            gsize            *out_length,
+            GError          **error)
+{
+  TestTransport *self = (TestTransport *) transport;
+  static const guint8 features[] = { 0x06, 4, 0x42, 0x33, 0x00, 0x06, 0x07, 4, 0x42, 0x33, 0x00, 0x07 };
+  guint8 apdu[300];
+  gsize apdu_length, header;
+  g_autoptr(GBytes) answer = NULL;
+
+  if (self->typed[0] == NULL)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_PCSC, "unsupported feature");
+      return FALSE;
+    }
+  if (code == 0x42000D48)
+    {
+      memcpy (out, features, sizeof features);
+      *out_length = sizeof features;
+      return TRUE;
+    }
+  g_assert_cmpuint (in_length, <=, sizeof self->last_block);
+  memcpy (self->last_block, in, in_length);
+  self->last_block_length = in_length;
+  if (code == 0x42330006)
+    {
+      const PIN_VERIFY_STRUCTURE *v = (const PIN_VERIFY_STRUCTURE *) in;
+      header = offsetof (PIN_VERIFY_STRUCTURE, abData);
+      apdu_length = v->ulDataLength;
+      g_assert_cmpuint (header + apdu_length, ==, in_length);
+      memcpy (apdu, in + header, apdu_length);
+      memcpy (apdu + 5, self->typed[0], strlen (self->typed[0]));
+    }
+  else if (code == 0x42330007)
+    {
+      const PIN_MODIFY_STRUCTURE *m = (const PIN_MODIFY_STRUCTURE *) in;
+      header = offsetof (PIN_MODIFY_STRUCTURE, abData);
+      apdu_length = m->ulDataLength;
+      g_assert_cmpuint (header + apdu_length, ==, in_length);
+      memcpy (apdu, in + header, apdu_length);
+      memcpy (apdu + 5 + m->bInsertionOffsetOld, self->typed[0], strlen (self->typed[0]));
+      /* The holder types the new PIN twice; a mismatch is the reader's 6402. */
+      if (g_strcmp0 (self->typed[1], self->typed[2]) != 0)
+        {
+          out[0] = 0x64, out[1] = 0x02;
+          *out_length = 2;
+          return TRUE;
+        }
+      memcpy (apdu + 5 + m->bInsertionOffsetNew, self->typed[1], strlen (self->typed[1]));
+    }
+  else
+    g_assert_not_reached ();
+  answer = vtoken_card_process (self->card, apdu, apdu_length);
+  memcpy (out, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  *out_length = g_bytes_get_size (answer);
+  return TRUE;
+}
+
 static void
 tt_free (PorteurTransport *transport)
 {
@@ -91,6 +158,7 @@ static const PorteurTransportClass tt_class = {
   .transmit = tt_transmit,
   .begin = tt_begin,
   .end = tt_end,
+  .control = tt_control,
   .free = tt_free,
 };
 

@@ -18,6 +18,10 @@ typedef struct
   guint16          sw_value;
   guint            garbage_at;
   gboolean         removed;
+  /* A pinpad reader: what the holder "types" on it (NULL: no pinpad). */
+  const char      *typed[3];
+  guint8           last_block[512];
+  gsize            last_block_length;
 } TestTransport;
 
 PorteurTransport *test_transport_new (VtokenCard *card);

@@ -7,8 +7,10 @@
 #include <openssl/ecdsa.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
+#include <locale.h>
 #include <string.h>
 
+#include "porteur-pinpad.h"
 #include "porteur-token.h"
 
 #define READ_CHUNK 0xE7          /* IAS-ECC's largest READ BINARY */
@@ -36,6 +38,8 @@ struct _PorteurToken
   GPtrArray          *certs;     /* PorteurTokenCert */
   GPtrArray          *pins;      /* PorteurPinStatus */
   gboolean            supported;
+  gboolean            features_known;
+  PorteurPinpadFeatures features;
 };
 
 G_DEFINE_FINAL_TYPE (PorteurToken, porteur_token, G_TYPE_OBJECT)
@@ -1204,6 +1208,164 @@ porteur_token_unblock_pin_with_ca (PorteurToken          *self,
     }
   if (ok)
     ok = reset_retry_counter (self, pin, new_pin, cancellable, error);
+  end (self, FALSE);
+  return ok;
+}
+
+/* --- Pinpad readers -------------------------------------------------------------------------- */
+
+static gboolean
+read_features (PorteurToken  *self,
+               GError       **error)
+{
+  guint8 out[256];
+  gsize n = sizeof out;
+  g_autoptr(GError) local = NULL;
+
+  if (self->features_known)
+    return TRUE;
+  memset (&self->features, 0, sizeof self->features);
+  if (porteur_transport_control (self->transport, PORTEUR_PINPAD_GET_FEATURE_REQUEST, NULL, 0, out, &n, &local))
+    {
+      if (!porteur_pinpad_parse_features (out, n, &self->features))
+        memset (&self->features, 0, sizeof self->features);
+    }
+  else if (g_error_matches (local, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_REMOVED) ||
+           g_error_matches (local, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NO_SERVICE))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  /* Any other refusal (vpcd answers 0x8010001F): a reader without features. */
+  self->features_known = TRUE;
+  return TRUE;
+}
+
+gboolean
+porteur_token_has_pinpad (PorteurToken  *self,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  gboolean ok;
+
+  if (!begin (self, cancellable, error))
+    return FALSE;
+  ok = read_features (self, error);
+  end (self, FALSE);
+  return ok && self->features.verify_ioctl != 0;
+}
+
+static PorteurPinpadParams
+pinpad_params (const PorteurPkcs15Pin *pin)
+{
+  PorteurPinpadParams params = {
+    .timeout = 30,
+    .min_length = MAX (pin->min_length, 1u),
+    .max_length = pin->max_length ? pin->max_length : (pin->stored_length ? pin->stored_length : 12),
+    .block_size = pin->stored_length,
+    .ascii = pin->type != PORTEUR_PKCS15_PIN_BCD,
+    .lang_id = porteur_pinpad_lang_id_for_locale (g_getenv ("LANGUAGE") && *g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : setlocale (LC_MESSAGES, NULL)),
+  };
+  return params;
+}
+
+static gboolean
+pinpad_exchange (PorteurToken           *self,
+                 const PorteurPkcs15Pin *pin,
+                 guint32                 ioctl,
+                 GByteArray             *block,
+                 gboolean                verifying,
+                 const char             *what,
+                 GError                **error)
+{
+  guint8 out[258];
+  gsize n = sizeof out;
+  guint16 sw;
+
+  if (!porteur_transport_control (self->transport, ioctl, block->data, block->len, out, &n, error))
+    return FALSE;
+  if (n < 2)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "%s: the pinpad gave no status", what);
+      return FALSE;
+    }
+  sw = out[n - 2] << 8 | out[n - 1];
+  note_pin_sw (pin_status_entry (self, pin->reference), sw, verifying);
+  if ((sw & 0xFFF0) == 0x63C0)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, sw == 0x63C0 ? PORTEUR_TOKEN_ERROR_PIN_BLOCKED : PORTEUR_TOKEN_ERROR_PIN_INCORRECT,
+                   "%s: wrong %s, %u tries left", what, pin->label, sw & 0x0F);
+      return FALSE;
+    }
+  return porteur_sw_check (sw, what, error);
+}
+
+gboolean
+porteur_token_verify_pin_pinpad (PorteurToken    *self,
+                                 guint8           reference,
+                                 PorteurPinFlags  flags,
+                                 GCancellable    *cancellable,
+                                 GError         **error)
+{
+  const PorteurPkcs15Pin *pin = find_pin (self, reference, error);
+  gboolean ok;
+
+  if (pin == NULL || !begin (self, cancellable, error))
+    return FALSE;
+  ok = read_features (self, error) && select_application (self, cancellable, error) &&
+       may_spend_try (self, pin, flags, cancellable, error);
+  if (ok && !self->features.verify_ioctl)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED, "This reader has no pinpad");
+      ok = FALSE;
+    }
+  if (ok)
+    {
+      PorteurPinpadParams params = pinpad_params (pin);
+      guint8 apdu[5 + 64];
+      gsize lc = pin->stored_length ? pin->stored_length : 0;
+      g_autoptr(GByteArray) block = NULL;
+
+      apdu[0] = 0x00, apdu[1] = 0x20, apdu[2] = 0x00, apdu[3] = pin_p2 (pin), apdu[4] = lc;
+      memset (apdu + 5, pin->pad_char, MIN (lc, (gsize) 64));
+      block = porteur_pinpad_build_verify (&params, apdu, 5 + MIN (lc, (gsize) 64));
+      ok = pinpad_exchange (self, pin, self->features.verify_ioctl, block, TRUE, "Verifying the PIN on the pinpad", error);
+    }
+  end (self, FALSE);
+  return ok;
+}
+
+gboolean
+porteur_token_change_pin_pinpad (PorteurToken    *self,
+                                 guint8           reference,
+                                 PorteurPinFlags  flags,
+                                 GCancellable    *cancellable,
+                                 GError         **error)
+{
+  const PorteurPkcs15Pin *pin = find_pin (self, reference, error);
+  gboolean ok;
+
+  if (pin == NULL || !begin (self, cancellable, error))
+    return FALSE;
+  ok = read_features (self, error) && select_application (self, cancellable, error) &&
+       may_spend_try (self, pin, flags, cancellable, error);
+  if (ok && (!self->features.modify_ioctl || !pin->stored_length))
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED, "This reader cannot change the PIN on its pinpad");
+      ok = FALSE;
+    }
+  if (ok)
+    {
+      PorteurPinpadParams params = pinpad_params (pin);
+      gsize half = MIN ((gsize) pin->stored_length, (gsize) 32);
+      guint8 apdu[5 + 64];
+      g_autoptr(GByteArray) block = NULL;
+
+      apdu[0] = 0x00, apdu[1] = 0x24, apdu[2] = 0x00, apdu[3] = pin_p2 (pin), apdu[4] = 2 * half;
+      memset (apdu + 5, pin->pad_char, 2 * half);
+      block = porteur_pinpad_build_modify (&params, 0, half, apdu, 5 + 2 * half);
+      ok = pinpad_exchange (self, pin, self->features.modify_ioctl, block, FALSE, "Changing the PIN on the pinpad", error);
+    }
   end (self, FALSE);
   return ok;
 }

@@ -126,6 +126,21 @@ gboolean porteur_token_unblock_pin      (PorteurToken      *self,
                                          GCancellable      *cancellable,
                                          GError           **error);
 
+/* Pinpad readers: the holder types the PIN on the reader's keypad; it never reaches Porteur. */
+gboolean porteur_token_has_pinpad       (PorteurToken      *self,
+                                         GCancellable      *cancellable,
+                                         GError           **error);
+gboolean porteur_token_verify_pin_pinpad (PorteurToken     *self,
+                                          guint8            reference,
+                                          PorteurPinFlags   flags,
+                                          GCancellable     *cancellable,
+                                          GError          **error);
+gboolean porteur_token_change_pin_pinpad (PorteurToken     *self,
+                                          guint8            reference,
+                                          PorteurPinFlags   flags,
+                                          GCancellable     *cancellable,
+                                          GError          **error);
+
 /*
  * Unblock by the CA: the token's challenge goes to @cryptogram_func (which asks the CA; it runs
  * in the calling thread, inside the token's transaction), its answer goes back to the token
