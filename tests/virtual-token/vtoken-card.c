@@ -261,9 +261,32 @@ file_contents (VtokenCard     *card,
   return hex_to_bytes (spec->hex ? spec->hex : "");
 }
 
+static VtokenCard *card_new (const char *profile, gboolean generate, GError **error);
+
 VtokenCard *
 vtoken_card_new (const char  *profile,
                  GError     **error)
+{
+  return card_new (profile, TRUE, error);
+}
+
+/* A card whose keys and certificates come from a saved state (no key generation: fast). */
+VtokenCard *
+vtoken_card_new_from_state (const char  *profile,
+                            const char  *json,
+                            GError     **error)
+{
+  VtokenCard *card = card_new (profile, FALSE, error);
+
+  if (card && !vtoken_card_load_state (card, json, error))
+    g_clear_pointer (&card, vtoken_card_free);
+  return card;
+}
+
+static VtokenCard *
+card_new (const char  *profile,
+          gboolean     generate,
+          GError     **error)
 {
   VtokenCard *card;
   const Profile *found = NULL;
@@ -289,8 +312,8 @@ vtoken_card_new (const char  *profile,
       pin->stored_length = p->stored_length;
       pin->tries_max = pin->tries_left = p->tries;
     }
-  ca_key = found->keys[0].ref ? EVP_RSA_gen (2048) : NULL;
-  for (const KeySpec *k = found->keys; k->ref; k++)
+  ca_key = found->keys[0].ref && generate ? EVP_RSA_gen (2048) : NULL;
+  for (const KeySpec *k = found->keys; k->ref && generate; k++)
     {
       card->keys[k->ref] = generate_key (k->type);
       card->certs[k->ref] = make_certificate (card->keys[k->ref], ca_key, "Anne Le Goff", k->non_repudiation, k->ref);

@@ -15,6 +15,9 @@ typedef struct _VtokenCard VtokenCard;
 
 VtokenCard  *vtoken_card_new           (const char  *profile,
                                         GError     **error);
+VtokenCard  *vtoken_card_new_from_state (const char *profile,
+                                         const char *json,
+                                         GError    **error);
 void         vtoken_card_free          (VtokenCard  *card);
 const char *const *vtoken_card_list_profiles (void);
 GBytes      *vtoken_card_get_atr       (VtokenCard  *card);

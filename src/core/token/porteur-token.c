@@ -40,6 +40,8 @@ struct _PorteurToken
   gboolean            supported;
   gboolean            features_known;
   PorteurPinpadFeatures features;
+  PorteurTokenOpenFlags open_flags;
+  guint32             policy_read;   /* PIN references whose policy was asked (bit per reference < 32) */
 };
 
 G_DEFINE_FINAL_TYPE (PorteurToken, porteur_token, G_TYPE_OBJECT)
@@ -552,9 +554,14 @@ query_pin (PorteurToken           *self,
   PorteurApdu apdu = { .ins = 0x20, .p2 = pin_p2 (pin) };
   PorteurResponse response = { 0 };
   PorteurPinStatus *status = pin_status_entry (self, pin->reference);
-
   guint16 sw;
 
+  /* The policy (tries max) once per PIN, with its first status. */
+  if (pin->reference < 32 && !(self->policy_read & (1u << pin->reference)))
+    {
+      self->policy_read |= 1u << pin->reference;
+      read_pin_policy (self, pin, status, cancellable);
+    }
   if (!exchange (self, &apdu, &response, cancellable, error))
     return FALSE;
   sw = response.sw;
@@ -648,6 +655,51 @@ trim_der (GBytes *contents)
 }
 
 static gboolean
+load_certificate (PorteurToken     *self,
+                  PorteurTokenCert *cert,
+                  GCancellable     *cancellable,
+                  GError          **error)
+{
+  PorteurPkcs15Cert *entry = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  gsize n;
+  const guint8 *p;
+  X509 *x;
+
+  for (guint i = 0; i < self->p15->certs->len && entry == NULL; i++)
+    {
+      PorteurPkcs15Cert *c = g_ptr_array_index (self->p15->certs, i);
+      g_autofree char *id = hex_of (g_bytes_get_data (c->id, NULL), g_bytes_get_size (c->id), NULL);
+      if (g_str_equal (id, cert->id_hex))
+        entry = c;
+    }
+  if (entry == NULL)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "No certificate %s", cert->id_hex);
+      return FALSE;
+    }
+  if (!(contents = read_path (self, entry->path, cancellable, error)))
+    return FALSE;
+  g_clear_pointer (&cert->der, g_bytes_unref);
+  cert->der = trim_der (contents);   /* NULL: an empty or damaged file */
+  cert->loaded = TRUE;
+  if (cert->der == NULL)
+    return TRUE;
+  /* The certificate says what the key is, whatever the PrKDF left out. */
+  p = g_bytes_get_data (cert->der, &n);
+  x = d2i_X509 (NULL, &p, (long) n);
+  if (x && X509_get0_pubkey (x))
+    {
+      cert->is_ec = EVP_PKEY_get_base_id (X509_get0_pubkey (x)) == EVP_PKEY_EC;
+      cert->key_bits = EVP_PKEY_get_bits (X509_get0_pubkey (x));
+    }
+  X509_free (x);
+  return TRUE;
+}
+
+/* The certificates as the CDF lists them, joined to their keys; their contents are read now
+ * unless the token was opened with PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES. */
+static gboolean
 read_certificates (PorteurToken  *self,
                    GCancellable  *cancellable,
                    GError       **error)
@@ -657,16 +709,11 @@ read_certificates (PorteurToken  *self,
     {
       PorteurPkcs15Cert *c = g_ptr_array_index (self->p15->certs, i);
       const PorteurPkcs15Key *key = porteur_pkcs15_find_key (self->p15, c->id);
-      g_autoptr(GBytes) contents = NULL;
       PorteurTokenCert *cert;
-      gsize n;
 
-      if (!(contents = read_path (self, c->path, cancellable, error)))
-        return FALSE;
       cert = g_new0 (PorteurTokenCert, 1);
       cert->label = g_strdup (c->label);
-      cert->id_hex = hex_of (g_bytes_get_data (c->id, &n), g_bytes_get_size (c->id), NULL);
-      cert->der = trim_der (contents);   /* NULL: an empty or damaged file */
+      cert->id_hex = hex_of (g_bytes_get_data (c->id, NULL), g_bytes_get_size (c->id), NULL);
       if (key)
         {
           const PorteurPkcs15Pin *pin = porteur_pkcs15_find_pin_by_id (self->p15, key->auth_id);
@@ -677,22 +724,29 @@ read_certificates (PorteurToken  *self,
           cert->non_repudiation = (key->usage & PORTEUR_PKCS15_USAGE_NON_REPUDIATION) != 0;
           cert->pin_reference = pin ? pin->reference : porteur_token_get_user_pin_reference (self);
         }
-      if (cert->der)
-        {
-          /* The certificate says what the key is, whatever the PrKDF left out. */
-          const guint8 *p = g_bytes_get_data (cert->der, &n);
-          X509 *x = d2i_X509 (NULL, &p, (long) n);
-          EVP_PKEY *pub = x ? X509_get0_pubkey (x) : NULL;
-          if (pub)
-            {
-              cert->is_ec = EVP_PKEY_get_base_id (pub) == EVP_PKEY_EC;
-              cert->key_bits = EVP_PKEY_get_bits (pub);
-            }
-          X509_free (x);
-        }
       g_ptr_array_add (self->certs, cert);
+      if (!(self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES) &&
+          !load_certificate (self, cert, cancellable, error))
+        return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+porteur_token_load_certificate (PorteurToken     *self,
+                                PorteurTokenCert *cert,
+                                GCancellable     *cancellable,
+                                GError          **error)
+{
+  gboolean ok;
+
+  if (cert->loaded)
+    return TRUE;
+  if (!begin (self, cancellable, error))
+    return FALSE;
+  ok = select_application (self, cancellable, error) && load_certificate (self, cert, cancellable, error);
+  end (self, FALSE);
+  return ok;
 }
 
 static char *
@@ -751,6 +805,9 @@ identify (PorteurToken  *self,
   if (self->family == PORTEUR_TOKEN_FAMILY_UNKNOWN)
     return TRUE;
 
+  if (self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_DETAILS)
+    goto contents;
+
   /* EF.ATR and the serial number (SFI 1D and 1C under the MF). */
   if ((ef_atr = read_sfi (self, 0x1D, cancellable, &local)))
     self->chip = describe_chip (ef_atr);
@@ -777,6 +834,7 @@ identify (PorteurToken  *self,
     }
   g_clear_error (&local);
 
+contents:
   if (!read_contents (self, cancellable, error))
     return FALSE;
   if (self->serial == NULL)
@@ -795,7 +853,8 @@ identify (PorteurToken  *self,
       status->min_length = pin->min_length;
       status->max_length = pin->max_length ? pin->max_length : pin->stored_length;
       g_ptr_array_add (self->pins, status);
-      read_pin_policy (self, pin, status, cancellable);
+      if (self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_DETAILS)
+        continue;
       if (!query_pin (self, pin, cancellable, error))
         return FALSE;
     }
@@ -810,10 +869,20 @@ porteur_token_open (PorteurTransport  *transport,
                     GCancellable      *cancellable,
                     GError           **error)
 {
+  return porteur_token_open_with_flags (transport, PORTEUR_TOKEN_OPEN_FULL, cancellable, error);
+}
+
+PorteurToken *
+porteur_token_open_with_flags (PorteurTransport      *transport,
+                               PorteurTokenOpenFlags  flags,
+                               GCancellable          *cancellable,
+                               GError               **error)
+{
   g_autoptr(PorteurToken) self = g_object_new (PORTEUR_TYPE_TOKEN, NULL);
   gboolean ok;
 
   self->transport = transport;
+  self->open_flags = flags;
   if (!begin (self, cancellable, error))
     return NULL;
   ok = identify (self, cancellable, error);
@@ -1634,6 +1703,8 @@ porteur_token_get_public_key (PorteurToken  *self,
 
   if (!(key = find_key (self, key_reference, error)))
     return NULL;
+  if (!key->loaded && !porteur_token_load_certificate (self, (PorteurTokenCert *) key, cancellable, error))
+    return NULL;
   if (key->der)
     {
       gsize n;
@@ -1713,7 +1784,7 @@ porteur_token_write_certificate (PorteurToken    *self,
     }
   /* Read back what the token now holds. */
   if (ok)
-    ok = select_application (self, cancellable, error) && read_certificates (self, cancellable, error);
+    ok = select_application (self, cancellable, error) && load_certificate (self, (PorteurTokenCert *) key, cancellable, error);
   end (self, FALSE);
   return ok;
 }

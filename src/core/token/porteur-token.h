@@ -50,10 +50,20 @@ typedef struct
   guint     max_length;
 } PorteurPinStatus;
 
+typedef enum
+{
+  PORTEUR_TOKEN_OPEN_FULL              = 0,
+  /* Certificates are listed but read when first needed (porteur_token_load_certificate). */
+  PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES = 1 << 0,
+  /* No EF.ATR, serial, or PIN statuses at opening: for a quick PIN operation. */
+  PORTEUR_TOKEN_OPEN_SKIP_DETAILS      = 1 << 1,
+} PorteurTokenOpenFlags;
+
 typedef struct
 {
   char     *label;
   char     *id_hex;
+  gboolean  loaded;         /* der was read (it may still be NULL: an empty file) */
   GBytes   *der;            /* the certificate */
   guint8    key_reference;  /* 0: no key on the token for it */
   char     *key_label;
@@ -74,6 +84,14 @@ const char *porteur_token_family_to_string (PorteurTokenFamily family);
 PorteurToken *porteur_token_open           (PorteurTransport  *transport,
                                             GCancellable      *cancellable,
                                             GError           **error);
+PorteurToken *porteur_token_open_with_flags (PorteurTransport     *transport,
+                                             PorteurTokenOpenFlags flags,
+                                             GCancellable         *cancellable,
+                                             GError              **error);
+gboolean      porteur_token_load_certificate (PorteurToken      *self,
+                                              PorteurTokenCert  *cert,
+                                              GCancellable      *cancellable,
+                                              GError           **error);
 void          porteur_token_open_async     (const char        *reader,
                                             GCancellable      *cancellable,
                                             GAsyncReadyCallback callback,

@@ -143,12 +143,13 @@ porteur_tool_cmd_readers (PorteurTool  *tool,
 static char *opt_reader;
 
 static PorteurToken *
-open_token (PorteurTool *tool,
-            int         *status)
+open_token (PorteurTool          *tool,
+            PorteurTokenOpenFlags flags,
+            int                  *status)
 {
   g_autoptr(GError) error = NULL;
   PorteurTransport *transport = porteur_pcsc_transport_new (opt_reader, &error);
-  PorteurToken *token = transport ? porteur_token_open (transport, NULL, &error) : NULL;
+  PorteurToken *token = transport ? porteur_token_open_with_flags (transport, flags, NULL, &error) : NULL;
 
   if (token == NULL)
     *status = token_fail (tool, error);
@@ -212,7 +213,7 @@ porteur_tool_cmd_token (PorteurTool  *tool,
 
   if (!porteur_tool_parse_options (tool, context, &argc, &argv))
     return PORTEUR_TOOL_EXIT_ERROR;
-  if (!(token = open_token (tool, &status)))
+  if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_FULL, &status)))
     return status;
   certs = porteur_token_get_certificates (token);
   pins = porteur_token_get_pins (token);
@@ -436,7 +437,8 @@ porteur_tool_cmd_pin (PorteurTool  *tool,
       !g_str_equal (action, "change") && !g_str_equal (action, "unblock"))
     return porteur_tool_usage_error (tool, _("Unknown PIN action “%s”."), action);
   flags = opt_last_try ? PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED : PORTEUR_PIN_FLAGS_NONE;
-  if (!(token = open_token (tool, &status)))
+  /* A PIN operation needs the PINs' descriptions only. */
+  if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS, &status)))
     return status;
   reference = porteur_token_get_user_pin_reference (token);
   if (!porteur_token_is_supported (token) || reference == 0)
@@ -537,7 +539,7 @@ porteur_tool_cmd_sign (PorteurTool  *tool,
   if (!(file = g_mapped_file_new (in, FALSE, &error)))
     return porteur_tool_fail (tool, error);
   EVP_Digest (g_mapped_file_get_contents (file), g_mapped_file_get_length (file), digest, &digest_length, EVP_sha256 (), NULL);
-  if (!(token = open_token (tool, &status)))
+  if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS, &status)))
     return status;
   if (!(pin = read_secret (_("PIN: "), &error)))
     return token_fail (tool, error);

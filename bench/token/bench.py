@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Runs inside tests/pcsc-harness (see run.sh). Test PINs only: OpenSC takes them in argv, as its
+tools require; porteur-tool through --pin-fd."""
+import glob, json, os, socket, statistics, subprocess, sys, time
+
+TOOL = os.environ["PORTEUR_TOOL"]
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+LOG = os.path.join(os.environ["PORTEUR_HARNESS_WORK"], "pcscd.log")
+MODULE = (glob.glob("/usr/lib/*/opensc-pkcs11.so") + glob.glob("/usr/lib/opensc-pkcs11.so"))[0]
+DATA = "/tmp/porteur-bench-token.txt"
+open(DATA, "w").write("bench\n" * 100)
+
+def control(command):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(os.environ["PORTEUR_VTOKEN_CONTROL"])
+    s.sendall(command.encode() + b"\n")
+    answer = s.recv(4096)
+    s.close()
+    return answer.decode().strip()
+
+def apdus():
+    with open(LOG, errors="replace") as f:
+        return sum(1 for line in f if "APDU:" in line)
+
+def run(argv, secrets=None):
+    fds = ()
+    if secrets is not None:
+        r, w = os.pipe()
+        os.write(w, "".join(s + "\n" for s in secrets).encode())
+        os.close(w)
+        fds = (r,)
+        argv = argv + ["--pin-fd", str(r)]
+    before = apdus()
+    start = time.perf_counter()
+    p = subprocess.run(argv, capture_output=True, text=True, pass_fds=fds)
+    elapsed = time.perf_counter() - start
+    time.sleep(0.05)   # let pcscd flush its log
+    for fd in fds:
+        os.close(fd)
+    return p.returncode, elapsed, apdus() - before, (p.stdout + p.stderr)[-200:]
+
+ops = [
+    ("PIN status",
+     ([TOOL, "pin", "status"], None),
+     (["pkcs15-tool", "--list-pins"], None)),
+    ("PIN verify",
+     ([TOOL, "pin", "verify"], ["1234"]),
+     (["pkcs15-tool", "--verify-pin", "--auth-id", "01", "--pin", "1234"], None)),
+    ("PIN change",
+     ([TOOL, "pin", "change"], ["1234", "1234"]),
+     (["pkcs15-tool", "--change-pin", "--auth-id", "01", "--pin", "1234", "--new-pin", "1234"], None)),
+    ("PIN unblock (PUK)",
+     ([TOOL, "pin", "unblock"], ["12345678", "1234"]),
+     (["pkcs15-tool", "--unblock-pin", "--auth-id", "01", "--puk", "12345678", "--new-pin", "1234"], None)),
+    ("signature (RSA 2048, SHA-256)",
+     ([TOOL, "sign", "--key", "1", "--in", DATA], ["1234"]),
+     (["pkcs11-tool", "--module", MODULE, "--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "01",
+       "--pin", "1234", "-i", DATA, "-o", "/tmp/porteur-bench-token.sig"], None)),
+]
+
+rows = []
+for name, ours, theirs in ops:
+    results = {}
+    for who, (argv, secrets) in (("porteur", ours), ("opensc", theirs)):
+        times, counts, ok, last = [], [], True, ""
+        for _ in range(RUNS):
+            rc, elapsed, n, out = run(argv, secrets)
+            if rc != 0:
+                ok, last = False, out
+                break
+            times.append(elapsed)
+            counts.append(n)
+        results[who] = (ok, statistics.median(times) if times else None, statistics.median(counts) if counts else None, last)
+    rows.append((name, results))
+
+print("\n| operation | APDUs porteur | APDUs OpenSC | time porteur | time OpenSC | time ratio |")
+print("|---|---|---|---|---|---|")
+for name, r in rows:
+    po, pt, pn, _ = r["porteur"]
+    oo, ot, on, olast = r["opensc"]
+    if not oo:
+        print("| %s | %d | failed | %.0f ms | OpenSC failed: %s | — |" % (name, pn, pt * 1000, olast.strip().splitlines()[-1] if olast.strip() else "?"))
+        continue
+    print("| %s | %d | %d | %.0f ms | %.0f ms | %.2f |" % (name, pn, on, pt * 1000, ot * 1000, pt / ot))
+
+# Insertion latency: our monitor (porteur-tool wait) against pcsc_scan, same insertion.
+lat_ours, lat_scan = [], []
+for _ in range(max(3, RUNS // 2)):
+    control("remove")
+    time.sleep(1.0)
+    ours = subprocess.Popen([TOOL, "wait", "--json"], stdout=subprocess.PIPE, text=True, bufsize=1)
+    scan = subprocess.Popen(["stdbuf", "-oL", "pcsc_scan", "-c"], stdout=subprocess.PIPE, text=True, bufsize=1)
+    time.sleep(1.5)   # both have seen the empty reader
+    t0 = time.perf_counter()
+    control("insert")
+    def first(proc, marker):
+        while True:
+            line = proc.stdout.readline()
+            if not line:
+                return None
+            if marker(line):
+                return time.perf_counter() - t0
+    lat_ours.append(first(ours, lambda l: '"token-inserted"' in l))
+    lat_scan.append(first(scan, lambda l: "Card inserted" in l))
+    ours.terminate(); scan.terminate()
+    ours.wait(); scan.wait()
+print("\nInsertion → event: porteur-tool wait %.0f ms, pcsc_scan %.0f ms (medians of %d)" %
+      (statistics.median(lat_ours) * 1000, statistics.median(lat_scan) * 1000, len(lat_ours)))

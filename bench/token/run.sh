@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# bench/token/run.sh [BUILD-DIR] [RUNS]
+# porteur-tool against OpenSC's pkcs15-tool / pkcs11-tool on the same virtual token behind the
+# same private pcscd, in one run: PIN status, verify, change, unblock and a signature.
+# For each: APDUs exchanged (counted in pcscd --apdu's log) and median wall time, and the ratios.
+# Then the latency from the token's insertion to our token-inserted event, against pcsc_scan.
+# Targets: never more APDUs than OpenSC, at most half its time.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../../build}" && pwd)
+runs=${2:-7}
+for c in pkcs15-tool pkcs11-tool pcsc_scan python3; do command -v "$c" >/dev/null || { echo "missing $c"; exit 2; }; done
+PORTEUR_TOOL="$build/src/tool/porteur-tool" BENCH_RUNS=$runs \
+  "$here/../../tests/pcsc-harness" --build "$build" -- python3 "$here/bench.py"
