@@ -203,6 +203,37 @@ test_errors (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "cannot be used"));
 }
 
+/* The answer to create is lost every time: the command fails; run again, it
+ * repeats the same key and gets the same order, never a second one. */
+static void
+test_create_again_after_lost_answer (Fixture *f, gconstpointer data)
+{
+  int status;
+  g_autofree char *err = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) third = NULL;
+
+  /* 1 attempt + 3 retries */
+  g_free (ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/orders", "lose-answer", "4", NULL));
+  out = tool (f, &status, &err, "ca", "order", "create", "--from", f->form, NULL);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "Cannot reach the certification authority"));
+
+  g_free (out); g_free (err);
+  out = tool (f, &status, &err, "--json", "ca", "order", "create", "--from", f->form, NULL);
+  g_assert_cmpint (status, ==, 0);
+  first = json (out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (first), "number") + 8, ==, "000001");
+
+  /* That creation is complete: the same form again is a new order. */
+  g_free (out); g_free (err);
+  out = tool (f, &status, &err, "--json", "ca", "order", "create", "--from", f->form, NULL);
+  g_assert_cmpint (status, ==, 0);
+  third = json (out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (third), "number") + 8, ==, "000002");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -212,6 +243,8 @@ main (int argc, char **argv)
   g_test_add ("/ca/tool/catalogue", Fixture, NULL, fixture_set_up, test_catalogue, fixture_tear_down);
   g_test_add ("/ca/tool/order-flow", Fixture, NULL, fixture_set_up, test_order_flow, fixture_tear_down);
   g_test_add ("/ca/tool/errors", Fixture, NULL, fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/ca/tool/create-again-after-lost-answer", Fixture, NULL, fixture_set_up,
+              test_create_again_after_lost_answer, fixture_tear_down);
   status = g_test_run ();
   ca_sim_harness_cleanup ();
   return status;

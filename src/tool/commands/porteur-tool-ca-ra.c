@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,11 @@
  * GSettings (ca-url, ca-trust). The access token of each order created here
  * is kept in the store, document ca/orders/<number>.json (kind "ca-order"),
  * with the CA's address; later commands read it from there, never from argv.
+ *
+ * `order create` keeps its Idempotency-Key in ca/pending/<SHA-256 of the
+ * form>.json until the CA's answer is saved: running the same command again
+ * after a failure (network down, answer lost) repeats the same request, so
+ * the CA returns the order it already made instead of a second one.
  */
 
 #define ORDER_DOCUMENT_KIND "ca-order"
@@ -377,16 +383,55 @@ porteur_tool_ca_offices (PorteurTool *tool, int argc, char **argv)
   return list_command (tool, argc, argv, FALSE);
 }
 
+/* The Idempotency-Key of a creation not yet completed for this form (same
+ * CA, same canonical JSON), or a new one, saved before the request. */
+static char *
+pending_key (PorteurCaClient *client, JsonObject *dossier, char **document, GError **error)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) record = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *material = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *key = NULL;
+
+  json_node_set_object (node, dossier);
+  text = json_to_string (node, FALSE);
+  material = g_strconcat (porteur_ca_client_get_base_url (client), "\n", text, NULL);
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, material, -1);
+  *document = g_strdup_printf ("ca/pending/%s.json", hash);
+  stored = porteur_store_read_document (*document, "ca-pending-order", 1, NULL, NULL);
+  if (stored && JSON_NODE_HOLDS_OBJECT (stored))
+    key = g_strdup (json_object_get_string_member_with_default (json_node_get_object (stored), "idempotency_key", NULL));
+  if (key)
+    return g_steal_pointer (&key);
+  key = porteur_ca_new_idempotency_key ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "idempotency_key");
+  json_builder_add_string_value (b, key);
+  json_builder_end_object (b);
+  record = json_builder_get_root (b);
+  if (!porteur_store_write_document (*document, "ca-pending-order", 1, record, error))
+    return NULL;
+  return g_steal_pointer (&key);
+}
+
 static int
 order_create (PorteurTool *tool, PorteurCaClient *client, const char *from)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) dossier = NULL;
   g_autoptr(PorteurCaOrder) order = NULL;
-  g_autofree char *key = porteur_ca_new_idempotency_key ();
+  g_autofree char *key = NULL;
+  g_autofree char *pending = NULL;
+  g_autofree char *pending_path = NULL;
   GAsyncResult *result = NULL;
 
   if ((dossier = read_dossier (from, &error)) == NULL)
+    return porteur_tool_fail (tool, error);
+  if ((key = pending_key (client, dossier, &pending, &error)) == NULL)
     return porteur_tool_fail (tool, error);
   porteur_ca_client_create_order_async (client, dossier, key, NULL, on_done, &result);
   await (&result);
@@ -402,6 +447,9 @@ order_create (PorteurTool *tool, PorteurCaClient *client, const char *from)
       fprintf (stderr, "\n");
       return porteur_tool_fail (tool, error);
     }
+  /* Done: a new creation from the same form is a new order. */
+  if ((pending_path = porteur_store_build_path (pending, NULL)) != NULL)
+    g_unlink (pending_path);
   print_order (tool, order);
   return PORTEUR_TOOL_EXIT_OK;
 }
