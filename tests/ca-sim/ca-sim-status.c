@@ -144,6 +144,21 @@ ca_sim_apply_fault (CaSim *sim, SoupServerMessage *msg, const char *kind)
     }
   else if (g_str_equal (kind, "malformed-json"))
     set_body (msg, 200, "application/json", "{\"number\": \"PO-2026-0000");
+  else if (g_str_equal (kind, "huge-json"))
+    {
+      /* 2 MiB of valid JSON, chunked: no Content-Length tells the client in advance. */
+      SoupMessageBody *body = soup_server_message_get_response_body (msg);
+      g_autofree char *filler = g_strnfill (64 * 1024, ' ');
+
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg), "application/json", NULL);
+      soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_CHUNKED);
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, "[", 1);
+      for (guint i = 0; i < 32; i++)
+        soup_message_body_append (body, SOUP_MEMORY_COPY, filler, 64 * 1024);
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, "]", 1);
+      soup_message_body_complete (body);
+    }
   else if (g_str_equal (kind, "wrong-content-type"))
     set_body (msg, 200, "text/html; charset=utf-8", "<html><body>Maintenance</body></html>");
   else if (g_str_equal (kind, "redirect-http"))

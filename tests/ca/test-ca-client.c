@@ -342,6 +342,7 @@ static const FaultCase fault_cases[] = {
   { "malformed-json", PORTEUR_CA_ERROR_MALFORMED },
   { "wrong-content-type", PORTEUR_CA_ERROR_BAD_CONTENT_TYPE },
   { "redirect-http", PORTEUR_CA_ERROR_INSECURE_REDIRECT },
+  { "huge-json", PORTEUR_CA_ERROR_INVALID_RESPONSE },
 };
 
 typedef enum { R_PRODUCTS, R_OFFICES, R_CREATE, R_GET, R_RECTIFY, R_SUBMIT, R_HISTORY, R_CHECKLIST, R_ENROLLMENT, N_REQUESTS } RequestKind;
@@ -373,7 +374,8 @@ run_request (Fixture *f, RequestKind kind, const char *number, const char *token
     }
 }
 
-/* Every request of the flow, each fault: a precise error, and nothing done. */
+/* Every request of the flow, each fault: a precise error, and nothing done
+ * (an answer over 1 MiB is refused while it is read). */
 static void
 test_faults (Fixture *f, gconstpointer data)
 {

@@ -10,6 +10,8 @@
 
 /* Retry-After is honoured up to this many seconds; beyond, the error is returned. */
 #define MAX_RETRY_AFTER 30
+/* No answer of the RA API comes near this; a larger body is refused, not read. */
+#define MAX_ANSWER_SIZE (1024 * 1024)
 
 struct _PorteurCaClient
 {
@@ -296,6 +298,10 @@ typedef struct {
   GTlsCertificateFlags tls_errors;
   GSource       *wait;
   GSource       *wait_cancel;
+  /* the attempt under way */
+  SoupMessage   *msg;
+  GInputStream  *stream;
+  GByteArray    *buffer;
 } Call;
 
 static void
@@ -309,11 +315,15 @@ call_free (Call *call)
     explicit_bzero (call->access_token, strlen (call->access_token));
   g_free (call->access_token);
   g_assert (call->wait == NULL && call->wait_cancel == NULL);
+  g_clear_object (&call->msg);
+  g_clear_object (&call->stream);
+  g_clear_pointer (&call->buffer, g_byte_array_unref);
   g_free (call);
 }
 
 /* Consumes a reference to @task. */
 static void send_attempt (GTask *task);
+static void on_stream (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static gboolean
 on_accept_certificate (SoupMessage          *msg,
@@ -450,16 +460,18 @@ parse_retry_after (SoupMessage *msg)
   return 0;
 }
 
+/* The end of an attempt: @body, or @error from the transport. Consumes
+ * @task's reference, @body and @error. */
 static void
-on_sent (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+handle_answer (GTask  *task_ref,
+               GBytes *body_ref,
+               GError *error_ref)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr(GTask) task = task_ref;
+  g_autoptr(GBytes) body = body_ref;
+  g_autoptr(GError) error = error_ref;
   Call *call = g_task_get_task_data (task);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_autoptr(SoupMessage) msg = g_steal_pointer (&call->msg);
   g_autoptr(JsonParser) parser = NULL;
   const char *type;
   const char *data;
@@ -593,8 +605,80 @@ send_attempt (GTask *task)
    * with its Idempotency-Key a request may be sent again on a fresh connection. */
   soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT | (call->key ? SOUP_MESSAGE_IDEMPOTENT : 0));
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), call);
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), on_sent, task);
+  g_clear_object (&call->stream);
+  g_clear_pointer (&call->buffer, g_byte_array_unref);
+  g_set_object (&call->msg, msg);
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), on_stream, task);
+}
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (chunk == NULL)
+    {
+      handle_answer (task, NULL, error);
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      g_clear_object (&call->stream);
+      handle_answer (task, g_byte_array_free_to_bytes (g_steal_pointer (&call->buffer)), NULL);
+      return;
+    }
+  if (call->buffer->len + g_bytes_get_size (chunk) > MAX_ANSWER_SIZE)
+    {
+      g_clear_object (&call->stream);
+      g_clear_object (&call->msg);
+      g_task_return_new_error (task, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
+                               "The CA's answer is larger than %u bytes (%s %s)", MAX_ANSWER_SIZE,
+                               call->method, call->url);
+      g_object_unref (task);
+      return;
+    }
+  g_byte_array_append (call->buffer, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  g_input_stream_read_bytes_async (call->stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_read, task);
+}
+
+static void
+on_stream (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+  GInputStream *stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  goffset length;
+
+  if (stream == NULL)
+    {
+      handle_answer (task, NULL, error);
+      return;
+    }
+  call->stream = stream;
+  length = soup_message_headers_get_content_length (soup_message_get_response_headers (call->msg));
+  if (length > MAX_ANSWER_SIZE)
+    {
+      g_clear_object (&call->stream);
+      g_clear_object (&call->msg);
+      g_task_return_new_error (task, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
+                               "The CA's answer is larger than %u bytes (%s %s)", MAX_ANSWER_SIZE,
+                               call->method, call->url);
+      g_object_unref (task);
+      return;
+    }
+  call->buffer = g_byte_array_new ();
+  g_input_stream_read_bytes_async (call->stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_read, task);
 }
 
 static void
