@@ -456,50 +456,62 @@ submit_order (Request *r, CaSimOrder *order)
   answer_order (r, 200, order->number, NULL);
 }
 
-/* Labels in English and French; other languages get English. */
+/* Labels in English, French and Breton; other languages get English. */
 typedef struct {
   const char *id;
   const char *en;
   const char *fr;
   const char *help_en;
   const char *help_fr;
+  const char *br;
+  const char *help_br;
 } ChecklistText;
 
 static const ChecklistText checklist_texts[] = {
   { "subscription-form", "Subscription form, signed", "Formulaire d’abonnement signé",
-    "Print the form Porteur produced from your order, sign it in block 3", "Imprimez le formulaire produit par Porteur, signez-le dans le bloc n° 3" },
+    "Print the form Porteur produced from your order, sign it in block 3", "Imprimez le formulaire produit par Porteur, signez-le dans le bloc n° 3",
+    "Furmskrid koumanant sinet", "Moullit ar furmskrid savet gant Porteur diwar ho kourc'hemenn ha sinit anezhañ er bloc'h niv. 3" },
   { "terms-of-use", "Terms of use, initialled on every page", "Conditions générales d’utilisation paraphées",
-    "Initial every page from page 3", "Paraphez chaque page à partir de la page 3" },
+    "Initial every page from page 3", "Paraphez chaque page à partir de la page 3",
+    "Divizoù implijout, sinet e berr war bep pajenn", "Sinit e berr pep pajenn adalek ar bajenn 3" },
   { "holder-id", "Copy of the holder’s identity document", "Copie de la pièce d’identité du porteur",
-    "Valid identity card or passport", "Carte d’identité ou passeport en cours de validité" },
+    "Valid identity card or passport", "Carte d’identité ou passeport en cours de validité",
+    "Eilskrid paper-anaout an dalc'her", "Kartenn-anaout pe tremenyezh talvoudek" },
   { "representative-id", "Copy of the legal representative’s identity document", "Copie de la pièce d’identité du représentant légal",
-    "Valid identity card or passport", "Carte d’identité ou passeport en cours de validité" },
+    "Valid identity card or passport", "Carte d’identité ou passeport en cours de validité",
+    "Eilskrid paper-anaout an dileuriad lezennel", "Kartenn-anaout pe tremenyezh talvoudek" },
   { "delegation", "Delegation signed by the legal representative", "Délégation signée par le représentant légal",
-    "Required when the order is made by a delegate", "Nécessaire quand la commande est faite par un délégué" },
+    "Required when the order is made by a delegate", "Nécessaire quand la commande est faite par un délégué",
+    "Dileuriadur sinet gant an dileuriad lezennel", "Ret eo pa vez graet ar gourc'hemenn gant un dileuriad" },
   { "registration-proof", "Kbis extract less than 3 months old", "Extrait Kbis de moins de 3 mois",
-    "Proof of registration of the company", "Justificatif d’immatriculation de l’entreprise" },
+    "Proof of registration of the company", "Justificatif d’immatriculation de l’entreprise",
+    "Eztenn Kbis nevesoc'h eget 3 miz", "Prouenn enskrivadur an embregerezh" },
   { "purchase-order", "Purchase order for the token", "Bon de commande du support",
-    "Required when a token is bought with the certificate", "Nécessaire quand un support est acheté avec le certificat" },
+    "Required when a token is bought with the certificate", "Nécessaire quand un support est acheté avec le certificat",
+    "Urzh-prenañ evit an trevnad", "Ret eo pa vez prenet un trevnad gant an testeni" },
 };
 
-static gboolean
-wants_french (SoupServerMessage *msg)
+/* The first of the languages we speak in Accept-Language (listed in the
+ * client's order of preference): "fr", "br" or "en". */
+static const char *
+label_language (SoupServerMessage *msg)
 {
   const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept-Language");
+  static const char *const known[] = { "fr", "br", "en" };
   g_auto(GStrv) tags = NULL;
 
   if (header == NULL)
-    return FALSE;
+    return "en";
   tags = g_strsplit (header, ",", -1);
   for (guint i = 0; tags[i]; i++)
     {
       g_autofree char *tag = g_strstrip (g_ascii_strdown (tags[i], -1));
-      if (g_str_has_prefix (tag, "fr"))
-        return TRUE;
-      if (g_str_has_prefix (tag, "en"))
-        return FALSE;
+
+      for (guint k = 0; k < G_N_ELEMENTS (known); k++)
+        if (g_str_has_prefix (tag, known[k]) && (tag[2] == '\0' || tag[2] == '-' || tag[2] == ';'))
+          return known[k];
     }
-  return FALSE;
+  return "en";
 }
 
 static void
@@ -510,7 +522,7 @@ checklist (Request *r, CaSimOrder *order)
   const char *role = porteur_order_member_string (dossier, "requester_role");
   const char *type = porteur_order_member_string (dossier, "organisation_type");
   JsonNode *compatible = json_object_get_member (dossier, "has_compatible_token");
-  gboolean french = wants_french (r->msg);
+  const char *language = label_language (r->msg);
   gboolean received = !g_str_equal (order->status, CA_SIM_DRAFT) && !g_str_equal (order->status, CA_SIM_WAITING_DOCUMENTS) &&
                       !g_str_equal (order->status, CA_SIM_REJECTED);
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -531,19 +543,19 @@ checklist (Request *r, CaSimOrder *order)
       json_builder_set_member_name (b, "id");
       json_builder_add_string_value (b, t->id);
       json_builder_set_member_name (b, "label");
-      json_builder_add_string_value (b, french ? t->fr : t->en);
+      json_builder_add_string_value (b, g_str_equal (language, "fr") ? t->fr : g_str_equal (language, "br") ? t->br : t->en);
       json_builder_set_member_name (b, "required");
       json_builder_add_boolean_value (b, TRUE);
       json_builder_set_member_name (b, "received");
       json_builder_add_boolean_value (b, received);
       json_builder_set_member_name (b, "help");
-      json_builder_add_string_value (b, french ? t->help_fr : t->help_en);
+      json_builder_add_string_value (b, g_str_equal (language, "fr") ? t->help_fr : g_str_equal (language, "br") ? t->help_br : t->help_en);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
   list = json_builder_get_root (b);
   answer_json (&r->answer, 200, list);
-  soup_message_headers_replace (soup_server_message_get_response_headers (r->msg), "Content-Language", french ? "fr" : "en");
+  soup_message_headers_replace (soup_server_message_get_response_headers (r->msg), "Content-Language", language);
 }
 
 static void

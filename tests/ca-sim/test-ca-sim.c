@@ -76,6 +76,9 @@ session_for (CaSimHarness *sim)
   return soup_session_new_with_options ("tls-database", db, "timeout", 20, NULL);
 }
 
+/* Accept-Language of the next requests (NULL: none). */
+static const char *accept_language;
+
 static Reply *
 request (CaSimHarness *sim, const char *method, const char *path, const char *type, const char *body,
          const char *key, const char *token)
@@ -94,6 +97,8 @@ request (CaSimHarness *sim, const char *method, const char *path, const char *ty
     }
   if (key)
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", key);
+  if (accept_language)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept-Language", accept_language);
   if (token)
     {
       g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
@@ -206,6 +211,30 @@ test_api_strict (void)
     g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "draft");
     g_clear_pointer (&o, json_object_unref);
     g_clear_pointer (&r, reply_free);
+  }
+
+  /* Checklist labels in the first language the simulator speaks. */
+  {
+    g_autofree char *path = g_strconcat ("/api/v1/orders/", number, "/checklist", NULL);
+    const struct { const char *header; const char *label; } langs[] = {
+      { "br, fr;q=0.8", "Furmskrid koumanant sinet" },
+      { "de-DE, fr-FR;q=0.8, en;q=0.5", "Formulaire d’abonnement signé" },
+      { NULL, "Subscription form, signed" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (langs); i++)
+      {
+        g_autoptr(JsonNode) list = NULL;
+
+        accept_language = langs[i].header;
+        r = request (sim, "GET", path, NULL, NULL, NULL, token);
+        accept_language = NULL;
+        g_assert_cmpuint (r->status, ==, 200);
+        list = json_from_string (r->body, NULL);
+        g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (list), 0), "label"),
+                         ==, langs[i].label);
+        g_clear_pointer (&r, reply_free);
+      }
   }
 
   /* Submit twice with two keys: the second is a conflict. */
