@@ -8,6 +8,16 @@
 /* OCSP (RFC 6960, POST application/ocsp-request at /ocsp) and the issuing
  * CA's CRL (DER at /crl/issuing.crl), both from the certificates table. */
 
+/* lose-answer on OCSP and CRL: there is no work to lose, only the answer. */
+static void
+close_connection (SoupServerMessage *msg)
+{
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+  if (stream)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
 static void
 ocsp_handler (SoupServer        *server,
               SoupServerMessage *msg,
@@ -23,7 +33,8 @@ ocsp_handler (SoupServer        *server,
 
   if (fault)
     {
-      ca_sim_apply_fault (sim, msg, fault);
+      if (!ca_sim_apply_fault (sim, msg, fault))
+        close_connection (msg);
       return;
     }
   if (!g_str_equal (soup_server_message_get_method (msg), "POST"))
@@ -62,7 +73,8 @@ crl_handler (SoupServer        *server,
 
   if (fault)
     {
-      ca_sim_apply_fault (sim, msg, fault);
+      if (!ca_sim_apply_fault (sim, msg, fault))
+        close_connection (msg);
       return;
     }
   if (!g_str_equal (soup_server_message_get_method (msg), "GET"))

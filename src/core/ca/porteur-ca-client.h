@@ -28,8 +28,10 @@ G_BEGIN_DECLS
 #define PORTEUR_TYPE_CA_CLIENT (porteur_ca_client_get_type ())
 G_DECLARE_FINAL_TYPE (PorteurCaClient, porteur_ca_client, PORTEUR, CA_CLIENT, GObject)
 
-/* @base_url: e.g. "https://ca.example/api/v1"; @trust_path: a PEM file of the
- * CA's trust anchors, or NULL for the system's store (not recommended). */
+/* @base_url: the CA's root, e.g. "https://ca.example" ("/api/v1" is appended
+ * unless the URL already ends with it; the simulator prints its root in its
+ * READY line); @trust_path: a PEM file of the CA's trust anchors, or NULL for
+ * the system's store (not recommended). */
 PorteurCaClient *porteur_ca_client_new (const char  *base_url,
                                         const char  *trust_path,
                                         gboolean     allow_loopback_http,
