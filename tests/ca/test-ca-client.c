@@ -322,7 +322,7 @@ test_idempotent_retry (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) dossier = dossier_new ();
   g_autoptr(PorteurCaOrder) order = NULL;
   g_autofree char *next = NULL;
-  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/orders", "lose-answer", "2", NULL);
+  g_autofree char *out G_GNUC_UNUSED = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/orders", "lose-answer", "2", NULL);
 
   order = create_order (f->client, dossier, NULL, &error);
   g_assert_no_error (error);
@@ -395,7 +395,7 @@ test_faults (Fixture *f, gconstpointer data)
       {
         g_autofree char *path = k <= R_CREATE ? g_strconcat ("/api/v1", request_paths[k].suffix, NULL)
                                               : g_strconcat ("/api/v1/orders/", number, request_paths[k].suffix, NULL);
-        g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", request_paths[k].method, path, fault_cases[i].kind, NULL);
+        g_autofree char *out G_GNUC_UNUSED = ca_sim_harness_admin (f->sim, FALSE, "fault", request_paths[k].method, path, fault_cases[i].kind, NULL);
         gpointer result = run_request (f, k, number, token, &error);
 
         g_test_message ("%s %s: %s", request_paths[k].method, path, fault_cases[i].kind);
@@ -417,7 +417,7 @@ test_retry_unavailable (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GListModel) products = NULL;
-  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "GET", "/api/v1/products", "http-503", "2", NULL);
+  g_autofree char *out G_GNUC_UNUSED = ca_sim_harness_admin (f->sim, FALSE, "fault", "GET", "/api/v1/products", "http-503", "2", NULL);
   g_autofree char *out2 = NULL;
 
   products = list_products (f->client, &error);
@@ -439,7 +439,7 @@ test_timeout (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) dossier = dossier_new ();
   g_autoptr(PorteurCaOrder) order = NULL;
-  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/orders", "delay", "1", NULL);
+  g_autofree char *out G_GNUC_UNUSED = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/orders", "delay", "1", NULL);
   g_autofree char *next = NULL;
 
   porteur_ca_client_set_timeout (f->client, 1);
@@ -463,7 +463,7 @@ test_cancel (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "GET", "/api/v1/products", "delay", "1", NULL);
+  g_autofree char *out G_GNUC_UNUSED = ca_sim_harness_admin (f->sim, FALSE, "fault", "GET", "/api/v1/products", "delay", "1", NULL);
   GAsyncResult *result = NULL;
   GListModel *products;
   gint64 start = g_get_monotonic_time ();
