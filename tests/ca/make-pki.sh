@@ -10,7 +10,10 @@
 #   ocsp.pem/key        OCSP responder with OCSPSigning
 #   noeku.pem/key       a responder certificate WITHOUT OCSPSigning
 #   other-root.pem/key  an unrelated root
+#   stranger.pem/key    issued by the root outside `openssl ca`: unknown to the responder
 #   root.crl.pem, root.crl (DER)   CRL of the root, made after the revocation
+#   stale.crl           a CRL of the root whose nextUpdate is past (made with faketime)
+#   other.crl           a CRL of the unrelated root
 # Usage: make-pki.sh DIR OCSP_PORT CRL_PORT
 set -eu
 dir=$1
@@ -95,7 +98,15 @@ issue revoked user_ext "/C=FR/O=Mairie de Test/CN=Revoked Holder"
 issue expired user_ext "/C=FR/O=Mairie de Test/CN=Expired Holder" -startdate 20200101000000Z -enddate 20210101000000Z
 issue ocsp ocsp_ext "/C=FR/O=Porteur Test PKI/CN=OCSP Responder"
 issue noeku plain_ext "/C=FR/O=Porteur Test PKI/CN=Not A Responder"
+key stranger
+openssl req -config ca.cnf -new -key stranger.key -out stranger.csr -subj "/C=FR/O=Mairie de Test/CN=Stranger"
+openssl x509 -req -in stranger.csr -CA root.pem -CAkey root.key -set_serial 0x9999 -days 30 \
+  -extfile ca.cnf -extensions user_ext -out stranger.pem
 openssl ca -config ca.cnf -revoke revoked.pem -crl_reason keyCompromise
 openssl ca -config ca.cnf -gencrl -out root.crl.pem
 openssl crl -in root.crl.pem -outform DER -out root.crl
+faketime '10 days ago' openssl ca -config ca.cnf -gencrl -crldays 1 -out stale.crl.pem
+openssl crl -in stale.crl.pem -outform DER -out stale.crl
+openssl ca -config ca.cnf -gencrl -keyfile other-root.key -cert other-root.pem -out other.crl.pem
+openssl crl -in other.crl.pem -outform DER -out other.crl
 echo done

@@ -4,7 +4,10 @@
 #include "pki-test-util.h"
 
 #include <openssl/pem.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 guint16
 pki_free_port (void)
@@ -93,6 +96,13 @@ drain_thread (gpointer data)
   return NULL;
 }
 
+static void
+die_with_parent (gpointer data)
+{
+  /* a test that aborts must not leave servers behind */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 PkiServer *
 pki_server_start (const char         *dir,
                   const char *const  *argv)
@@ -104,6 +114,7 @@ pki_server_start (const char         *dir,
   PkiServer *server = g_new0 (PkiServer, 1);
 
   g_subprocess_launcher_set_cwd (launcher, dir);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
@@ -116,7 +127,13 @@ pki_server_start (const char         *dir,
         g_error ("%s exited before accepting connections", argv[0]);
       g_debug ("server: %s", line);
       if (strstr (line, "ACCEPT"))
-        break;
+        {
+          const char *pid = strstr (line, "PID=");
+
+          if (pid)
+            server->pid = (GPid) strtol (pid + 4, NULL, 10);
+          break;
+        }
     }
   server->drain = g_thread_new ("pki-server-output", drain_thread, output);
   return server;
@@ -127,6 +144,8 @@ pki_server_stop (PkiServer *server)
 {
   if (server == NULL)
     return;
+  if (server->pid > 0)
+    kill (server->pid, SIGTERM);
   g_subprocess_force_exit (server->process);
   g_subprocess_wait (server->process, NULL, NULL);
   g_thread_join (server->drain);

@@ -13,6 +13,7 @@ typedef struct
 {
   GSubprocess *process;
   GThread     *drain;     /* reads the server's output until it exits */
+  GPid         pid;       /* the server itself, from its ACCEPT line (faketime forks) */
 } PkiServer;
 
 guint16    pki_free_port     (void);

@@ -301,6 +301,29 @@ test_wrong_secret (Fixture       *fx,
   g_assert_null (strstr (error->message, "not-the-secret"));
 }
 
+static void
+test_p10cr (Fixture       *fx,
+            gconstpointer  data)
+{
+  g_autofree char *path = pki_path (pki, "user2.csr");
+  g_autoptr(PorteurCmpRequest) request = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_P10CR);
+  g_autoptr(PorteurCmpResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(X509) expected = pki_load_cert (pki, "user2");
+  BIO *bio = BIO_new_file (path, "r");
+  X509_REQ *csr = PEM_read_bio_X509_REQ (bio, NULL, NULL, NULL);
+
+  BIO_free (bio);
+  g_assert_nonnull (csr);
+  porteur_cmp_request_set_csr (request, csr);
+  X509_REQ_free (csr);
+  porteur_cmp_request_set_pbm (request, REFERENCE, SECRET, strlen (SECRET));
+  start_server (fx, ir_server);
+  result = execute (fx, request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (X509_cmp (porteur_cmp_result_get_certificate (result), expected), ==, 0);
+}
+
 static PorteurCmpRequest *
 signed_request (PorteurCmpRequestType type)
 {
@@ -475,6 +498,7 @@ main (int argc, char **argv)
   g_test_add ("/cmp/poll-timeout", Fixture, NULL, fixture_setup, test_poll_timeout, fixture_teardown);
   g_test_add ("/cmp/rejection", Fixture, NULL, fixture_setup, test_rejection, fixture_teardown);
   g_test_add ("/cmp/wrong-secret", Fixture, NULL, fixture_setup, test_wrong_secret, fixture_teardown);
+  g_test_add ("/cmp/p10cr", Fixture, NULL, fixture_setup, test_p10cr, fixture_teardown);
   g_test_add ("/cmp/kur", Fixture, NULL, fixture_setup, test_kur, fixture_teardown);
   g_test_add ("/cmp/kur-untrusted-server", Fixture, NULL, fixture_setup, test_kur_untrusted_server, fixture_teardown);
   g_test_add ("/cmp/kur-pinned-server", Fixture, NULL, fixture_setup, test_kur_pinned_server, fixture_teardown);
