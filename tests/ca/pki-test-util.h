@@ -38,3 +38,9 @@ void       pki_remove_tree   (const char *dir);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PkiServer, pki_server_stop)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+
+/* Runs porteur-tool ($PORTEUR_TOOL) with @args, feeding @input on stdin; returns its exit status. */
+int        pki_run_tool      (const char *const *args,
+                              const char        *input,
+                              char             **out_stdout,
+                              char             **out_stderr);

@@ -435,6 +435,67 @@ test_rr_rejected (Fixture       *fx,
 }
 
 static void
+test_tool (Fixture       *fx,
+           gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *root = pki_path (pki, "root.pem");
+  g_autofree char *newkey = pki_path (pki, "user2.key");
+  g_autofree char *certout = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(X509) expected = pki_load_cert (pki, "user2");
+  g_autofree char *tmp = g_dir_make_tmp ("porteur-cmp-tool-XXXXXX", &error);
+  char *contents = NULL;
+
+  start_server (fx, ir_server);
+  url = g_strdup_printf ("http://127.0.0.1:%u/pkix/", fx->port);
+  certout = g_build_filename (tmp, "issued.pem", NULL);
+  {
+    /* the secret comes on stdin (--secret-fd 0), never in argv */
+    const char *argv[] = { "--json", "--ca-trust", root, "ca", "cmp", "ir", "--allow-loopback-http",
+                           "--server", url, "--reference", REFERENCE, "--secret-fd", "0",
+                           "--subject", "/C=FR/O=Mairie de Test/CN=Bob Martin", "--newkey", newkey,
+                           "--certout", certout, NULL };
+
+    g_assert_cmpint (pki_run_tool (argv, SECRET "\n", &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, "CN=Bob Martin"));
+    g_assert_true (g_file_get_contents (certout, &contents, NULL, NULL));
+    {
+      BIO *bio = BIO_new_mem_buf (contents, -1);
+      X509 *issued = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+
+      g_assert_cmpint (X509_cmp (issued, expected), ==, 0);
+      X509_free (issued);
+      BIO_free (bio);
+    }
+    g_free (contents);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    /* a wrong secret is a refusal: exit 1, a sentence on stderr, never the secret */
+    const char *argv[] = { "--ca-trust", root, "ca", "cmp", "ir", "--allow-loopback-http",
+                           "--server", url, "--reference", REFERENCE, "--secret-fd", "0",
+                           "--subject", "/C=FR/O=Mairie de Test/CN=Bob Martin", "--newkey", newkey, NULL };
+
+    g_assert_cmpint (pki_run_tool (argv, "wrong-secret-123\n", &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "secret"));
+    g_assert_null (strstr (err, "wrong-secret-123"));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    /* plain HTTP needs the test switch */
+    const char *argv[] = { "ca", "cmp", "rr", "--server", url, NULL };
+
+    g_assert_cmpint (pki_run_tool (argv, NULL, &out, &err), ==, 2);
+  }
+  pki_remove_tree (tmp);
+}
+
+static void
 test_transport (void)
 {
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/pkix/", pki_free_port ());
@@ -504,6 +565,7 @@ main (int argc, char **argv)
   g_test_add ("/cmp/kur-pinned-server", Fixture, NULL, fixture_setup, test_kur_pinned_server, fixture_teardown);
   g_test_add ("/cmp/rr", Fixture, NULL, fixture_setup, test_rr, fixture_teardown);
   g_test_add ("/cmp/rr-rejected", Fixture, NULL, fixture_setup, test_rr_rejected, fixture_teardown);
+  g_test_add ("/cmp/tool", Fixture, NULL, fixture_setup, test_tool, fixture_teardown);
   g_test_add_func ("/cmp/transport", test_transport);
   g_test_add_func ("/cmp/arguments", test_arguments);
 

@@ -250,6 +250,42 @@ test_in_hand (void)
   g_assert_error (error, PORTEUR_CRL_ERROR, PORTEUR_CRL_ERROR_MALFORMED);
 }
 
+static void
+test_tool (void)
+{
+  /* porteur-tool in its own process, the CRL from a file */
+  g_autofree char *root = pki_path (pki, "root.pem");
+  g_autofree char *crl = pki_path (pki, "root.crl");
+  g_autofree char *stale = pki_path (pki, "stale.crl");
+  g_autofree char *user = pki_path (pki, "user.pem");
+  g_autofree char *revoked = pki_path (pki, "revoked.pem");
+  g_autofree char *out = NULL, *err = NULL;
+
+  {
+    const char *args[] = { "--ca-trust", root, "ca", "crl", "--crl", crl, user, NULL };
+
+    g_assert_cmpint (pki_run_tool (args, NULL, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, "good"));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    const char *args[] = { "--json", "--ca-trust", root, "ca", "crl", "--crl", crl, revoked, NULL };
+
+    g_assert_cmpint (pki_run_tool (args, NULL, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (out, "\"status\" : \"revoked\""));
+    g_assert_nonnull (strstr (out, "keyCompromise"));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    const char *args[] = { "--json", "--ca-trust", root, "ca", "crl", "--crl", stale, user, NULL };
+
+    g_assert_cmpint (pki_run_tool (args, NULL, &out, &err), ==, 2);
+    g_assert_nonnull (strstr (err, "porteur-crl-error-quark"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -273,6 +309,7 @@ main (int argc, char **argv)
   g_test_add_func ("/crl/refused", test_refused);
   g_test_add_func ("/crl/cancelled", test_cancelled);
   g_test_add_func ("/crl/in-hand", test_in_hand);
+  g_test_add_func ("/crl/tool", test_tool);
 
   status = g_test_run ();
   g_object_unref (server);

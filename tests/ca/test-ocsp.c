@@ -3,6 +3,7 @@
 
 #include "ca/porteur-ocsp.h"
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "pki-test-util.h"
@@ -332,6 +333,58 @@ test_errors (Fixture       *fx,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+static void
+test_tool (Fixture       *fx,
+           gconstpointer  data)
+{
+  g_autofree char *root = pki_path (pki, "root.pem");
+  g_autofree char *user = pki_path (pki, "user.pem");
+  g_autofree char *revoked = pki_path (pki, "revoked.pem");
+  g_autofree char *expired = pki_path (pki, "expired.pem");
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+
+  start_responder (fx, NULL, NULL);
+  {
+    const char *args[] = { "--json", "--ca-trust", root, "ca", "ocsp", revoked, NULL };
+
+    g_assert_cmpint (pki_run_tool (args, NULL, &out, &err), ==, 1);
+    g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+    object = json_node_get_object (json_parser_get_root (parser));
+    g_assert_cmpstr (json_object_get_string_member (object, "status"), ==, "revoked");
+    g_assert_cmpstr (json_object_get_string_member (object, "reason"), ==, "keyCompromise");
+    g_assert_nonnull (json_object_get_string_member (object, "next_update"));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    const char *args[] = { "--ca-trust", root, "ca", "ocsp", user, NULL };
+
+    g_assert_cmpint (pki_run_tool (args, NULL, &out, &err), ==, 0);
+    g_assert_nonnull (strstr (out, "good"));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    /* good for the responder, but expired: not a pass */
+    const char *args[] = { "--json", "--ca-trust", root, "ca", "ocsp", expired, NULL };
+
+    g_assert_cmpint (pki_run_tool (args, NULL, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (out, "\"time_valid\" : false"));
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    /* no trust anchors: a usage error */
+    const char *args[] = { "ca", "ocsp", user, NULL };
+
+    g_unsetenv ("PORTEUR_CA_TRUST");
+    g_assert_cmpint (pki_run_tool (args, NULL, &out, &err), ==, 2);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -350,6 +403,7 @@ main (int argc, char **argv)
   g_test_add ("/ocsp/untrusted", Fixture, NULL, fixture_setup, test_untrusted, fixture_teardown);
   g_test_add ("/ocsp/stale", Fixture, NULL, fixture_setup, test_stale, fixture_teardown);
   g_test_add ("/ocsp/response-in-hand", Fixture, NULL, fixture_setup, test_response_in_hand, fixture_teardown);
+  g_test_add ("/ocsp/tool", Fixture, NULL, fixture_setup, test_tool, fixture_teardown);
   g_test_add ("/ocsp/errors", Fixture, NULL, fixture_setup, test_errors, fixture_teardown);
 
   status = g_test_run ();
