@@ -64,11 +64,11 @@ fixture_teardown (Fixture *fx, gconstpointer data)
 }
 
 static char *
-run_tool (Fixture *fx, int *status, const char *first, ...)
+run_tool_input (Fixture *fx, const char *input, int *status, const char *first, ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *err = NULL;
@@ -84,14 +84,17 @@ run_tool (Fixture *fx, int *status, const char *first, ...)
   g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", fx->sim->url, TRUE);
   g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", fx->sim->root_pem, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", fx->data_home, TRUE);
+  g_subprocess_launcher_set_cwd (launcher, fx->work);
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_subprocess_communicate_utf8 (process, input, NULL, &out, &err, &error);
   g_assert_no_error (error);
   *status = g_subprocess_get_exit_status (process);
   g_test_message ("porteur-tool exit %d\n%s\n%s", *status, out, err);
   return out;
 }
+
+#define run_tool(fx, status, ...) run_tool_input (fx, NULL, status, __VA_ARGS__)
 
 /* An order driven to "validated" through the RA API and the admin command; returns its
  * enrollment (reference and one-time secret), as the holder would get them. */
@@ -298,6 +301,48 @@ test_openssl_client (Fixture *fx, gconstpointer data)
   g_assert_cmpint (porteur_ocsp_result_get_status (status), ==, PORTEUR_CERT_STATUS_GOOD);
 }
 
+static void
+test_tool_cycle (Fixture *fx, gconstpointer data)
+{
+  /* porteur-tool alone: IR → OCSP good → KUR → RR → OCSP revoked (and the CRL agrees) */
+  g_autoptr(CaSimEnrollment) enrollment = validated_order (fx);
+  g_autofree char *secret = g_strconcat (enrollment->secret, "\n", NULL);
+  g_autofree char *out = NULL;
+  int status;
+
+  out = run_tool_input (fx, secret, &status, "--json", "ca", "cmp", "ir", "--reference", enrollment->reference,
+                        "--secret-fd", "0", "--subject", "/CN=Anne Le Goff", "--newkey-out", "k1.pem",
+                        "--certout", "c1.pem", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "Le Goff"));
+  g_free (out);
+  out = run_tool (fx, &status, "ca", "ocsp", "c1.pem", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_free (out);
+  out = run_tool (fx, &status, "ca", "cmp", "kur", "--cert", "c1.pem", "--key", "k1.pem", "--newkey-out", "k2.pem",
+                  "--certout", "c2.pem", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_free (out);
+  out = run_tool (fx, &status, "ca", "cmp", "rr", "--cert", "c2.pem", "--key", "k2.pem", "--reason", "keyCompromise", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_free (out);
+  out = run_tool (fx, &status, "--json", "ca", "ocsp", "c2.pem", NULL);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (out, "\"status\" : \"revoked\""));
+  g_assert_nonnull (strstr (out, "keyCompromise"));
+  g_free (out);
+  out = run_tool (fx, &status, "--json", "ca", "crl", "c2.pem", NULL);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (out, "\"status\" : \"revoked\""));
+  g_free (out);
+  out = run_tool (fx, &status, "ca", "crl", "c1.pem", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_free (out);
+  /* a second RR of the same certificate is refused: exit 1 */
+  out = run_tool (fx, &status, "ca", "cmp", "rr", "--cert", "c1.pem", "--key", "k1.pem", "--oldcert", "c2.pem", NULL);
+  g_assert_cmpint (status, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -307,6 +352,7 @@ main (int argc, char **argv)
   g_test_add ("/cmp-sim/our-client", Fixture, NULL, fixture_setup, test_our_client, fixture_teardown);
   g_test_add ("/cmp-sim/wrong-secret", Fixture, NULL, fixture_setup, test_wrong_secret, fixture_teardown);
   g_test_add ("/cmp-sim/openssl-client", Fixture, NULL, fixture_setup, test_openssl_client, fixture_teardown);
+  g_test_add ("/cmp-sim/tool-cycle", Fixture, NULL, fixture_setup, test_tool_cycle, fixture_teardown);
   status = g_test_run ();
   ca_sim_harness_cleanup ();
   return status;

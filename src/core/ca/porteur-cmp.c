@@ -248,6 +248,7 @@ struct _PorteurCmpResult
   GObject          parent_instance;
   X509            *certificate;
   STACK_OF (X509) *ca_certs;
+  STACK_OF (X509) *extra_certs;
   int              status;
   char            *status_text;
   guint            n_polls;
@@ -262,6 +263,7 @@ porteur_cmp_result_finalize (GObject *object)
 
   X509_free (self->certificate);
   sk_X509_pop_free (self->ca_certs, X509_free);
+  sk_X509_pop_free (self->extra_certs, X509_free);
   g_free (self->status_text);
 
   G_OBJECT_CLASS (porteur_cmp_result_parent_class)->finalize (object);
@@ -277,6 +279,7 @@ static void
 porteur_cmp_result_init (PorteurCmpResult *self)
 {
   self->ca_certs = sk_X509_new_null ();
+  self->extra_certs = sk_X509_new_null ();
 }
 
 X509 *
@@ -291,6 +294,13 @@ porteur_cmp_result_get_ca_certs (PorteurCmpResult *self)
 {
   g_return_val_if_fail (PORTEUR_IS_CMP_RESULT (self), NULL);
   return self->ca_certs;
+}
+
+STACK_OF (X509) *
+porteur_cmp_result_get_extra_certs (PorteurCmpResult *self)
+{
+  g_return_val_if_fail (PORTEUR_IS_CMP_RESULT (self), NULL);
+  return self->extra_certs;
 }
 
 int
@@ -978,9 +988,16 @@ run_transaction (Transaction   *tr,
     {
       X509 *cert = OSSL_CMP_CTX_get0_newCert (ctx);
       STACK_OF (X509) *ca_pubs = OSSL_CMP_CTX_get1_caPubs (ctx);
+      STACK_OF (X509) *extra = OSSL_CMP_CTX_get1_extraCertsIn (ctx);
 
+      if (extra)
+        {
+          sk_X509_pop_free (result->extra_certs, X509_free);
+          result->extra_certs = extra;
+        }
       if (cert == NULL || !X509_up_ref (cert))
         {
+          sk_X509_pop_free (ca_pubs, X509_free);
           g_clear_object (&result);
           g_set_error (error, PORTEUR_CMP_ERROR, PORTEUR_CMP_ERROR_PROTOCOL,
                        "the CA accepted the request but sent no certificate");

@@ -92,6 +92,9 @@ G_DECLARE_FINAL_TYPE (PorteurCmpResult, porteur_cmp_result, PORTEUR, CMP_RESULT,
 X509                  *porteur_cmp_result_get_certificate        (PorteurCmpResult      *self);
 /* The CA certificates sent by the server (caPubs), possibly empty. Owned by the result. */
 STACK_OF (X509)       *porteur_cmp_result_get_ca_certs           (PorteurCmpResult      *self);
+/* The other certificates the server sent (extraCerts: usually the issuing CA's chain),
+ * possibly empty. Owned by the result. */
+STACK_OF (X509)       *porteur_cmp_result_get_extra_certs        (PorteurCmpResult      *self);
 /* PKIStatus as sent by the server (0 accepted, 1 grantedWithMods). */
 int                    porteur_cmp_result_get_status             (PorteurCmpResult      *self);
 /* Human-readable PKIStatus, e.g. "PKIStatus: accepted" (for logs). */

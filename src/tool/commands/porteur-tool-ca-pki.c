@@ -364,6 +364,18 @@ porteur_tool_ca_ocsp (PorteurTool  *tool,
         status = porteur_tool_fail (tool, error);
         goto out;
       }
+  if (tool->ca_trust && *tool->ca_trust)
+    {
+      /* an HTTPS responder is the CA's: its TLS certificate chains to the CA roots */
+      g_autoptr(GTlsDatabase) database = porteur_ca_config_load_trust (tool->ca_trust, &error);
+
+      if (database == NULL)
+        {
+          status = porteur_tool_fail (tool, error);
+          goto out;
+        }
+      porteur_ocsp_client_set_tls_database (client, database);
+    }
 
   result = porteur_ocsp_client_check_sync (client, cert, issuer, url, NULL, &error);
   if (result == NULL)
@@ -466,6 +478,18 @@ porteur_tool_ca_crl (PorteurTool  *tool,
       }
   }
 
+  if (tool->ca_trust && *tool->ca_trust)
+    {
+      /* an HTTPS distribution point is the CA's: its TLS certificate chains to the CA roots */
+      g_autoptr(GTlsDatabase) database = porteur_ca_config_load_trust (tool->ca_trust, &error);
+
+      if (database == NULL)
+        {
+          status = porteur_tool_fail (tool, error);
+          goto out;
+        }
+      porteur_crl_client_set_tls_database (client, database);
+    }
   result = porteur_crl_client_check_sync (client, cert, issuer, source, NULL, &error);
   if (result == NULL)
     {
@@ -584,20 +608,37 @@ read_secret (int      fd,
   return buffer;
 }
 
+/* Writes @cert, then the CA certificates the server sent (its chain, then its roots), once each. */
 static gboolean
 write_pem (const char       *path,
            X509             *cert,
-           STACK_OF (X509)  *more,
+           STACK_OF (X509)  *chain,
+           STACK_OF (X509)  *roots,
            GError          **error)
 {
   BIO *bio = BIO_new (BIO_s_mem ());
+  STACK_OF (X509) *written = sk_X509_new_null ();
+  STACK_OF (X509) *lists[] = { chain, roots };
   char *data = NULL;
   long n;
   gboolean ok;
 
   PEM_write_bio_X509 (bio, cert);
-  for (int i = 0; more && i < sk_X509_num (more); i++)
-    PEM_write_bio_X509 (bio, sk_X509_value (more, i));
+  sk_X509_push (written, cert);
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (int i = 0; lists[l] && i < sk_X509_num (lists[l]); i++)
+      {
+        X509 *extra = sk_X509_value (lists[l], i);
+        gboolean seen = FALSE;
+
+        for (int j = 0; j < sk_X509_num (written) && !seen; j++)
+          seen = X509_cmp (extra, sk_X509_value (written, j)) == 0;
+        if (seen)
+          continue;
+        PEM_write_bio_X509 (bio, extra);
+        sk_X509_push (written, extra);
+      }
+  sk_X509_free (written);
   n = BIO_get_mem_data (bio, &data);
   ok = g_file_set_contents (path, data, n, error);
   BIO_free (bio);
@@ -821,7 +862,9 @@ porteur_tool_ca_cmp (PorteurTool  *tool,
   {
     X509 *issued = porteur_cmp_result_get_certificate (result);
 
-    if (issued && cert_out && !write_pem (cert_out, issued, porteur_cmp_result_get_ca_certs (result), &error))
+    if (issued && cert_out &&
+        !write_pem (cert_out, issued, porteur_cmp_result_get_extra_certs (result),
+                    porteur_cmp_result_get_ca_certs (result), &error))
       goto failed;
     if (tool->json)
       {
