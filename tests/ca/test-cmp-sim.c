@@ -43,7 +43,8 @@ fixture_setup (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
 
-  fx->sim = ca_sim_harness_start (1);
+  /* a long delay: the order is validated by the admin command only, never by the clock */
+  fx->sim = ca_sim_harness_start (3600);
   fx->data_home = g_dir_make_tmp ("porteur-cmp-sim-XXXXXX", &error);
   g_assert_no_error (error);
   fx->work = g_build_filename (fx->data_home, "work", NULL);
