@@ -358,6 +358,10 @@ check_ocsp (PorteurTrust      *self,
   g_autoptr(GError) error = NULL;
   GDateTime *when;
 
+  /* As before the move: many public responders (RFC 5019 profile, CDN caches) answer without
+   * the nonce; a different nonce is still refused, and freshness is always checked. */
+  porteur_ocsp_client_set_allow_no_nonce (client, TRUE);
+
   g_mutex_lock (&self->mutex);
   for (int i = 0; i < sk_X509_num (self->anchors); i++)
     porteur_ocsp_client_add_trust_cert (client, sk_X509_value (self->anchors, i));
