@@ -427,12 +427,15 @@ test_pki_ocsp_crl (void)
 }
 
 static void
-test_cmp_placeholder (void)
+test_cmp_not_cmp (void)
 {
+  /* The CMP endpoint itself is tested by tests/ca/test-cmp-sim.c; here: what is not CMP. */
   g_autoptr(CaSimHarness) sim = ca_sim_harness_start (0);
   g_autoptr(Reply) r = request (sim, "POST", "/pkix/", "application/pkixcmp", "x", NULL, NULL);
+  g_autoptr(Reply) json = request (sim, "POST", "/pkix/", "application/json", "{}", NULL, NULL);
 
-  g_assert_cmpuint (r->status, ==, 501);
+  g_assert_cmpuint (r->status, ==, 400);
+  g_assert_cmpuint (json->status, ==, 415);
 }
 
 int
@@ -444,7 +447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ca-sim/loopback-only", test_loopback_only);
   g_test_add_func ("/ca-sim/api-strict", test_api_strict);
   g_test_add_func ("/ca-sim/pki-ocsp-crl", test_pki_ocsp_crl);
-  g_test_add_func ("/ca-sim/cmp-placeholder", test_cmp_placeholder);
+  g_test_add_func ("/ca-sim/cmp-not-cmp", test_cmp_not_cmp);
   status = g_test_run ();
   ca_sim_harness_cleanup ();
   return status;

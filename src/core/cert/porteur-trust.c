@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <libsoup/soup.h>
 #include <openssl/err.h>
-#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "ca/porteur-crl.h"
+#include "ca/porteur-ocsp.h"
 #include "porteur-cert.h"
 #include "porteur-trust.h"
 
@@ -15,7 +15,9 @@
  * PORTEUR_CA_TRUST), the holder's own anchors ($XDG_DATA_HOME/porteur/trust, PEM files) and any file
  * added for one run. Never the system's web PKI: a qualified signature chains to a CA we name.
  * Revocation is checked from embedded or loaded CRLs, then (when the network is allowed) OCSP
- * from the certificate's AIA, then its CRL distribution point. Every answer is verified.
+ * from the certificate's AIA, then its CRL distribution point. Every answer is verified, by the
+ * one OCSP client and the one CRL client of the application (src/core/ca/porteur-ocsp.c and
+ * porteur-crl.c).
  */
 
 struct _PorteurTrust
@@ -296,82 +298,52 @@ porteur_revocation_free (PorteurRevocation *revocation)
   g_free (revocation);
 }
 
+static void
+set_detail (PorteurRevocation *result,
+            const char        *prefix,
+            const GError      *error)
+{
+  g_free (result->detail);
+  result->detail = g_strdup_printf ("%s%s", prefix, error->message);
+}
+
+static void
+fill_from_crl (PorteurRevocation *result,
+               PorteurCrlResult  *crl,
+               const char        *source)
+{
+  GDateTime *when = porteur_crl_result_get_revocation_time (crl);
+
+  result->status = porteur_crl_result_get_status (crl) == PORTEUR_CERT_STATUS_REVOKED
+                   ? PORTEUR_REVOCATION_REVOKED : PORTEUR_REVOCATION_GOOD;
+  result->reason = porteur_crl_result_get_revocation_reason (crl);
+  g_clear_pointer (&result->revocation_time, g_date_time_unref);
+  result->revocation_time = when ? g_date_time_ref (when) : NULL;
+  g_free (result->source);
+  result->source = g_strdup (source);
+}
+
 /* Looks @cert up in @crl if @crl is @issuer's, correctly signed and current. Returns FALSE when
  * the CRL says nothing usable about @cert. */
 static gboolean
 check_crl (X509_CRL          *crl,
            X509              *cert,
            X509              *issuer,
+           const char        *source,
            PorteurRevocation *result)
 {
-  X509_REVOKED *entry = NULL;
-  EVP_PKEY *key = X509_get0_pubkey (issuer);
-  const ASN1_TIME *next = X509_CRL_get0_nextUpdate (crl);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCrlResult) answer = porteur_crl_check_crl (crl, cert, issuer, source, &error);
 
-  if (X509_NAME_cmp (X509_CRL_get_issuer (crl), X509_get_subject_name (issuer)) != 0)
-    return FALSE;
-  if (key == NULL || X509_CRL_verify (crl, key) != 1)
+  if (answer == NULL)
     {
-      ERR_clear_error ();
-      g_free (result->detail);
-      result->detail = g_strdup ("a CRL of the issuer has a bad signature");
+      /* another CA's CRL is simply not about this certificate */
+      if (!g_error_matches (error, PORTEUR_CRL_ERROR, PORTEUR_CRL_ERROR_WRONG_ISSUER))
+        set_detail (result, "", error);
       return FALSE;
     }
-  if (next && X509_cmp_current_time (next) < 0)
-    {
-      g_free (result->detail);
-      result->detail = g_strdup ("the issuer's CRL is out of date");
-      return FALSE;
-    }
-
-  if (X509_CRL_get0_by_cert (crl, &entry, cert) == 1 && entry)
-    {
-      int critical = 0;
-      ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i (entry, NID_crl_reason, &critical, NULL);
-
-      result->status = PORTEUR_REVOCATION_REVOKED;
-      result->revocation_time = porteur_asn1_time_to_datetime (X509_REVOKED_get0_revocationDate (entry));
-      result->reason = reason ? (int) ASN1_ENUMERATED_get (reason) : -1;
-      ASN1_ENUMERATED_free (reason);
-    }
-  else
-    result->status = PORTEUR_REVOCATION_GOOD;
+  fill_from_crl (result, answer, source);
   return TRUE;
-}
-
-static GBytes *
-http_fetch (const char   *url,
-            const char   *content_type,
-            GBytes       *body,
-            GCancellable *cancellable,
-            GError      **error)
-{
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 15, "idle-timeout", 15, NULL);
-  g_autoptr(SoupMessage) message = NULL;
-  g_autoptr(GBytes) response = NULL;
-
-  if (!g_str_has_prefix (url, "http://") && !g_str_has_prefix (url, "https://"))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "Unsupported address %s", url);
-      return NULL;
-    }
-  message = soup_message_new (body ? "POST" : "GET", url);
-  if (message == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Malformed address %s", url);
-      return NULL;
-    }
-  if (body)
-    soup_message_set_request_body_from_bytes (message, content_type, body);
-  response = soup_session_send_and_read (session, message, cancellable, error);
-  if (response == NULL)
-    return NULL;
-  if (soup_message_get_status (message) != SOUP_STATUS_OK)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s answered HTTP %u", url, soup_message_get_status (message));
-      return NULL;
-    }
-  return g_steal_pointer (&response);
 }
 
 static gboolean
@@ -381,113 +353,48 @@ check_ocsp (PorteurTrust      *self,
             GCancellable      *cancellable,
             PorteurRevocation *result)
 {
-  STACK_OF (OPENSSL_STRING) *urls = X509_get1_ocsp (cert);
-  OCSP_CERTID *id = NULL;
-  OCSP_REQUEST *request = NULL;
-  OCSP_RESPONSE *response = NULL;
-  OCSP_BASICRESP *basic = NULL;
-  X509_STORE *store = NULL;
-  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(PorteurOcspClient) client = porteur_ocsp_client_new ();
+  g_autoptr(PorteurOcspResult) answer = NULL;
   g_autoptr(GError) error = NULL;
-  unsigned char *der = NULL;
-  int der_length, status, reason;
-  ASN1_GENERALIZEDTIME *revoked_at = NULL, *this_update = NULL, *next_update = NULL;
-  gboolean decided = FALSE;
+  GDateTime *when;
 
-  if (urls == NULL || sk_OPENSSL_STRING_num (urls) == 0)
-    goto out;
+  /* As before the move: many public responders (RFC 5019 profile, CDN caches) answer without
+   * the nonce; a different nonce is still refused, and freshness is always checked. */
+  porteur_ocsp_client_set_allow_no_nonce (client, TRUE);
 
-  id = OCSP_cert_to_id (NULL, cert, issuer);
-  request = OCSP_REQUEST_new ();
-  if (!id || !request || !OCSP_request_add0_id (request, OCSP_CERTID_dup (id)))
-    goto out;
-  OCSP_request_add1_nonce (request, NULL, -1);
-  der_length = i2d_OCSP_REQUEST (request, &der);
-  if (der_length <= 0)
-    goto out;
-
-  {
-    g_autoptr(GBytes) body = g_bytes_new (der, der_length);
-    answer = http_fetch (sk_OPENSSL_STRING_value (urls, 0), "application/ocsp-request", body, cancellable, &error);
-  }
-  if (answer == NULL)
-    {
-      result->detail = g_strdup_printf ("OCSP: %s", error->message);
-      goto out;
-    }
-
-  {
-    gsize length = 0;
-    const unsigned char *p = g_bytes_get_data (answer, &length);
-    response = d2i_OCSP_RESPONSE (NULL, &p, (long) length);
-  }
-  if (!response || OCSP_response_status (response) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
-      !(basic = OCSP_response_get1_basic (response)))
-    {
-      result->detail = g_strdup ("OCSP: the responder gave no usable answer");
-      goto out;
-    }
-  if (OCSP_check_nonce (request, basic) == 0)
-    {
-      result->detail = g_strdup ("OCSP: the answer does not carry our nonce");
-      goto out;
-    }
-
-  store = X509_STORE_new ();
   g_mutex_lock (&self->mutex);
   for (int i = 0; i < sk_X509_num (self->anchors); i++)
-    X509_STORE_add_cert (store, sk_X509_value (self->anchors, i));
+    porteur_ocsp_client_add_trust_cert (client, sk_X509_value (self->anchors, i));
   g_mutex_unlock (&self->mutex);
-  {
-    STACK_OF (X509) *extra = sk_X509_new_null ();
-    sk_X509_push (extra, issuer);
-    status = OCSP_basic_verify (basic, extra, store, 0);
-    sk_X509_free (extra);
-  }
-  if (status != 1)
+
+  answer = porteur_ocsp_client_check_sync (client, cert, issuer, NULL, cancellable, &error);
+  if (answer == NULL)
     {
-      result->detail = g_strdup ("OCSP: the answer's signature does not verify");
-      goto out;
-    }
-  if (!OCSP_resp_find_status (basic, id, &status, &reason, &revoked_at, &this_update, &next_update))
-    {
-      result->detail = g_strdup ("OCSP: the answer is about another certificate");
-      goto out;
-    }
-  if (!OCSP_check_validity (this_update, next_update, 300, -1))
-    {
-      result->detail = g_strdup ("OCSP: the answer is not current");
-      goto out;
+      if (!g_error_matches (error, PORTEUR_OCSP_ERROR, PORTEUR_OCSP_ERROR_NO_RESPONDER))
+        set_detail (result, "OCSP: ", error);
+      return FALSE;
     }
 
   g_free (result->source);
   result->source = g_strdup ("ocsp");
-  decided = TRUE;
-  switch (status)
+  switch (porteur_ocsp_result_get_status (answer))
     {
-    case V_OCSP_CERTSTATUS_GOOD:
+    case PORTEUR_CERT_STATUS_GOOD:
       result->status = PORTEUR_REVOCATION_GOOD;
       break;
-    case V_OCSP_CERTSTATUS_REVOKED:
+    case PORTEUR_CERT_STATUS_REVOKED:
       result->status = PORTEUR_REVOCATION_REVOKED;
-      result->reason = reason;
-      result->revocation_time = porteur_asn1_time_to_datetime (revoked_at);
+      result->reason = porteur_ocsp_result_get_revocation_reason (answer);
+      when = porteur_ocsp_result_get_revocation_time (answer);
+      result->revocation_time = when ? g_date_time_ref (when) : NULL;
       break;
+    case PORTEUR_CERT_STATUS_UNKNOWN:
     default:
       result->status = PORTEUR_REVOCATION_UNKNOWN;
+      g_free (result->detail);
       result->detail = g_strdup ("OCSP: the responder does not know this certificate");
     }
-
-out:
-  ERR_clear_error ();
-  OPENSSL_free (der);
-  X509_STORE_free (store);
-  OCSP_BASICRESP_free (basic);
-  OCSP_RESPONSE_free (response);
-  OCSP_REQUEST_free (request);
-  OCSP_CERTID_free (id);
-  X509_email_free (urls);
-  return decided;
+  return TRUE;
 }
 
 static gboolean
@@ -496,51 +403,19 @@ check_distribution_point (X509              *cert,
                           GCancellable      *cancellable,
                           PorteurRevocation *result)
 {
-  STACK_OF (DIST_POINT) *points = X509_get_ext_d2i (cert, NID_crl_distribution_points, NULL, NULL);
-  gboolean decided = FALSE;
+  g_autoptr(PorteurCrlClient) client = porteur_crl_client_new ();
+  g_autoptr(PorteurCrlResult) answer = NULL;
+  g_autoptr(GError) error = NULL;
 
-  for (int i = 0; points && i < sk_DIST_POINT_num (points) && !decided; i++)
+  answer = porteur_crl_client_check_sync (client, cert, issuer, NULL, cancellable, &error);
+  if (answer == NULL)
     {
-      DIST_POINT *point = sk_DIST_POINT_value (points, i);
-
-      if (!point->distpoint || point->distpoint->type != 0)
-        continue;
-      for (int j = 0; j < sk_GENERAL_NAME_num (point->distpoint->name.fullname) && !decided; j++)
-        {
-          GENERAL_NAME *name = sk_GENERAL_NAME_value (point->distpoint->name.fullname, j);
-          g_autoptr(GBytes) der = NULL;
-          g_autoptr(GError) error = NULL;
-          g_autofree char *url = NULL;
-          const unsigned char *p;
-          gsize length = 0;
-          X509_CRL *crl;
-
-          if (name->type != GEN_URI)
-            continue;
-          url = g_strndup ((const char *) ASN1_STRING_get0_data (name->d.uniformResourceIdentifier),
-                           ASN1_STRING_length (name->d.uniformResourceIdentifier));
-          if (!(der = http_fetch (url, NULL, NULL, cancellable, &error)))
-            {
-              g_free (result->detail);
-              result->detail = g_strdup_printf ("CRL: %s", error->message);
-              continue;
-            }
-          p = g_bytes_get_data (der, &length);
-          if ((crl = d2i_X509_CRL (NULL, &p, (long) length)))
-            {
-              if (check_crl (crl, cert, issuer, result))
-                {
-                  g_free (result->source);
-                  result->source = g_strdup ("crl");
-                  decided = TRUE;
-                }
-              X509_CRL_free (crl);
-            }
-          ERR_clear_error ();
-        }
+      if (!g_error_matches (error, PORTEUR_CRL_ERROR, PORTEUR_CRL_ERROR_NO_DISTRIBUTION_POINT))
+        set_detail (result, "CRL: ", error);
+      return FALSE;
     }
-  sk_DIST_POINT_pop_free (points, DIST_POINT_free);
-  return decided;
+  fill_from_crl (result, answer, "crl");
+  return TRUE;
 }
 
 /**
@@ -572,21 +447,15 @@ porteur_trust_check_revocation (PorteurTrust        *self,
 
   for (int i = 0; embedded_crls && i < sk_X509_CRL_num (embedded_crls); i++)
     {
-      if (check_crl (sk_X509_CRL_value (embedded_crls, i), cert, issuer, result))
-        {
-          g_free (result->source);
-          result->source = g_strdup ("embedded-crl");
-          return result;
-        }
+      if (check_crl (sk_X509_CRL_value (embedded_crls, i), cert, issuer, "embedded-crl", result))
+        return result;
     }
 
   g_mutex_lock (&self->mutex);
   for (int i = 0; i < sk_X509_CRL_num (self->crls); i++)
     {
-      if (check_crl (sk_X509_CRL_value (self->crls, i), cert, issuer, result))
+      if (check_crl (sk_X509_CRL_value (self->crls, i), cert, issuer, "crl", result))
         {
-          g_free (result->source);
-          result->source = g_strdup ("crl");
           g_mutex_unlock (&self->mutex);
           return result;
         }

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* The HTTP carrier shared by the CMP, OCSP and CRL clients (internal). A
+ * session is made in the worker thread that uses it (libsoup ≥ 3.2 allows
+ * this), with the caller's TLS database and GIO's default proxy resolver. */
+
+SoupSession *porteur_pki_http_session_new (guint          timeout_seconds,
+                                           GTlsDatabase  *tls_database);
+
+/* Sends one request and reads the whole answer (at most @max_size bytes).
+ * @body NULL means GET. Redirects are not followed when @follow_redirects is
+ * FALSE. When @expected_type is given, the answer must carry that media type.
+ * @close adds "Connection: close" (OpenSSL's mock CMP server needs it). Errors
+ * are reported in @domain with @code (cancellation stays G_IO_ERROR_CANCELLED). */
+GBytes      *porteur_pki_http_exchange    (SoupSession   *session,
+                                           const char    *url,
+                                           const char    *content_type,
+                                           GBytes        *body,
+                                           const char    *expected_type,
+                                           gboolean       close,
+                                           gboolean       follow_redirects,
+                                           gsize          max_size,
+                                           GQuark         domain,
+                                           int            code,
+                                           GCancellable  *cancellable,
+                                           GError       **error);
+
+G_END_DECLS
