@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 
 #include "ca-sim-harness.h"
@@ -59,6 +61,13 @@ rm_rf (const char *path)
   return g_rmdir (path) == 0;
 }
 
+/* The simulator ends with the test, even when the test aborts. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static CaSimHarness *
 start (const char *state_dir, guint validation_delay)
 {
@@ -67,11 +76,13 @@ start (const char *state_dir, guint validation_delay)
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 
   harness->state_dir = g_strdup (state_dir);
-  harness->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                                       program ("PORTEUR_CA_SIM"), "--listen", "127.0.0.1:0",
-                                       "--state", state_dir, "--validation-delay", delay, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  harness->process = g_subprocess_launcher_spawn (launcher, &error,
+                                                  program ("PORTEUR_CA_SIM"), "--listen", "127.0.0.1:0",
+                                                  "--state", state_dir, "--validation-delay", delay, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (harness->process));
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
