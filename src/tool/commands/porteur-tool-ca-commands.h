@@ -1,3 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The subcommands of `porteur-tool ca`, one per line:
  * PORTEUR_TOOL_CA_COMMAND (func, "name", summary) runs porteur_tool_ca_<func>. */
+PORTEUR_TOOL_CA_COMMAND (offices, "offices", N_("List the registration offices"))
+PORTEUR_TOOL_CA_COMMAND (order, "order", N_("Create, read, correct and submit an order"))
+PORTEUR_TOOL_CA_COMMAND (products, "products", N_("List the certificates the authority sells"))
+PORTEUR_TOOL_CA_COMMAND (status, "status", N_("Show where an order stands"))

@@ -1,0 +1,1010 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ca/porteur-ca-model.h"
+
+/* Errors ------------------------------------------------------------------ */
+
+typedef struct {
+  PorteurCaProblem *problem;
+} PorteurCaErrorPrivate;
+
+static void
+porteur_ca_error_private_init (PorteurCaErrorPrivate *priv)
+{
+  priv->problem = NULL;
+}
+
+static void
+porteur_ca_error_private_copy (const PorteurCaErrorPrivate *src,
+                               PorteurCaErrorPrivate       *dest)
+{
+  dest->problem = src->problem ? porteur_ca_problem_copy (src->problem) : NULL;
+}
+
+static void
+porteur_ca_error_private_clear (PorteurCaErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->problem, porteur_ca_problem_free);
+}
+
+G_DEFINE_EXTENDED_ERROR (PorteurCaError, porteur_ca_error)
+
+const PorteurCaProblem *
+porteur_ca_error_get_problem (const GError *error)
+{
+  PorteurCaErrorPrivate *priv;
+
+  if (error == NULL || error->domain != PORTEUR_CA_ERROR)
+    return NULL;
+  priv = porteur_ca_error_get_private (error);
+  return priv ? priv->problem : NULL;
+}
+
+void
+porteur_ca_set_error_from_problem (GError                **error,
+                                   PorteurCaError          code,
+                                   const PorteurCaProblem *problem)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  GError *e;
+
+  g_string_append_printf (text, "%u %s", problem->status, problem->title ? problem->title : "");
+  if (problem->detail && *problem->detail)
+    g_string_append_printf (text, ": %s", problem->detail);
+  for (guint i = 0; i < problem->errors->len; i++)
+    {
+      PorteurCaFieldError *fe = g_ptr_array_index (problem->errors, i);
+      g_string_append_printf (text, "%s %s: %s", i == 0 ? " —" : ";", fe->field, fe->code);
+    }
+
+  e = g_error_new_literal (PORTEUR_CA_ERROR, code, text->str);
+  porteur_ca_error_get_private (e)->problem = porteur_ca_problem_copy (problem);
+  g_propagate_error (error, e);
+}
+
+static void
+field_error_free (PorteurCaFieldError *fe)
+{
+  g_free (fe->field);
+  g_free (fe->code);
+  g_free (fe->message);
+  g_free (fe);
+}
+
+void
+porteur_ca_problem_free (PorteurCaProblem *problem)
+{
+  if (problem == NULL)
+    return;
+  g_free (problem->type);
+  g_free (problem->title);
+  g_free (problem->detail);
+  g_ptr_array_unref (problem->errors);
+  g_free (problem);
+}
+
+static PorteurCaProblem *
+problem_new (void)
+{
+  PorteurCaProblem *problem = g_new0 (PorteurCaProblem, 1);
+  problem->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) field_error_free);
+  return problem;
+}
+
+PorteurCaProblem *
+porteur_ca_problem_copy (const PorteurCaProblem *problem)
+{
+  PorteurCaProblem *copy = problem_new ();
+
+  copy->type = g_strdup (problem->type);
+  copy->title = g_strdup (problem->title);
+  copy->status = problem->status;
+  copy->detail = g_strdup (problem->detail);
+  for (guint i = 0; i < problem->errors->len; i++)
+    {
+      PorteurCaFieldError *fe = g_ptr_array_index (problem->errors, i);
+      PorteurCaFieldError *c = g_new0 (PorteurCaFieldError, 1);
+      c->field = g_strdup (fe->field);
+      c->code = g_strdup (fe->code);
+      c->message = g_strdup (fe->message);
+      g_ptr_array_add (copy->errors, c);
+    }
+  return copy;
+}
+
+/* Typed member access with a path for the messages ------------------------ */
+
+static gboolean
+invalid (GError    **error,
+         const char *path,
+         const char *name,
+         const char *what)
+{
+  g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
+               "Invalid answer from the CA: %s%s%s: %s",
+               path ? path : "", path && *path && name ? "." : "", name ? name : "", what);
+  return FALSE;
+}
+
+static JsonObject *
+want_object (JsonNode    *node,
+             const char  *path,
+             GError     **error)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      invalid (error, path, NULL, "not an object");
+      return NULL;
+    }
+  return json_node_get_object (node);
+}
+
+static JsonNode *
+member (JsonObject *object,
+        const char *name)
+{
+  return json_object_get_member (object, name);
+}
+
+static gboolean
+get_string (JsonObject  *object,
+            const char  *path,
+            const char  *name,
+            gboolean     optional,
+            gboolean     nullable,
+            char       **out,
+            GError     **error)
+{
+  JsonNode *node = member (object, name);
+
+  if (node == NULL)
+    {
+      if (optional)
+        return TRUE;
+      return invalid (error, path, name, "missing");
+    }
+  if (JSON_NODE_HOLDS_NULL (node) && nullable)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return invalid (error, path, name, "not a string");
+  if (!g_utf8_validate (json_node_get_string (node), -1, NULL))
+    return invalid (error, path, name, "not UTF-8");
+  *out = json_node_dup_string (node);
+  return TRUE;
+}
+
+static gboolean
+get_bool (JsonObject  *object,
+          const char  *path,
+          const char  *name,
+          gboolean     optional,
+          gboolean    *out,
+          GError     **error)
+{
+  JsonNode *node = member (object, name);
+
+  if (node == NULL)
+    {
+      if (optional)
+        return TRUE;
+      return invalid (error, path, name, "missing");
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return invalid (error, path, name, "not a boolean");
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+get_uint (JsonObject  *object,
+          const char  *path,
+          const char  *name,
+          guint        max,
+          guint       *out,
+          GError     **error)
+{
+  JsonNode *node = member (object, name);
+  gint64 value;
+
+  if (node == NULL)
+    return invalid (error, path, name, "missing");
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return invalid (error, path, name, "not an integer");
+  value = json_node_get_int (node);
+  if (value < 0 || value > (gint64) max)
+    return invalid (error, path, name, "out of range");
+  *out = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+get_time (JsonObject  *object,
+          const char  *path,
+          const char  *name,
+          gboolean     optional,
+          GDateTime  **out,
+          GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!get_string (object, path, name, optional, optional, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  *out = g_date_time_new_from_iso8601 (text, NULL);
+  if (*out == NULL)
+    return invalid (error, path, name, "not an RFC 3339 time");
+  return TRUE;
+}
+
+static gboolean
+get_status (JsonObject           *object,
+            const char           *path,
+            PorteurCaOrderStatus *out,
+            GError              **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!get_string (object, path, "status", FALSE, FALSE, &text, error))
+    return FALSE;
+  if (!porteur_ca_order_status_from_string (text, out))
+    return invalid (error, path, "status", "unknown status");
+  return TRUE;
+}
+
+static gboolean
+get_choice (JsonObject  *object,
+            const char  *path,
+            const char  *name,
+            const char  *const *choices,
+            char       **out,
+            GError     **error)
+{
+  if (!get_string (object, path, name, FALSE, FALSE, out, error))
+    return FALSE;
+  if (!g_strv_contains (choices, *out))
+    return invalid (error, path, name, "not one of the allowed values");
+  return TRUE;
+}
+
+PorteurCaProblem *
+porteur_ca_problem_new_from_json (JsonNode  *node,
+                                  GError   **error)
+{
+  g_autoptr(PorteurCaProblem) problem = problem_new ();
+  JsonObject *object;
+  JsonNode *errors;
+  guint status = 0;
+
+  if ((object = want_object (node, "problem", error)) == NULL)
+    return NULL;
+  if (!get_string (object, "problem", "type", TRUE, TRUE, &problem->type, error) ||
+      !get_string (object, "problem", "title", FALSE, FALSE, &problem->title, error) ||
+      !get_uint (object, "problem", "status", 599, &status, error) ||
+      !get_string (object, "problem", "detail", TRUE, TRUE, &problem->detail, error))
+    return NULL;
+  problem->status = status;
+  if (problem->type == NULL)
+    problem->type = g_strdup ("about:blank");
+
+  errors = member (object, "errors");
+  if (errors != NULL)
+    {
+      JsonArray *array;
+
+      if (!JSON_NODE_HOLDS_ARRAY (errors))
+        {
+          invalid (error, "problem", "errors", "not an array");
+          return NULL;
+        }
+      array = json_node_get_array (errors);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          g_autofree char *path = g_strdup_printf ("problem.errors[%u]", i);
+          g_autofree PorteurCaFieldError *fe = g_new0 (PorteurCaFieldError, 1);
+          JsonObject *item = want_object (json_array_get_element (array, i), path, error);
+
+          if (item == NULL ||
+              !get_string (item, path, "field", FALSE, FALSE, &fe->field, error) ||
+              !get_string (item, path, "code", FALSE, FALSE, &fe->code, error) ||
+              !get_string (item, path, "message", TRUE, TRUE, &fe->message, error))
+            {
+              g_free (fe->field);
+              g_free (fe->code);
+              g_free (fe->message);
+              return NULL;
+            }
+          g_ptr_array_add (problem->errors, g_steal_pointer (&fe));
+        }
+    }
+  return g_steal_pointer (&problem);
+}
+
+/* Order status ------------------------------------------------------------ */
+
+static const char *const status_names[] = {
+  [PORTEUR_CA_ORDER_STATUS_DRAFT] = "draft",
+  [PORTEUR_CA_ORDER_STATUS_WAITING_DOCUMENTS] = "waiting-documents",
+  [PORTEUR_CA_ORDER_STATUS_DOCUMENTS_COMPLETE] = "documents-complete",
+  [PORTEUR_CA_ORDER_STATUS_VALIDATED] = "validated",
+  [PORTEUR_CA_ORDER_STATUS_APPOINTMENT] = "appointment",
+  [PORTEUR_CA_ORDER_STATUS_ISSUED] = "issued",
+  [PORTEUR_CA_ORDER_STATUS_REJECTED] = "rejected",
+};
+
+gboolean
+porteur_ca_order_status_from_string (const char           *text,
+                                     PorteurCaOrderStatus *status)
+{
+  for (guint i = 0; text && i < G_N_ELEMENTS (status_names); i++)
+    if (g_str_equal (text, status_names[i]))
+      {
+        *status = (PorteurCaOrderStatus) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+porteur_ca_order_status_to_string (PorteurCaOrderStatus status)
+{
+  g_return_val_if_fail (status <= PORTEUR_CA_ORDER_STATUS_REJECTED, NULL);
+  return status_names[status];
+}
+
+/* Product ----------------------------------------------------------------- */
+
+struct _PorteurCaProduct
+{
+  GObject parent_instance;
+
+  char    *id;
+  char    *name;
+  char    *support;
+  char    *level;
+  char    *price_excl_tax;
+  char    *currency;
+  guint    validity_years;
+  char    *description;
+  gboolean requires_token;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaProduct, porteur_ca_product, G_TYPE_OBJECT)
+
+static void
+porteur_ca_product_finalize (GObject *object)
+{
+  PorteurCaProduct *self = PORTEUR_CA_PRODUCT (object);
+
+  g_free (self->id);
+  g_free (self->name);
+  g_free (self->support);
+  g_free (self->level);
+  g_free (self->price_excl_tax);
+  g_free (self->currency);
+  g_free (self->description);
+  G_OBJECT_CLASS (porteur_ca_product_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_product_class_init (PorteurCaProductClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_product_finalize;
+}
+
+static void
+porteur_ca_product_init (PorteurCaProduct *self)
+{
+}
+
+static gboolean
+is_price (const char *text)
+{
+  const char *dot = strchr (text, '.');
+  gsize digits = 0;
+
+  if (dot == NULL || strlen (dot + 1) != 2)
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    {
+      if (p == dot)
+        continue;
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      digits++;
+    }
+  return dot > text && digits <= 12;
+}
+
+static const char *const supports[] = { "token", "software", NULL };
+
+static PorteurCaProduct *
+product_parse (JsonNode    *node,
+               const char  *path,
+               GError     **error)
+{
+  g_autoptr(PorteurCaProduct) self = g_object_new (PORTEUR_TYPE_CA_PRODUCT, NULL);
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "id", FALSE, FALSE, &self->id, error) ||
+      !get_string (o, path, "name", FALSE, FALSE, &self->name, error) ||
+      !get_choice (o, path, "support", supports, &self->support, error) ||
+      !get_string (o, path, "level", FALSE, FALSE, &self->level, error) ||
+      !get_string (o, path, "price_excl_tax", FALSE, FALSE, &self->price_excl_tax, error) ||
+      !get_string (o, path, "currency", FALSE, FALSE, &self->currency, error) ||
+      !get_uint (o, path, "validity_years", 100, &self->validity_years, error) ||
+      !get_string (o, path, "description", FALSE, FALSE, &self->description, error) ||
+      !get_bool (o, path, "requires_token", TRUE, &self->requires_token, error))
+    return NULL;
+  if (!is_price (self->price_excl_tax))
+    {
+      invalid (error, path, "price_excl_tax", "not a decimal amount with two decimals");
+      return NULL;
+    }
+  if (*self->id == '\0')
+    {
+      invalid (error, path, "id", "empty");
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+PorteurCaProduct *
+porteur_ca_product_new_from_json (JsonNode  *node,
+                                  GError   **error)
+{
+  return product_parse (node, "product", error);
+}
+
+const char *porteur_ca_product_get_id (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), NULL); return self->id; }
+const char *porteur_ca_product_get_name (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), NULL); return self->name; }
+const char *porteur_ca_product_get_support (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), NULL); return self->support; }
+const char *porteur_ca_product_get_level (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), NULL); return self->level; }
+const char *porteur_ca_product_get_price_excl_tax (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), NULL); return self->price_excl_tax; }
+const char *porteur_ca_product_get_currency (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), NULL); return self->currency; }
+guint porteur_ca_product_get_validity_years (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), 0); return self->validity_years; }
+const char *porteur_ca_product_get_description (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), NULL); return self->description; }
+gboolean porteur_ca_product_get_requires_token (PorteurCaProduct *self) { g_return_val_if_fail (PORTEUR_IS_CA_PRODUCT (self), FALSE); return self->requires_token; }
+
+/* Office ------------------------------------------------------------------ */
+
+struct _PorteurCaOffice
+{
+  GObject parent_instance;
+
+  char    *id;
+  char    *name;
+  char    *organisation;
+  char    *line1;
+  char    *line2;
+  char    *postal_code;
+  char    *city;
+  char    *phone;
+  char    *email;
+  gboolean accepts_files;
+  gboolean delivers;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaOffice, porteur_ca_office, G_TYPE_OBJECT)
+
+static void
+porteur_ca_office_finalize (GObject *object)
+{
+  PorteurCaOffice *self = PORTEUR_CA_OFFICE (object);
+
+  g_free (self->id);
+  g_free (self->name);
+  g_free (self->organisation);
+  g_free (self->line1);
+  g_free (self->line2);
+  g_free (self->postal_code);
+  g_free (self->city);
+  g_free (self->phone);
+  g_free (self->email);
+  G_OBJECT_CLASS (porteur_ca_office_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_office_class_init (PorteurCaOfficeClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_office_finalize;
+}
+
+static void
+porteur_ca_office_init (PorteurCaOffice *self)
+{
+}
+
+static PorteurCaOffice *
+office_parse (JsonNode    *node,
+              const char  *path,
+              GError     **error)
+{
+  g_autoptr(PorteurCaOffice) self = g_object_new (PORTEUR_TYPE_CA_OFFICE, NULL);
+  g_autofree char *apath = g_strconcat (path, ".address", NULL);
+  JsonObject *o, *a;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "id", FALSE, FALSE, &self->id, error) ||
+      !get_string (o, path, "name", FALSE, FALSE, &self->name, error) ||
+      !get_string (o, path, "organisation", FALSE, FALSE, &self->organisation, error))
+    return NULL;
+  if (member (o, "address") == NULL)
+    {
+      invalid (error, path, "address", "missing");
+      return NULL;
+    }
+  if ((a = want_object (member (o, "address"), apath, error)) == NULL)
+    return NULL;
+  if (!get_string (a, apath, "line1", FALSE, FALSE, &self->line1, error) ||
+      !get_string (a, apath, "line2", FALSE, FALSE, &self->line2, error) ||
+      !get_string (a, apath, "postal_code", FALSE, FALSE, &self->postal_code, error) ||
+      !get_string (a, apath, "city", FALSE, FALSE, &self->city, error) ||
+      !get_string (o, path, "phone", FALSE, FALSE, &self->phone, error) ||
+      !get_string (o, path, "email", FALSE, FALSE, &self->email, error) ||
+      !get_bool (o, path, "accepts_files", TRUE, &self->accepts_files, error) ||
+      !get_bool (o, path, "delivers", TRUE, &self->delivers, error))
+    return NULL;
+  if (*self->id == '\0')
+    {
+      invalid (error, path, "id", "empty");
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+PorteurCaOffice *
+porteur_ca_office_new_from_json (JsonNode  *node,
+                                 GError   **error)
+{
+  return office_parse (node, "office", error);
+}
+
+const char *porteur_ca_office_get_id (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->id; }
+const char *porteur_ca_office_get_name (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->name; }
+const char *porteur_ca_office_get_organisation (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->organisation; }
+const char *porteur_ca_office_get_line1 (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->line1; }
+const char *porteur_ca_office_get_line2 (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->line2; }
+const char *porteur_ca_office_get_postal_code (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->postal_code; }
+const char *porteur_ca_office_get_city (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->city; }
+const char *porteur_ca_office_get_phone (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->phone; }
+const char *porteur_ca_office_get_email (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), NULL); return self->email; }
+gboolean porteur_ca_office_get_accepts_files (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), FALSE); return self->accepts_files; }
+gboolean porteur_ca_office_get_delivers (PorteurCaOffice *self) { g_return_val_if_fail (PORTEUR_IS_CA_OFFICE (self), FALSE); return self->delivers; }
+
+/* Order ------------------------------------------------------------------- */
+
+struct _PorteurCaOrder
+{
+  GObject parent_instance;
+
+  char                *number;
+  char                *access_token;
+  PorteurCaOrderStatus status;
+  GDateTime           *created;
+  GDateTime           *updated;
+  JsonObject          *dossier;
+  char                *reason;
+  GDateTime           *validation_due;
+  PorteurCaOffice     *office;
+  char                *serial;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaOrder, porteur_ca_order, G_TYPE_OBJECT)
+
+static void
+porteur_ca_order_dispose (GObject *object)
+{
+  PorteurCaOrder *self = PORTEUR_CA_ORDER (object);
+
+  g_clear_object (&self->office);
+  G_OBJECT_CLASS (porteur_ca_order_parent_class)->dispose (object);
+}
+
+static void
+porteur_ca_order_finalize (GObject *object)
+{
+  PorteurCaOrder *self = PORTEUR_CA_ORDER (object);
+
+  g_free (self->number);
+  if (self->access_token)
+    explicit_bzero (self->access_token, strlen (self->access_token));
+  g_free (self->access_token);
+  g_clear_pointer (&self->created, g_date_time_unref);
+  g_clear_pointer (&self->updated, g_date_time_unref);
+  g_clear_pointer (&self->dossier, json_object_unref);
+  g_free (self->reason);
+  g_clear_pointer (&self->validation_due, g_date_time_unref);
+  g_free (self->serial);
+  G_OBJECT_CLASS (porteur_ca_order_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_order_class_init (PorteurCaOrderClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = porteur_ca_order_dispose;
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_order_finalize;
+}
+
+static void
+porteur_ca_order_init (PorteurCaOrder *self)
+{
+}
+
+static gboolean
+is_order_number (const char *text)
+{
+  /* PO-YYYY-NNNNNN */
+  if (strlen (text) != 14 || strncmp (text, "PO-", 3) != 0 || text[7] != '-')
+    return FALSE;
+  for (guint i = 3; i < 14; i++)
+    if (i != 7 && !g_ascii_isdigit (text[i]))
+      return FALSE;
+  return TRUE;
+}
+
+PorteurCaOrder *
+porteur_ca_order_new_from_json (JsonNode  *node,
+                                GError   **error)
+{
+  g_autoptr(PorteurCaOrder) self = g_object_new (PORTEUR_TYPE_CA_ORDER, NULL);
+  const char *path = "order";
+  JsonObject *o;
+  JsonNode *dossier, *office;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "number", FALSE, FALSE, &self->number, error) ||
+      !get_string (o, path, "access_token", TRUE, TRUE, &self->access_token, error) ||
+      !get_status (o, path, &self->status, error) ||
+      !get_time (o, path, "created", FALSE, &self->created, error) ||
+      !get_time (o, path, "updated", FALSE, &self->updated, error) ||
+      !get_string (o, path, "reason", TRUE, TRUE, &self->reason, error) ||
+      !get_time (o, path, "validation_due", TRUE, &self->validation_due, error) ||
+      !get_string (o, path, "serial", TRUE, TRUE, &self->serial, error))
+    return NULL;
+  if (!is_order_number (self->number))
+    {
+      invalid (error, path, "number", "not of the form PO-YYYY-NNNNNN");
+      return NULL;
+    }
+  dossier = member (o, "dossier");
+  if (dossier == NULL)
+    {
+      invalid (error, path, "dossier", "missing");
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (dossier))
+    {
+      invalid (error, path, "dossier", "not an object");
+      return NULL;
+    }
+  self->dossier = json_object_ref (json_node_get_object (dossier));
+  office = member (o, "office");
+  if (office != NULL && !JSON_NODE_HOLDS_NULL (office))
+    {
+      self->office = office_parse (office, "order.office", error);
+      if (self->office == NULL)
+        return NULL;
+    }
+  if (self->status == PORTEUR_CA_ORDER_STATUS_REJECTED && self->reason == NULL)
+    {
+      invalid (error, path, "reason", "missing for a rejected order");
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *porteur_ca_order_get_number (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->number; }
+const char *porteur_ca_order_get_access_token (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->access_token; }
+PorteurCaOrderStatus porteur_ca_order_get_status (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), 0); return self->status; }
+GDateTime *porteur_ca_order_get_created (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->created; }
+GDateTime *porteur_ca_order_get_updated (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->updated; }
+JsonObject *porteur_ca_order_get_dossier (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->dossier; }
+const char *porteur_ca_order_get_reason (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->reason; }
+GDateTime *porteur_ca_order_get_validation_due (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->validation_due; }
+PorteurCaOffice *porteur_ca_order_get_office (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->office; }
+const char *porteur_ca_order_get_serial (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->serial; }
+
+static void
+add_time (JsonBuilder *b,
+          const char  *name,
+          GDateTime   *time)
+{
+  g_autofree char *text = NULL;
+
+  if (time == NULL)
+    return;
+  text = g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, text);
+}
+
+JsonNode *
+porteur_ca_order_to_json (PorteurCaOrder *self)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  JsonNode *dossier;
+
+  g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "number");
+  json_builder_add_string_value (b, self->number);
+  if (self->access_token)
+    {
+      json_builder_set_member_name (b, "access_token");
+      json_builder_add_string_value (b, self->access_token);
+    }
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, porteur_ca_order_status_to_string (self->status));
+  add_time (b, "created", self->created);
+  add_time (b, "updated", self->updated);
+  if (self->reason)
+    {
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, self->reason);
+    }
+  add_time (b, "validation_due", self->validation_due);
+  if (self->serial)
+    {
+      json_builder_set_member_name (b, "serial");
+      json_builder_add_string_value (b, self->serial);
+    }
+  if (self->office)
+    {
+      json_builder_set_member_name (b, "office");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, self->office->id);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, self->office->name);
+      json_builder_end_object (b);
+    }
+  dossier = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (dossier, self->dossier);
+  json_builder_set_member_name (b, "dossier");
+  json_builder_add_value (b, dossier);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* History entry ----------------------------------------------------------- */
+
+struct _PorteurCaHistoryEntry
+{
+  GObject parent_instance;
+
+  PorteurCaOrderStatus status;
+  GDateTime           *at;
+  char                *note;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaHistoryEntry, porteur_ca_history_entry, G_TYPE_OBJECT)
+
+static void
+porteur_ca_history_entry_finalize (GObject *object)
+{
+  PorteurCaHistoryEntry *self = PORTEUR_CA_HISTORY_ENTRY (object);
+
+  g_clear_pointer (&self->at, g_date_time_unref);
+  g_free (self->note);
+  G_OBJECT_CLASS (porteur_ca_history_entry_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_history_entry_class_init (PorteurCaHistoryEntryClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_history_entry_finalize;
+}
+
+static void
+porteur_ca_history_entry_init (PorteurCaHistoryEntry *self)
+{
+}
+
+static PorteurCaHistoryEntry *
+history_entry_parse (JsonNode    *node,
+                     const char  *path,
+                     GError     **error)
+{
+  g_autoptr(PorteurCaHistoryEntry) self = g_object_new (PORTEUR_TYPE_CA_HISTORY_ENTRY, NULL);
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_status (o, path, &self->status, error) ||
+      !get_time (o, path, "at", FALSE, &self->at, error) ||
+      !get_string (o, path, "note", FALSE, FALSE, &self->note, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+PorteurCaHistoryEntry *
+porteur_ca_history_entry_new_from_json (JsonNode  *node,
+                                        GError   **error)
+{
+  return history_entry_parse (node, "history", error);
+}
+
+PorteurCaOrderStatus porteur_ca_history_entry_get_status (PorteurCaHistoryEntry *self) { g_return_val_if_fail (PORTEUR_IS_CA_HISTORY_ENTRY (self), 0); return self->status; }
+GDateTime *porteur_ca_history_entry_get_at (PorteurCaHistoryEntry *self) { g_return_val_if_fail (PORTEUR_IS_CA_HISTORY_ENTRY (self), NULL); return self->at; }
+const char *porteur_ca_history_entry_get_note (PorteurCaHistoryEntry *self) { g_return_val_if_fail (PORTEUR_IS_CA_HISTORY_ENTRY (self), NULL); return self->note; }
+
+/* Checklist item ---------------------------------------------------------- */
+
+struct _PorteurCaChecklistItem
+{
+  GObject parent_instance;
+
+  char    *id;
+  char    *label;
+  gboolean required;
+  gboolean received;
+  char    *help;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaChecklistItem, porteur_ca_checklist_item, G_TYPE_OBJECT)
+
+static void
+porteur_ca_checklist_item_finalize (GObject *object)
+{
+  PorteurCaChecklistItem *self = PORTEUR_CA_CHECKLIST_ITEM (object);
+
+  g_free (self->id);
+  g_free (self->label);
+  g_free (self->help);
+  G_OBJECT_CLASS (porteur_ca_checklist_item_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_checklist_item_class_init (PorteurCaChecklistItemClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_checklist_item_finalize;
+}
+
+static void
+porteur_ca_checklist_item_init (PorteurCaChecklistItem *self)
+{
+}
+
+static PorteurCaChecklistItem *
+checklist_item_parse (JsonNode    *node,
+                      const char  *path,
+                      GError     **error)
+{
+  g_autoptr(PorteurCaChecklistItem) self = g_object_new (PORTEUR_TYPE_CA_CHECKLIST_ITEM, NULL);
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "id", FALSE, FALSE, &self->id, error) ||
+      !get_string (o, path, "label", FALSE, FALSE, &self->label, error) ||
+      !get_bool (o, path, "required", FALSE, &self->required, error) ||
+      !get_bool (o, path, "received", TRUE, &self->received, error) ||
+      !get_string (o, path, "help", TRUE, TRUE, &self->help, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+PorteurCaChecklistItem *
+porteur_ca_checklist_item_new_from_json (JsonNode  *node,
+                                         GError   **error)
+{
+  return checklist_item_parse (node, "checklist", error);
+}
+
+const char *porteur_ca_checklist_item_get_id (PorteurCaChecklistItem *self) { g_return_val_if_fail (PORTEUR_IS_CA_CHECKLIST_ITEM (self), NULL); return self->id; }
+const char *porteur_ca_checklist_item_get_label (PorteurCaChecklistItem *self) { g_return_val_if_fail (PORTEUR_IS_CA_CHECKLIST_ITEM (self), NULL); return self->label; }
+gboolean porteur_ca_checklist_item_get_required (PorteurCaChecklistItem *self) { g_return_val_if_fail (PORTEUR_IS_CA_CHECKLIST_ITEM (self), FALSE); return self->required; }
+gboolean porteur_ca_checklist_item_get_received (PorteurCaChecklistItem *self) { g_return_val_if_fail (PORTEUR_IS_CA_CHECKLIST_ITEM (self), FALSE); return self->received; }
+const char *porteur_ca_checklist_item_get_help (PorteurCaChecklistItem *self) { g_return_val_if_fail (PORTEUR_IS_CA_CHECKLIST_ITEM (self), NULL); return self->help; }
+
+/* Enrollment -------------------------------------------------------------- */
+
+struct _PorteurCaEnrollment
+{
+  GObject parent_instance;
+
+  char      *reference;
+  char      *secret;
+  GDateTime *secret_shown_at;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaEnrollment, porteur_ca_enrollment, G_TYPE_OBJECT)
+
+static void
+porteur_ca_enrollment_finalize (GObject *object)
+{
+  PorteurCaEnrollment *self = PORTEUR_CA_ENROLLMENT (object);
+
+  g_free (self->reference);
+  if (self->secret)
+    explicit_bzero (self->secret, strlen (self->secret));
+  g_free (self->secret);
+  g_clear_pointer (&self->secret_shown_at, g_date_time_unref);
+  G_OBJECT_CLASS (porteur_ca_enrollment_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_enrollment_class_init (PorteurCaEnrollmentClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_enrollment_finalize;
+}
+
+static void
+porteur_ca_enrollment_init (PorteurCaEnrollment *self)
+{
+}
+
+PorteurCaEnrollment *
+porteur_ca_enrollment_new_from_json (JsonNode  *node,
+                                     GError   **error)
+{
+  g_autoptr(PorteurCaEnrollment) self = g_object_new (PORTEUR_TYPE_CA_ENROLLMENT, NULL);
+  const char *path = "enrollment";
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "reference", FALSE, FALSE, &self->reference, error) ||
+      !get_string (o, path, "secret", FALSE, TRUE, &self->secret, error) ||
+      !get_time (o, path, "secret_shown_at", TRUE, &self->secret_shown_at, error))
+    return NULL;
+  if (self->secret == NULL && self->secret_shown_at == NULL)
+    {
+      invalid (error, path, "secret_shown_at", "missing while the secret is null");
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *porteur_ca_enrollment_get_reference (PorteurCaEnrollment *self) { g_return_val_if_fail (PORTEUR_IS_CA_ENROLLMENT (self), NULL); return self->reference; }
+const char *porteur_ca_enrollment_get_secret (PorteurCaEnrollment *self) { g_return_val_if_fail (PORTEUR_IS_CA_ENROLLMENT (self), NULL); return self->secret; }
+GDateTime *porteur_ca_enrollment_get_secret_shown_at (PorteurCaEnrollment *self) { g_return_val_if_fail (PORTEUR_IS_CA_ENROLLMENT (self), NULL); return self->secret_shown_at; }
+
+/* Lists ------------------------------------------------------------------- */
+
+GListModel *
+porteur_ca_list_new_from_json (GType      item_type,
+                               JsonNode  *node,
+                               GError   **error)
+{
+  g_autoptr(GListStore) store = NULL;
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      invalid (error, "", NULL, "not an array");
+      return NULL;
+    }
+  store = g_list_store_new (item_type);
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("[%u]", i);
+      JsonNode *element = json_array_get_element (array, i);
+      g_autoptr(GObject) item = NULL;
+
+      if (item_type == PORTEUR_TYPE_CA_PRODUCT)
+        item = G_OBJECT (product_parse (element, path, error));
+      else if (item_type == PORTEUR_TYPE_CA_OFFICE)
+        item = G_OBJECT (office_parse (element, path, error));
+      else if (item_type == PORTEUR_TYPE_CA_HISTORY_ENTRY)
+        item = G_OBJECT (history_entry_parse (element, path, error));
+      else if (item_type == PORTEUR_TYPE_CA_CHECKLIST_ITEM)
+        item = G_OBJECT (checklist_item_parse (element, path, error));
+      else
+        g_return_val_if_reached (NULL);
+      if (item == NULL)
+        return NULL;
+      g_list_store_append (store, item);
+    }
+  return G_LIST_MODEL (g_steal_pointer (&store));
+}

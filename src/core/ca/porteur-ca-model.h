@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Typed models of the RA API's objects (docs/ca-api.md §3.1–3.3), parsed
+ * from JSON. Unknown members are ignored (forward compatibility); a missing
+ * member or a member of the wrong type is rejected with
+ * PORTEUR_CA_ERROR_INVALID_RESPONSE and a message naming the JSON path
+ * (e.g. "[2].address.postal_code: missing"). The objects are immutable.
+ */
+
+#define PORTEUR_CA_ERROR (porteur_ca_error_quark ())
+GQuark porteur_ca_error_quark (void);
+
+typedef enum {
+  PORTEUR_CA_ERROR_CONFIG,            /* bad URL, insecure URL or unusable trust file */
+  PORTEUR_CA_ERROR_NETWORK,           /* connection refused, DNS, reset… */
+  PORTEUR_CA_ERROR_TIMEOUT,           /* no answer in time */
+  PORTEUR_CA_ERROR_TLS,               /* the CA's certificate is not trusted */
+  PORTEUR_CA_ERROR_INSECURE_REDIRECT, /* a redirect (redirects are never followed) */
+  PORTEUR_CA_ERROR_BAD_CONTENT_TYPE,  /* not application/json nor problem+json */
+  PORTEUR_CA_ERROR_MALFORMED,         /* the body is not JSON */
+  PORTEUR_CA_ERROR_INVALID_RESPONSE,  /* JSON, but not the expected object */
+  PORTEUR_CA_ERROR_VALIDATION,        /* 422 validation: see the problem's field errors */
+  PORTEUR_CA_ERROR_UNAUTHORIZED,      /* 401 */
+  PORTEUR_CA_ERROR_NOT_FOUND,         /* 404 */
+  PORTEUR_CA_ERROR_CONFLICT,          /* 409: the order's state forbids it */
+  PORTEUR_CA_ERROR_IDEMPOTENCY,       /* idempotency key missing or reused with another body */
+  PORTEUR_CA_ERROR_RATE_LIMITED,      /* 429 */
+  PORTEUR_CA_ERROR_SERVER,            /* 5xx */
+  PORTEUR_CA_ERROR_HTTP,              /* any other unexpected HTTP status */
+} PorteurCaError;
+
+/* One entry of a problem's "errors" array. */
+typedef struct {
+  char *field;    /* dotted JSON path in the request body, e.g. "holder.email" */
+  char *code;     /* stable code (porteur-order-check's codes plus the server's) */
+  char *message;  /* English, for logs */
+} PorteurCaFieldError;
+
+/* An RFC 9457 problem document answered by the CA. */
+typedef struct {
+  char      *type;
+  char      *title;
+  guint      status;
+  char      *detail;
+  GPtrArray *errors;  /* of PorteurCaFieldError, never NULL */
+} PorteurCaProblem;
+
+/* The problem the CA answered, kept inside a PORTEUR_CA_ERROR (an extended
+ * GError): NULL when the error did not come from a problem document. */
+const PorteurCaProblem *porteur_ca_error_get_problem (const GError *error);
+
+/* Sets @error to a PORTEUR_CA_ERROR carrying a copy of @problem. */
+void porteur_ca_set_error_from_problem (GError                **error,
+                                        PorteurCaError          code,
+                                        const PorteurCaProblem *problem);
+
+/* Parses an RFC 9457 problem document (NULL with @error if it is not one). */
+PorteurCaProblem *porteur_ca_problem_new_from_json (JsonNode  *node,
+                                                    GError   **error);
+PorteurCaProblem *porteur_ca_problem_copy          (const PorteurCaProblem *problem);
+void              porteur_ca_problem_free          (PorteurCaProblem       *problem);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurCaProblem, porteur_ca_problem_free)
+
+/* Order status (§3.3). */
+typedef enum {
+  PORTEUR_CA_ORDER_STATUS_DRAFT,
+  PORTEUR_CA_ORDER_STATUS_WAITING_DOCUMENTS,
+  PORTEUR_CA_ORDER_STATUS_DOCUMENTS_COMPLETE,
+  PORTEUR_CA_ORDER_STATUS_VALIDATED,
+  PORTEUR_CA_ORDER_STATUS_APPOINTMENT,
+  PORTEUR_CA_ORDER_STATUS_ISSUED,
+  PORTEUR_CA_ORDER_STATUS_REJECTED,
+} PorteurCaOrderStatus;
+
+/* "draft", "waiting-documents", …; FALSE for an unknown name. */
+gboolean    porteur_ca_order_status_from_string (const char           *text,
+                                                 PorteurCaOrderStatus *status);
+const char *porteur_ca_order_status_to_string   (PorteurCaOrderStatus  status);
+
+/* §3.1 — a product of the catalogue. */
+#define PORTEUR_TYPE_CA_PRODUCT (porteur_ca_product_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaProduct, porteur_ca_product, PORTEUR, CA_PRODUCT, GObject)
+
+PorteurCaProduct *porteur_ca_product_new_from_json      (JsonNode          *node,
+                                                         GError           **error);
+const char       *porteur_ca_product_get_id             (PorteurCaProduct  *self);
+const char       *porteur_ca_product_get_name           (PorteurCaProduct  *self);
+const char       *porteur_ca_product_get_support        (PorteurCaProduct  *self); /* "token" | "software" */
+const char       *porteur_ca_product_get_level          (PorteurCaProduct  *self);
+const char       *porteur_ca_product_get_price_excl_tax (PorteurCaProduct  *self); /* "130.00" */
+const char       *porteur_ca_product_get_currency       (PorteurCaProduct  *self);
+guint             porteur_ca_product_get_validity_years (PorteurCaProduct  *self);
+const char       *porteur_ca_product_get_description    (PorteurCaProduct  *self);
+gboolean          porteur_ca_product_get_requires_token (PorteurCaProduct  *self); /* FALSE when absent */
+
+/* §3.2 — a registration office. */
+#define PORTEUR_TYPE_CA_OFFICE (porteur_ca_office_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaOffice, porteur_ca_office, PORTEUR, CA_OFFICE, GObject)
+
+PorteurCaOffice *porteur_ca_office_new_from_json     (JsonNode         *node,
+                                                      GError          **error);
+const char      *porteur_ca_office_get_id            (PorteurCaOffice  *self);
+const char      *porteur_ca_office_get_name          (PorteurCaOffice  *self);
+const char      *porteur_ca_office_get_organisation  (PorteurCaOffice  *self);
+const char      *porteur_ca_office_get_line1         (PorteurCaOffice  *self);
+const char      *porteur_ca_office_get_line2         (PorteurCaOffice  *self); /* may be "" */
+const char      *porteur_ca_office_get_postal_code   (PorteurCaOffice  *self);
+const char      *porteur_ca_office_get_city          (PorteurCaOffice  *self);
+const char      *porteur_ca_office_get_phone         (PorteurCaOffice  *self);
+const char      *porteur_ca_office_get_email         (PorteurCaOffice  *self);
+gboolean         porteur_ca_office_get_accepts_files (PorteurCaOffice  *self); /* FALSE when absent */
+gboolean         porteur_ca_office_get_delivers      (PorteurCaOffice  *self); /* FALSE when absent */
+
+/* §3.3 — an order. */
+#define PORTEUR_TYPE_CA_ORDER (porteur_ca_order_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaOrder, porteur_ca_order, PORTEUR, CA_ORDER, GObject)
+
+PorteurCaOrder      *porteur_ca_order_new_from_json        (JsonNode        *node,
+                                                            GError         **error);
+const char          *porteur_ca_order_get_number           (PorteurCaOrder  *self); /* PO-YYYY-NNNNNN */
+const char          *porteur_ca_order_get_access_token     (PorteurCaOrder  *self); /* only from create; else NULL */
+PorteurCaOrderStatus porteur_ca_order_get_status           (PorteurCaOrder  *self);
+GDateTime           *porteur_ca_order_get_created          (PorteurCaOrder  *self);
+GDateTime           *porteur_ca_order_get_updated          (PorteurCaOrder  *self);
+JsonObject          *porteur_ca_order_get_dossier          (PorteurCaOrder  *self); /* as the CA holds it */
+const char          *porteur_ca_order_get_reason           (PorteurCaOrder  *self); /* when rejected, else NULL */
+GDateTime           *porteur_ca_order_get_validation_due   (PorteurCaOrder  *self); /* nullable */
+PorteurCaOffice     *porteur_ca_order_get_office           (PorteurCaOrder  *self); /* nullable */
+const char          *porteur_ca_order_get_serial           (PorteurCaOrder  *self); /* when issued, else NULL */
+/* The order as JSON (the API's representation, access token included when known). */
+JsonNode            *porteur_ca_order_to_json              (PorteurCaOrder  *self);
+
+/* §3.3 — an entry of an order's history. */
+#define PORTEUR_TYPE_CA_HISTORY_ENTRY (porteur_ca_history_entry_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaHistoryEntry, porteur_ca_history_entry, PORTEUR, CA_HISTORY_ENTRY, GObject)
+
+PorteurCaHistoryEntry *porteur_ca_history_entry_new_from_json (JsonNode              *node,
+                                                               GError               **error);
+PorteurCaOrderStatus   porteur_ca_history_entry_get_status    (PorteurCaHistoryEntry *self);
+GDateTime             *porteur_ca_history_entry_get_at        (PorteurCaHistoryEntry *self);
+const char            *porteur_ca_history_entry_get_note      (PorteurCaHistoryEntry *self); /* may be "" */
+
+/* §3.3 — an item of the documents checklist. */
+#define PORTEUR_TYPE_CA_CHECKLIST_ITEM (porteur_ca_checklist_item_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaChecklistItem, porteur_ca_checklist_item, PORTEUR, CA_CHECKLIST_ITEM, GObject)
+
+PorteurCaChecklistItem *porteur_ca_checklist_item_new_from_json (JsonNode               *node,
+                                                                 GError                **error);
+const char             *porteur_ca_checklist_item_get_id        (PorteurCaChecklistItem *self);
+const char             *porteur_ca_checklist_item_get_label     (PorteurCaChecklistItem *self);
+gboolean                porteur_ca_checklist_item_get_required  (PorteurCaChecklistItem *self);
+gboolean                porteur_ca_checklist_item_get_received  (PorteurCaChecklistItem *self); /* FALSE when absent */
+const char             *porteur_ca_checklist_item_get_help      (PorteurCaChecklistItem *self); /* nullable */
+
+/* §3.3 — CMP enrollment credentials. The secret is given once: NULL afterwards. */
+#define PORTEUR_TYPE_CA_ENROLLMENT (porteur_ca_enrollment_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaEnrollment, porteur_ca_enrollment, PORTEUR, CA_ENROLLMENT, GObject)
+
+PorteurCaEnrollment *porteur_ca_enrollment_new_from_json        (JsonNode            *node,
+                                                                 GError             **error);
+const char          *porteur_ca_enrollment_get_reference        (PorteurCaEnrollment *self);
+const char          *porteur_ca_enrollment_get_secret           (PorteurCaEnrollment *self); /* nullable */
+GDateTime           *porteur_ca_enrollment_get_secret_shown_at  (PorteurCaEnrollment *self); /* nullable */
+
+/* Parses a JSON array of @item_type (one of the types above) into a
+ * GListModel of them; the first bad element fails the whole list. */
+GListModel *porteur_ca_list_new_from_json (GType      item_type,
+                                           JsonNode  *node,
+                                           GError   **error);
+
+G_END_DECLS

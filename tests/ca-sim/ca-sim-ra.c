@@ -1,0 +1,800 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ca-sim.h"
+#include "ca-sim-catalogue.h"
+#include "order/porteur-order-check.h"
+
+/* The RA API v1 (docs/ca-api.md §3.1–3.3). Every answer is JSON or an RFC
+ * 9457 problem; every POST/PUT needs an Idempotency-Key, whose answer is
+ * stored with the work in one SQLite transaction. */
+
+#define PROBLEM_BASE "https://porteur.example/problems/"
+#define MAX_BODY (64 * 1024)
+
+typedef struct {
+  char *field;
+  char *code;
+  char *message;
+} FieldError;
+
+static void
+field_error_free (FieldError *fe)
+{
+  g_free (fe->field);
+  g_free (fe->code);
+  g_free (fe->message);
+  g_free (fe);
+}
+
+static void
+add_field_error (GPtrArray *errors, const char *field, const char *code, const char *message)
+{
+  FieldError *fe = g_new0 (FieldError, 1);
+
+  fe->field = g_strdup (field);
+  fe->code = g_strdup (code);
+  fe->message = g_strdup (message);
+  g_ptr_array_add (errors, fe);
+}
+
+/* An answer being built: status, content type, body, Location. */
+typedef struct {
+  guint  status;
+  char  *content_type;
+  char  *body;
+  char  *location;
+} Answer;
+
+static void
+answer_clear (Answer *a)
+{
+  g_clear_pointer (&a->content_type, g_free);
+  g_clear_pointer (&a->body, g_free);
+  g_clear_pointer (&a->location, g_free);
+}
+
+static void
+answer_json (Answer *a, guint status, JsonNode *node)
+{
+  answer_clear (a);
+  a->status = status;
+  a->content_type = g_strdup ("application/json; charset=utf-8");
+  a->body = json_to_string (node, FALSE);
+}
+
+static void
+answer_problem (Answer     *a,
+                guint       status,
+                const char *type,
+                const char *title,
+                const char *detail,
+                GPtrArray  *errors)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *type_uri = g_strconcat (PROBLEM_BASE, type, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type_uri);
+  json_builder_set_member_name (b, "title");
+  json_builder_add_string_value (b, title);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_int_value (b, status);
+  json_builder_set_member_name (b, "detail");
+  json_builder_add_string_value (b, detail ? detail : "");
+  if (errors && errors->len > 0)
+    {
+      json_builder_set_member_name (b, "errors");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < errors->len; i++)
+        {
+          FieldError *fe = g_ptr_array_index (errors, i);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "field");
+          json_builder_add_string_value (b, fe->field);
+          json_builder_set_member_name (b, "code");
+          json_builder_add_string_value (b, fe->code);
+          json_builder_set_member_name (b, "message");
+          json_builder_add_string_value (b, fe->message);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+    }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  answer_clear (a);
+  a->status = status;
+  a->content_type = g_strdup ("application/problem+json");
+  a->body = json_to_string (root, FALSE);
+}
+
+static void
+send_answer (SoupServerMessage *msg, Answer *a)
+{
+  soup_server_message_set_status (msg, a->status, NULL);
+  if (a->location)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", a->location);
+  soup_server_message_set_response (msg, a->content_type, SOUP_MEMORY_COPY, a->body, strlen (a->body));
+}
+
+static char *
+format_time (gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t);
+  return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static JsonNode *
+order_json (const CaSimOrder *order, const char *access_token)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) dossier = json_from_string (order->dossier, NULL);
+  g_autofree char *created = format_time (order->created);
+  g_autofree char *updated = format_time (order->updated);
+  const CaSimOffice *office = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "number");
+  json_builder_add_string_value (b, order->number);
+  if (access_token)
+    {
+      json_builder_set_member_name (b, "access_token");
+      json_builder_add_string_value (b, access_token);
+    }
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, order->status);
+  json_builder_set_member_name (b, "created");
+  json_builder_add_string_value (b, created);
+  json_builder_set_member_name (b, "updated");
+  json_builder_add_string_value (b, updated);
+  json_builder_set_member_name (b, "dossier");
+  json_builder_add_value (b, json_node_copy (dossier));
+  if (g_str_equal (order->status, CA_SIM_REJECTED) && order->reason)
+    {
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, order->reason);
+    }
+  if (g_str_equal (order->status, CA_SIM_DOCUMENTS_COMPLETE) && order->validation_due > 0)
+    {
+      g_autofree char *due = format_time (order->validation_due);
+      json_builder_set_member_name (b, "validation_due");
+      json_builder_add_string_value (b, due);
+    }
+  if (order->serial)
+    {
+      json_builder_set_member_name (b, "serial");
+      json_builder_add_string_value (b, order->serial);
+    }
+  if (dossier && JSON_NODE_HOLDS_OBJECT (dossier))
+    office = ca_sim_find_office (porteur_order_member_string (json_node_get_object (dossier), "office"));
+  if (office)
+    {
+      json_builder_set_member_name (b, "office");
+      json_builder_add_value (b, ca_sim_office_json (office));
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* Dossier validation ---------------------------------------------------------- */
+
+static const char *const top_fields[] = {
+  "support", "has_compatible_token", "product", "siret", "requester_email", "prerequisites_acknowledged",
+  "organisation_type", "requester_role", "organisation", "holder", "legal_representative", "office", NULL };
+static const char *const organisation_fields[] = { "name", "address", NULL };
+static const char *const address_fields[] = { "line1", "line2", "postal_code", "city", NULL };
+static const char *const holder_fields[] = {
+  "civility", "given_name", "family_name", "function", "service", "email", "phone", NULL };
+static const char *const representative_fields[] = {
+  "civility", "given_name", "family_name", "function", "email", NULL };
+
+static void
+check_unknown (GPtrArray *errors, JsonObject *object, const char *prefix, const char *const *allowed)
+{
+  g_autoptr(GList) members = NULL;
+
+  if (object == NULL)
+    return;
+  members = json_object_get_members (object);
+  for (GList *l = members; l; l = l->next)
+    if (!g_strv_contains (allowed, l->data))
+      {
+        g_autofree char *field = *prefix ? g_strconcat (prefix, ".", l->data, NULL) : g_strdup (l->data);
+        add_field_error (errors, field, "unknown-field", "This field is not part of the dossier");
+      }
+}
+
+static gboolean
+has_error_at (GPtrArray *errors, const char *field)
+{
+  for (guint i = 0; i < errors->len; i++)
+    if (g_str_equal (((FieldError *) g_ptr_array_index (errors, i))->field, field))
+      return TRUE;
+  return FALSE;
+}
+
+/* Returns the field errors of @dossier (empty when valid). */
+static GPtrArray *
+validate_dossier (JsonNode *root)
+{
+  GPtrArray *errors = g_ptr_array_new_with_free_func ((GDestroyNotify) field_error_free);
+  g_autoptr(GPtrArray) checks = NULL;
+  JsonObject *dossier, *organisation;
+  JsonNode *compatible;
+  const CaSimProduct *product;
+  const char *support;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      add_field_error (errors, "", "bad-syntax", "The dossier must be a JSON object");
+      return errors;
+    }
+  dossier = json_node_get_object (root);
+  organisation = porteur_order_member_object (dossier, "organisation");
+  check_unknown (errors, dossier, "", top_fields);
+  check_unknown (errors, organisation, "organisation", organisation_fields);
+  check_unknown (errors, porteur_order_member_object (organisation, "address"), "organisation.address", address_fields);
+  check_unknown (errors, porteur_order_member_object (dossier, "holder"), "holder", holder_fields);
+  check_unknown (errors, porteur_order_member_object (dossier, "legal_representative"), "legal_representative", representative_fields);
+
+  /* The same rules as the client: porteur-order-check. */
+  checks = porteur_order_dossier_validate (dossier);
+  for (guint i = 0; i < checks->len; i++)
+    {
+      PorteurOrderFieldError *fe = g_ptr_array_index (checks, i);
+      add_field_error (errors, fe->field, fe->code, fe->message);
+    }
+
+  compatible = json_object_get_member (dossier, "has_compatible_token");
+  if (compatible == NULL)
+    add_field_error (errors, "has_compatible_token", "empty", "This field is required");
+  else if (!JSON_NODE_HOLDS_VALUE (compatible) || json_node_get_value_type (compatible) != G_TYPE_BOOLEAN)
+    add_field_error (errors, "has_compatible_token", "bad-choice", "Must be true or false");
+
+  if (!has_error_at (errors, "product"))
+    {
+      product = ca_sim_find_product (porteur_order_member_string (dossier, "product"));
+      support = porteur_order_member_string (dossier, "support");
+      if (product == NULL)
+        add_field_error (errors, "product", "unknown-product", "No such product in the catalogue");
+      else if (support && !g_str_equal (support, product->support))
+        add_field_error (errors, "product", "support-mismatch", "This product is not sold for this support");
+    }
+  if (!has_error_at (errors, "office") &&
+      ca_sim_find_office (porteur_order_member_string (dossier, "office")) == NULL)
+    add_field_error (errors, "office", "unknown-office", "No such registration office");
+  return errors;
+}
+
+/* Requests ---------------------------------------------------------------------- */
+
+typedef struct {
+  CaSim             *sim;
+  SoupServerMessage *msg;
+  const char        *method;
+  char             **parts;     /* path below /api/v1, split on '/' */
+  guint              n_parts;
+  GBytes            *body;
+  Answer             answer;
+} Request;
+
+static JsonNode *
+parse_body (Request *r)
+{
+  const char *type = soup_message_headers_get_content_type (soup_server_message_get_request_headers (r->msg), NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (r->body, &len);
+
+  if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
+    {
+      answer_problem (&r->answer, 415, "validation", "The body must be application/json", type ? type : "no Content-Type", NULL);
+      return NULL;
+    }
+  if (len > MAX_BODY)
+    {
+      answer_problem (&r->answer, 413, "validation", "The body is too large", NULL, NULL);
+      return NULL;
+    }
+  if (!g_utf8_validate (data, len, NULL) || !json_parser_load_from_data (parser, data, len, &error))
+    {
+      answer_problem (&r->answer, 400, "validation", "The body is not JSON", error ? error->message : "not UTF-8", NULL);
+      return NULL;
+    }
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+/* The order addressed by the request, after checking its bearer token. */
+static CaSimOrder *
+authorised_order (Request *r, const char *number)
+{
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (r->msg), "Authorization");
+  g_autofree char *hash = NULL;
+  g_autoptr(CaSimOrder) order = NULL;
+  sqlite3_stmt *stmt;
+  gboolean known_token = FALSE;
+
+  if (auth == NULL || !g_str_has_prefix (auth, "Bearer ") || auth[7] == '\0')
+    {
+      answer_problem (&r->answer, 401, "unauthorized", "An access token is required", NULL, NULL);
+      return NULL;
+    }
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, auth + 7, -1);
+  order = ca_sim_db_get_order (r->sim->db, number, NULL);
+  if (order && g_str_equal (order->token_hash, hash))
+    return g_steal_pointer (&order);
+
+  sqlite3_prepare_v2 (ca_sim_db_get_handle (r->sim->db), "SELECT 1 FROM orders WHERE token_hash = ?", -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
+  known_token = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  if (known_token)
+    answer_problem (&r->answer, 404, "not-found", "No such order", NULL, NULL);
+  else
+    answer_problem (&r->answer, 401, "unauthorized", "The access token is not valid", NULL, NULL);
+  return NULL;
+}
+
+static void
+answer_validation (Request *r, GPtrArray *errors)
+{
+  g_autofree char *detail = g_strdup_printf ("%u field%s not valid", errors->len, errors->len == 1 ? " is" : "s are");
+  answer_problem (&r->answer, 422, "validation", "The dossier is not valid", detail, errors);
+}
+
+static void
+answer_order (Request *r, guint status, const char *number, const char *token)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CaSimOrder) order = ca_sim_db_get_order (r->sim->db, number, &error);
+  g_autoptr(JsonNode) node = NULL;
+
+  if (order == NULL)
+    {
+      answer_problem (&r->answer, 500, "internal", "Internal error", error->message, NULL);
+      return;
+    }
+  node = order_json (order, token);
+  answer_json (&r->answer, status, node);
+}
+
+static void
+create_order (Request *r)
+{
+  g_autoptr(JsonNode) root = parse_body (r);
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *json = NULL;
+
+  if (root == NULL)
+    return;
+  errors = validate_dossier (root);
+  if (errors->len > 0)
+    {
+      answer_validation (r, errors);
+      return;
+    }
+  json = json_to_string (root, FALSE);
+  number = ca_sim_db_create_order (r->sim->db, json, &token, &error);
+  if (number == NULL)
+    {
+      answer_problem (&r->answer, 500, "internal", "Internal error", error->message, NULL);
+      return;
+    }
+  answer_order (r, 201, number, token);
+  r->answer.location = g_strdup_printf ("/api/v1/orders/%s", number);
+  explicit_bzero (token, strlen (token));
+}
+
+static void
+rectify_order (Request *r, CaSimOrder *order)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+
+  if (!g_str_equal (order->status, CA_SIM_DRAFT) && !g_str_equal (order->status, CA_SIM_WAITING_DOCUMENTS) &&
+      !g_str_equal (order->status, CA_SIM_DOCUMENTS_COMPLETE))
+    {
+      g_autofree char *detail = g_strdup_printf ("The order is %s: its dossier can no longer be changed", order->status);
+      answer_problem (&r->answer, 409, "conflict", "The order cannot be rectified", detail, NULL);
+      return;
+    }
+  if ((root = parse_body (r)) == NULL)
+    return;
+  errors = validate_dossier (root);
+  if (errors->len > 0)
+    {
+      answer_validation (r, errors);
+      return;
+    }
+  json = json_to_string (root, FALSE);
+  if (!ca_sim_db_update_dossier (r->sim->db, order->number, json, &error))
+    {
+      answer_problem (&r->answer, 500, "internal", "Internal error", error->message, NULL);
+      return;
+    }
+  answer_order (r, 200, order->number, NULL);
+}
+
+static void
+submit_order (Request *r, CaSimOrder *order)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if ((root = parse_body (r)) == NULL)
+    return;
+  if (!JSON_NODE_HOLDS_OBJECT (root) || json_object_get_size (json_node_get_object (root)) != 0)
+    {
+      g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) field_error_free);
+      add_field_error (errors, "", "unknown-field", "The body of submit is an empty object");
+      answer_problem (&r->answer, 422, "validation", "The request is not valid", NULL, errors);
+      return;
+    }
+  if (!g_str_equal (order->status, CA_SIM_DRAFT))
+    {
+      g_autofree char *detail = g_strdup_printf ("The order is %s, not draft", order->status);
+      answer_problem (&r->answer, 409, "conflict", "The order cannot be submitted", detail, NULL);
+      return;
+    }
+  if (!ca_sim_db_set_status (r->sim->db, order->number, CA_SIM_WAITING_DOCUMENTS,
+                             "Submitted: waiting for the signed documents", ca_sim_db_now (r->sim->db), &error))
+    {
+      answer_problem (&r->answer, 500, "internal", "Internal error", error->message, NULL);
+      return;
+    }
+  answer_order (r, 200, order->number, NULL);
+}
+
+/* Labels in English and French; other languages get English. */
+typedef struct {
+  const char *id;
+  const char *en;
+  const char *fr;
+  const char *help_en;
+  const char *help_fr;
+} ChecklistText;
+
+static const ChecklistText checklist_texts[] = {
+  { "subscription-form", "Subscription form, signed", "Formulaire d’abonnement signé",
+    "Print the form Porteur produced from your order, sign it in block 3", "Imprimez le formulaire produit par Porteur, signez-le dans le bloc n° 3" },
+  { "terms-of-use", "Terms of use, initialled on every page", "Conditions générales d’utilisation paraphées",
+    "Initial every page from page 3", "Paraphez chaque page à partir de la page 3" },
+  { "holder-id", "Copy of the holder’s identity document", "Copie de la pièce d’identité du porteur",
+    "Valid identity card or passport", "Carte d’identité ou passeport en cours de validité" },
+  { "representative-id", "Copy of the legal representative’s identity document", "Copie de la pièce d’identité du représentant légal",
+    "Valid identity card or passport", "Carte d’identité ou passeport en cours de validité" },
+  { "delegation", "Delegation signed by the legal representative", "Délégation signée par le représentant légal",
+    "Required when the order is made by a delegate", "Nécessaire quand la commande est faite par un délégué" },
+  { "registration-proof", "Kbis extract less than 3 months old", "Extrait Kbis de moins de 3 mois",
+    "Proof of registration of the company", "Justificatif d’immatriculation de l’entreprise" },
+  { "purchase-order", "Purchase order for the token", "Bon de commande du support",
+    "Required when a token is bought with the certificate", "Nécessaire quand un support est acheté avec le certificat" },
+};
+
+static gboolean
+wants_french (SoupServerMessage *msg)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Accept-Language");
+  g_auto(GStrv) tags = NULL;
+
+  if (header == NULL)
+    return FALSE;
+  tags = g_strsplit (header, ",", -1);
+  for (guint i = 0; tags[i]; i++)
+    {
+      g_autofree char *tag = g_strstrip (g_ascii_strdown (tags[i], -1));
+      if (g_str_has_prefix (tag, "fr"))
+        return TRUE;
+      if (g_str_has_prefix (tag, "en"))
+        return FALSE;
+    }
+  return FALSE;
+}
+
+static void
+checklist (Request *r, CaSimOrder *order)
+{
+  g_autoptr(JsonNode) root = json_from_string (order->dossier, NULL);
+  JsonObject *dossier = json_node_get_object (root);
+  const char *role = porteur_order_member_string (dossier, "requester_role");
+  const char *type = porteur_order_member_string (dossier, "organisation_type");
+  JsonNode *compatible = json_object_get_member (dossier, "has_compatible_token");
+  gboolean french = wants_french (r->msg);
+  gboolean received = !g_str_equal (order->status, CA_SIM_DRAFT) && !g_str_equal (order->status, CA_SIM_WAITING_DOCUMENTS) &&
+                      !g_str_equal (order->status, CA_SIM_REJECTED);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) list = NULL;
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (checklist_texts); i++)
+    {
+      const ChecklistText *t = &checklist_texts[i];
+
+      if (g_str_equal (t->id, "delegation") && g_strcmp0 (role, "delegate") != 0)
+        continue;
+      if (g_str_equal (t->id, "registration-proof") && g_strcmp0 (type, "public-body") == 0)
+        continue;
+      if (g_str_equal (t->id, "purchase-order") && compatible && json_node_get_boolean (compatible))
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "id");
+      json_builder_add_string_value (b, t->id);
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, french ? t->fr : t->en);
+      json_builder_set_member_name (b, "required");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, "received");
+      json_builder_add_boolean_value (b, received);
+      json_builder_set_member_name (b, "help");
+      json_builder_add_string_value (b, french ? t->help_fr : t->help_en);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  list = json_builder_get_root (b);
+  answer_json (&r->answer, 200, list);
+  soup_message_headers_replace (soup_server_message_get_response_headers (r->msg), "Content-Language", french ? "fr" : "en");
+}
+
+static void
+enrollment (Request *r, CaSimOrder *order)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (order->enroll_reference == NULL ||
+      (!g_str_equal (order->status, CA_SIM_VALIDATED) && !g_str_equal (order->status, CA_SIM_APPOINTMENT)))
+    {
+      g_autofree char *detail = g_strdup_printf ("The order is %s: enrollment is possible once it is validated", order->status);
+      answer_problem (&r->answer, 409, "conflict", "No enrollment for this order", detail, NULL);
+      return;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "reference");
+  json_builder_add_string_value (b, order->enroll_reference);
+  json_builder_set_member_name (b, "secret");
+  if (order->secret_shown_at == 0)
+    {
+      json_builder_add_string_value (b, order->enroll_secret);
+      if (!ca_sim_db_mark_secret_shown (r->sim->db, order->number, &error))
+        {
+          answer_problem (&r->answer, 500, "internal", "Internal error", error->message, NULL);
+          return;
+        }
+    }
+  else
+    {
+      g_autofree char *shown = format_time (order->secret_shown_at);
+      json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "secret_shown_at");
+      json_builder_add_string_value (b, shown);
+    }
+  json_builder_end_object (b);
+  node = json_builder_get_root (b);
+  answer_json (&r->answer, 200, node);
+}
+
+static void
+route (Request *r)
+{
+  gboolean get = g_str_equal (r->method, "GET");
+  gboolean post = g_str_equal (r->method, "POST");
+  gboolean put = g_str_equal (r->method, "PUT");
+  g_autoptr(CaSimOrder) order = NULL;
+  const char *sub;
+
+  if (r->n_parts == 1 && g_str_equal (r->parts[0], "products") && get)
+    {
+      g_autoptr(JsonNode) node = ca_sim_products_json ();
+      answer_json (&r->answer, 200, node);
+      return;
+    }
+  if (r->n_parts == 1 && g_str_equal (r->parts[0], "offices") && get)
+    {
+      g_autoptr(JsonNode) node = ca_sim_offices_json ();
+      answer_json (&r->answer, 200, node);
+      return;
+    }
+  if (r->n_parts == 1 && g_str_equal (r->parts[0], "orders") && post)
+    {
+      create_order (r);
+      return;
+    }
+  if (r->n_parts < 2 || r->n_parts > 3 || !g_str_equal (r->parts[0], "orders"))
+    {
+      answer_problem (&r->answer, 404, "not-found", "No such resource", NULL, NULL);
+      return;
+    }
+  sub = r->n_parts == 3 ? r->parts[2] : "";
+  if (!((g_str_equal (sub, "") && get) || (g_str_equal (sub, "dossier") && put) ||
+        (g_str_equal (sub, "submit") && post) || (g_str_equal (sub, "history") && get) ||
+        (g_str_equal (sub, "checklist") && get) || (g_str_equal (sub, "enrollment") && get)))
+    {
+      answer_problem (&r->answer, 405, "not-found", "Method not allowed on this resource", NULL, NULL);
+      return;
+    }
+  if ((order = authorised_order (r, r->parts[1])) == NULL)
+    return;
+  if (g_str_equal (sub, ""))
+    {
+      g_autoptr(JsonNode) node = order_json (order, NULL);
+      answer_json (&r->answer, 200, node);
+    }
+  else if (g_str_equal (sub, "dossier"))
+    rectify_order (r, order);
+  else if (g_str_equal (sub, "submit"))
+    submit_order (r, order);
+  else if (g_str_equal (sub, "history"))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *json = ca_sim_db_history_json (r->sim->db, order->number, &error);
+      g_autoptr(JsonNode) node = json ? json_from_string (json, NULL) : NULL;
+
+      if (node)
+        answer_json (&r->answer, 200, node);
+      else
+        answer_problem (&r->answer, 500, "internal", "Internal error", error ? error->message : NULL, NULL);
+    }
+  else if (g_str_equal (sub, "checklist"))
+    checklist (r, order);
+  else
+    enrollment (r, order);
+}
+
+static gboolean
+valid_key (const char *key)
+{
+  gsize len = key ? strlen (key) : 0;
+
+  if (len < 1 || len > 128)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (key[i] < 0x21 || key[i] > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+idempotency_problem (Answer *a, guint status, const char *code, const char *title)
+{
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) field_error_free);
+
+  add_field_error (errors, "Idempotency-Key", code, title);
+  answer_problem (a, status, "idempotency", title, NULL, errors);
+}
+
+static void
+close_without_answer (SoupServerMessage *msg)
+{
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+  if (stream)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
+static void
+api_handler (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  CaSim *sim = user_data;
+  Request r = { sim, msg, soup_server_message_get_method (msg), NULL, 0, NULL, { 0 } };
+  g_autofree char *fault = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *below = path + strlen ("/api/v1");
+  gboolean writes = g_str_equal (r.method, "POST") || g_str_equal (r.method, "PUT");
+  g_autofree char *request_hash = NULL;
+  const char *key = NULL;
+  gboolean lose = FALSE;
+
+  fault = ca_sim_db_take_fault (sim->db, r.method, path);
+  if (fault && !g_str_equal (fault, "lose-answer"))
+    {
+      ca_sim_apply_fault (sim, msg, fault);
+      return;
+    }
+  lose = fault != NULL;
+
+  if (*below == '/')
+    below++;
+  r.parts = g_strsplit (below, "/", -1);
+  r.n_parts = g_strv_length (r.parts);
+  if (r.n_parts > 0 && *r.parts[r.n_parts - 1] == '\0')   /* trailing slash */
+    g_clear_pointer (&r.parts[--r.n_parts], g_free);
+  r.body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+
+  if (!ca_sim_db_begin (sim->db, &error))
+    {
+      answer_problem (&r.answer, 503, "internal", "The simulator is busy", error->message, NULL);
+      goto send;
+    }
+  if (writes)
+    {
+      g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autoptr(CaSimStoredAnswer) stored = NULL;
+      gsize len;
+      const guchar *data = g_bytes_get_data (r.body, &len);
+
+      key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Idempotency-Key");
+      if (key == NULL)
+        {
+          idempotency_problem (&r.answer, 400, "idempotency-key-missing", "The Idempotency-Key header is required");
+          ca_sim_db_rollback (sim->db);
+          goto send;
+        }
+      if (!valid_key (key))
+        {
+          idempotency_problem (&r.answer, 400, "idempotency-key-invalid", "The Idempotency-Key is not 1–128 printable ASCII characters");
+          ca_sim_db_rollback (sim->db);
+          goto send;
+        }
+      g_checksum_update (sum, (const guchar *) r.method, -1);
+      g_checksum_update (sum, (const guchar *) "\n", 1);
+      g_checksum_update (sum, (const guchar *) path, -1);
+      g_checksum_update (sum, (const guchar *) "\n", 1);
+      g_checksum_update (sum, data, len);
+      request_hash = g_strdup (g_checksum_get_string (sum));
+      stored = ca_sim_db_get_idempotent (sim->db, key);
+      if (stored && g_str_equal (stored->request_hash, request_hash))
+        {
+          r.answer.status = stored->status;
+          r.answer.body = g_strdup (stored->body);
+          r.answer.location = g_strdup (stored->location);
+          r.answer.content_type = g_strdup (stored->status >= 400 ? "application/problem+json" : "application/json; charset=utf-8");
+          ca_sim_db_rollback (sim->db);
+          goto send;
+        }
+      if (stored)
+        {
+          idempotency_problem (&r.answer, 422, "idempotency-key-reused", "This Idempotency-Key was used for another request");
+          ca_sim_db_rollback (sim->db);
+          goto send;
+        }
+    }
+
+  route (&r);
+
+  if (writes && r.answer.status < 500 &&
+      !ca_sim_db_put_idempotent (sim->db, key, request_hash, r.answer.status, r.answer.location, r.answer.body, &error))
+    {
+      ca_sim_db_rollback (sim->db);
+      answer_problem (&r.answer, 500, "internal", "Internal error", error->message, NULL);
+      goto send;
+    }
+  if (r.answer.status >= 500)
+    ca_sim_db_rollback (sim->db);
+  else if (!ca_sim_db_commit (sim->db, &error))
+    {
+      ca_sim_db_rollback (sim->db);
+      answer_problem (&r.answer, 500, "internal", "Internal error", error->message, NULL);
+    }
+
+send:
+  if (lose)
+    close_without_answer (msg);
+  else
+    send_answer (msg, &r.answer);
+  answer_clear (&r.answer);
+  g_strfreev (r.parts);
+  g_clear_pointer (&r.body, g_bytes_unref);
+}
+
+void
+ca_sim_ra_register (SoupServer *server,
+                    CaSim      *sim)
+{
+  soup_server_add_handler (server, "/api/v1", api_handler, sim, NULL);
+}
