@@ -209,15 +209,15 @@ test_wizard (void)
   assert_reason_mentions (page, porteur_order_field_title ("product"));
   /* The token offers: the one that sells a token (owning one switches to the other offer). */
   choose (page, "product", 1);
-  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-token");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-sign-token");
   switch_on (page, "has_compatible_token");
   g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "");
   assert_next (page, FALSE);
   choose (page, "product", 1);
-  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-own-token");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-sign-own-token");
   switch_on (page, "has_compatible_token");
   choose (page, "product", 1);
-  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-token");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-sign-token");
   shot (window, "step1");
   next (page);
 

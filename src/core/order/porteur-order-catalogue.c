@@ -15,20 +15,20 @@ struct _PorteurOrderCatalogue
   GPtrArray       *offices;
 };
 
-/* The catalogue Porteur knows without the CA: the purchasing agreement's products (prices
- * before tax as in the guide's example form) and the registration offices of the guide
+/* The catalogue Porteur knows without the CA: the purchasing agreement's products (the same
+ * ids and prices before tax as the CA simulator's catalogue, tests/ca-sim) and the registration offices of the guide
  * (section 2.c) plus the office where paper files are posted. The CA's answer replaces it. */
 static const char builtin_json[] =
   "{\"products\": ["
-  "{\"id\": \"rgs2-token\", \"name\": \"Certificat RGS** / eIDAS qualifié sur clé USB\", \"support\": \"token\","
+  "{\"id\": \"rgs2-sign-token\", \"name\": \"Certificat RGS** / eIDAS qualifié de signature, sur clé USB\", \"support\": \"token\","
   " \"level\": \"rgs2-eidas-qualified\", \"price_excl_tax\": \"130.00\", \"currency\": \"EUR\", \"validity_years\": 3,"
-  " \"requires_token\": true, \"description\": \"Signature et authentification, clé USB cryptographique IAS-ECC fournie\"},"
-  "{\"id\": \"rgs2-own-token\", \"name\": \"Certificat RGS** / eIDAS qualifié sur votre clé\", \"support\": \"token\","
-  " \"level\": \"rgs2-eidas-qualified\", \"price_excl_tax\": \"95.00\", \"currency\": \"EUR\", \"validity_years\": 3,"
-  " \"requires_token\": false, \"description\": \"Sur la clé ChamberSign que vous possédez déjà\"},"
-  "{\"id\": \"rgs1-software-seal\", \"name\": \"Cachet serveur RGS* logiciel\", \"support\": \"software\","
-  " \"level\": \"rgs1\", \"price_excl_tax\": \"150.00\", \"currency\": \"EUR\", \"validity_years\": 3,"
-  " \"requires_token\": false, \"description\": \"Certificat logiciel de cachet d'une personne morale, téléchargé\"}"
+  " \"requires_token\": true, \"description\": \"Qualified signature certificate on a cryptographic USB token supplied with the order\"},"
+  "{\"id\": \"rgs2-sign-own-token\", \"name\": \"Certificat RGS** / eIDAS qualifié de signature, pour une clé déjà détenue\", \"support\": \"token\","
+  " \"level\": \"rgs2-eidas-qualified\", \"price_excl_tax\": \"90.00\", \"currency\": \"EUR\", \"validity_years\": 3,"
+  " \"requires_token\": false, \"description\": \"Qualified signature certificate written on a compatible token the holder already owns\"},"
+  "{\"id\": \"rgs1-auth-software\", \"name\": \"Certificat RGS* d’authentification logiciel\", \"support\": \"software\","
+  " \"level\": \"rgs1\", \"price_excl_tax\": \"60.00\", \"currency\": \"EUR\", \"validity_years\": 2,"
+  " \"requires_token\": false, \"description\": \"Software authentication certificate (no cryptographic token)\"}"
   "], \"offices\": ["
 #define OFFICE(id, org, name, l1, l2, pc, city, files, delivers) \
   "{\"id\": \"" id "\", \"organisation\": \"" org "\", \"name\": \"" name "\", \"address\": {\"line1\": \"" l1 "\"," \
