@@ -2,10 +2,17 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "order-test-sim.h"
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
 
 OrderTestSim *
 order_test_sim_start (void)
@@ -14,13 +21,17 @@ order_test_sim_start (void)
   OrderTestSim *sim = g_new0 (OrderTestSim, 1);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *line = NULL;
 
   g_assert_nonnull (exe);
   sim->state_dir = g_dir_make_tmp ("porteur-order-sim-XXXXXX", &error);
   g_assert_no_error (error);
-  sim->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, exe,
-                                   "--listen", "127.0.0.1:0", "--state", sim->state_dir, NULL);
+  /* The simulator dies with the test, even when an assertion aborts it. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  sim->process = g_subprocess_launcher_spawn (launcher, &error, exe,
+                                              "--listen", "127.0.0.1:0", "--state", sim->state_dir, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->process));
   /* The simulator prints READY once it serves, or exits: never a hang. */

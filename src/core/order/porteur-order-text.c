@@ -4,6 +4,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "porteur-order-catalogue.h"
 #include "porteur-order-text.h"
 
 const char *
@@ -177,4 +178,84 @@ porteur_order_dossier_normalise (JsonObject *dossier)
   if (holder && porteur_order_check_phone (porteur_order_member_string (holder, "phone"), &phone) == PORTEUR_ORDER_CHECK_OK && phone)
     json_object_set_string_member (holder, "phone", phone);
   return out;
+}
+
+const char *
+porteur_order_status_label (const char *status)
+{
+  static const struct { const char *status, *label; } labels[] = {
+    { "draft", N_("Not sent yet") },
+    { "waiting-documents", N_("Waiting for your signed file") },
+    { "documents-complete", N_("File received, being validated") },
+    { "validated", N_("Validated") },
+    { "appointment", N_("Delivery booked") },
+    { "issued", N_("Certificate issued") },
+    { "rejected", N_("Rejected") },
+  };
+
+  for (guint i = 0; status && i < G_N_ELEMENTS (labels); i++)
+    if (g_str_equal (labels[i].status, status))
+      return _(labels[i].label);
+  return status ? status : "";
+}
+
+static void
+builder_add_take (GStrvBuilder *builder,
+                  char         *text)
+{
+  g_strv_builder_add (builder, text);
+  g_free (text);
+}
+
+GStrv
+porteur_order_next_steps (const char *status,
+                          const char *support,
+                          JsonObject *office,
+                          const char *reason)
+{
+  g_autoptr(GStrvBuilder) steps = g_strv_builder_new ();
+  const char *office_name = porteur_order_member_string (office, "name");
+  g_autofree char *address = office ? porteur_order_office_dup_address (office) : NULL;
+  g_autofree char *where = NULL;
+  gboolean software = g_strcmp0 (support, "software") == 0;
+
+  if (office_name)
+    where = address && *address ? g_strdup_printf ("%s, %s", office_name, address) : g_strdup (office_name);
+  else
+    where = g_strdup (_("your registration office"));
+
+  if (g_strcmp0 (status, "draft") == 0)
+    g_strv_builder_add (steps, _("Check the summary and send the order."));
+  else if (g_strcmp0 (status, "waiting-documents") == 0)
+    {
+      g_strv_builder_add (steps, _("Check the data of your order; you can still correct it here until it is validated."));
+      g_strv_builder_add (steps, _("Print the subscription form that Porteur made from your order."));
+      g_strv_builder_add (steps, _("The holder signs the form in the holder’s block and initials each page of the terms of use."));
+      g_strv_builder_add (steps, _("The legal representative signs the authorisation block."));
+      g_strv_builder_add (steps, _("Gather the documents: a copy of the holder’s identity document, a copy of the legal representative’s identity document, and the Kbis extract (less than 3 months old) for a company."));
+      builder_add_take (steps, g_strdup_printf (_("Post the signed form, the terms of use and the documents to %s."), where));
+      g_strv_builder_add (steps, _("Validation takes 48 hours once the complete file has arrived; Porteur tells you when it is done."));
+    }
+  else if (g_strcmp0 (status, "documents-complete") == 0)
+    g_strv_builder_add (steps, _("Your file arrived complete. The registration office validates it within 48 hours: nothing to do meanwhile."));
+  else if (g_strcmp0 (status, "validated") == 0)
+    {
+      if (software)
+        g_strv_builder_add (steps, _("Your order is validated: download your software certificate from Porteur’s My Certificate section."));
+      else
+        builder_add_take (steps, g_strdup_printf (_("Your order is validated: book the face-to-face delivery at %s. Bring the holder’s identity document."), where));
+    }
+  else if (g_strcmp0 (status, "appointment") == 0)
+    builder_add_take (steps, g_strdup_printf (_("Go to your appointment at %s with the holder’s identity document to collect the token and choose its PIN."), where));
+  else if (g_strcmp0 (status, "issued") == 0)
+    g_strv_builder_add (steps, _("Your certificate is issued. Plug in your token and check it in the Token & PIN section."));
+  else if (g_strcmp0 (status, "rejected") == 0)
+    {
+      if (reason && *reason)
+        builder_add_take (steps, g_strdup_printf (_("The registration office rejected the order: %s"), reason));
+      else
+        g_strv_builder_add (steps, _("The registration office rejected the order."));
+      g_strv_builder_add (steps, _("Start a new order with the corrections."));
+    }
+  return g_strv_builder_end (steps);
 }

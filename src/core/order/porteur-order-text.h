@@ -30,3 +30,15 @@ const char *porteur_order_choice_label   (const char *field,
 JsonObject *porteur_order_dossier_normalise (JsonObject *dossier);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* "Waiting for your signed file"… for an order status ("waiting-documents"…). */
+const char *porteur_order_status_label (const char *status);
+/* What the holder must do now, one translated sentence per line (the guide's steps adapted):
+ * support is the dossier's ("token"/"software"), office the office object the file goes to
+ * (nullable), reason the CA's reason when rejected (nullable). */
+GStrv       porteur_order_next_steps   (const char *status,
+                                        const char *support,
+                                        JsonObject *office,
+                                        const char *reason);
+G_END_DECLS
