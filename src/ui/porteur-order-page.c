@@ -2,12 +2,22 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+#include <poppler.h>
 
+#include "ca/porteur-ca-client.h"
 #include "order/porteur-order-check.h"
+#include "order/porteur-order-form.h"
+#include "order/porteur-order-record.h"
 #include "order/porteur-order-draft.h"
 #include "order/porteur-order-text.h"
 #include "porteur-application.h"
 #include "porteur-order-page.h"
+
+/* poppler-glib 22.12 declares no autoptr cleanups. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerDocument, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerPage, g_object_unref)
 
 /*
  * Ordering a certificate: the guide's seven steps as a wizard, then a summary. The page keeps the
@@ -73,6 +83,18 @@ struct _PorteurOrderPage
   GHashTable            *office_checks;     /* office id → GtkCheckButton (borrowed) */
   GtkWidget             *price_rows[6];
   gboolean               saved_once;        /* this order has a draft on disk */
+  GtkWidget             *send_button;
+  GtkWidget             *order_box;         /* the order view, rebuilt for each record */
+  GtkWidget             *form_picture;
+  PorteurCaClient       *client;
+  GCancellable          *cancellable;
+  PorteurOrderRecord    *record;            /* the order shown */
+  char                  *rectify_number;    /* the wizard corrects this order */
+  char                  *form_path;         /* the shown order's form (temporary PDF) */
+  char                  *send_error;
+  gboolean               sending;
+  guint                  refresh_source;
+  GtkFileChooserNative  *chooser;
 };
 
 G_DEFINE_FINAL_TYPE (PorteurOrderPage, porteur_order_page, ADW_TYPE_BIN)
@@ -329,6 +351,7 @@ changed (PorteurOrderPage *self,
     return;
   if (field)
     field->touched = TRUE;
+  g_clear_pointer (&self->send_error, g_free);
   validate (self);
   schedule_save (self);
 }
@@ -611,10 +634,21 @@ update_next (PorteurOrderPage *self)
             }
         }
     }
-  gtk_label_set_label (self->reason_label, self->next_reason ? self->next_reason : "");
+  if (self->step == PORTEUR_ORDER_PAGE_SUMMARY && self->sending)
+    gtk_label_set_label (self->reason_label, _("Sending your order to the certification authority…"));
+  else if (self->step == PORTEUR_ORDER_PAGE_SUMMARY || self->send_error)
+    gtk_label_set_label (self->reason_label, self->send_error ? self->send_error : "");
+  else
+    gtk_label_set_label (self->reason_label, self->next_reason ? self->next_reason : "");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.next",
                                  self->step < PORTEUR_ORDER_N_STEPS && self->next_reason == NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->next_button), self->step < PORTEUR_ORDER_N_STEPS);
+  if (self->send_button)
+    {
+      gtk_widget_set_visible (self->send_button, self->step == PORTEUR_ORDER_PAGE_SUMMARY);
+      gtk_button_set_label (GTK_BUTTON (self->send_button), self->rectify_number ? _("_Send the Correction") : _("_Send the Order"));
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.send", self->step == PORTEUR_ORDER_PAGE_SUMMARY && !self->sending);
+    }
 }
 
 static void
@@ -1102,6 +1136,8 @@ start (PorteurOrderPage *self,
   self->price_confirmed = step > 2;
   self->dirty = FALSE;
   self->saved_once = FALSE;
+  g_clear_pointer (&self->rectify_number, g_free);
+  g_clear_pointer (&self->send_error, g_free);
   fill_widgets (self);
   gtk_label_set_label (self->save_label, "");
   set_state (self, "wizard");
@@ -1310,6 +1346,7 @@ rebuild_drafts (PorteurOrderPage *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) drafts = NULL;
+  g_autoptr(GPtrArray) records = NULL;
 
   for (guint i = 0; i < self->draft_rows->len; i++)
     adw_preferences_group_remove (self->drafts_group, g_ptr_array_index (self->draft_rows, i));
@@ -1321,6 +1358,34 @@ rebuild_drafts (PorteurOrderPage *self)
     {
       g_message ("Listing drafts failed: %s", error->message);
       return;
+    }
+  records = porteur_order_record_list (&error);
+  if (records == NULL)
+    {
+      g_message ("Listing orders failed: %s", error->message);
+      g_clear_error (&error);
+    }
+  for (guint i = 0; records && i < records->len; i++)
+    {
+      PorteurOrderRecord *record = g_ptr_array_index (records, i);
+      const char *org_name = porteur_order_member_string (porteur_order_member_object (porteur_order_record_get_dossier (record), "organisation"), "name");
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *title = NULL;
+      g_autofree char *name = g_strdup_printf ("order-%s", porteur_order_record_get_number (record));
+
+      title = org_name && *org_name ? g_strdup_printf ("%s — %s", porteur_order_record_get_number (record), org_name)
+                                    : g_strdup (porteur_order_record_get_number (record));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), porteur_order_status_label (porteur_order_record_get_status (record)));
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("mail-send-symbolic"));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "order.show");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", porteur_order_record_get_number (record));
+      gtk_widget_set_name (row, name);
+      adw_preferences_group_add (self->drafts_group, row);
+      g_ptr_array_add (self->draft_rows, row);
     }
   for (guint i = 0; i < drafts->len; i++)
     {
@@ -1364,6 +1429,690 @@ rebuild_drafts (PorteurOrderPage *self)
       g_ptr_array_add (self->draft_rows, row);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->drafts_group), self->draft_rows->len > 0);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The certification authority */
+
+#define REFRESH_SECONDS (15 * 60)
+
+static PorteurCaClient *
+get_client (PorteurOrderPage  *self,
+            GError           **error)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *trust = NULL;
+
+  if (self->client)
+    return self->client;
+  /* The environment (tests, administrators) first, then the preferences. */
+  url = g_strdup (g_getenv ("PORTEUR_CA_URL"));
+  trust = g_strdup (g_getenv ("PORTEUR_CA_TRUST"));
+  if (url == NULL || *url == '\0')
+    {
+      g_autoptr(GSettings) settings = g_settings_new (SCHEMA_ID);
+
+      g_free (url);
+      url = g_settings_get_string (settings, "ca-url");
+      if (trust == NULL || *trust == '\0')
+        {
+          g_free (trust);
+          trust = g_settings_get_string (settings, "ca-trust");
+        }
+    }
+  if (url == NULL || *url == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           _("No certification authority is configured: set its address in the Preferences"));
+      return NULL;
+    }
+  self->client = porteur_ca_client_new (url, trust && *trust ? trust : NULL, FALSE, error);
+  return self->client;
+}
+
+static void
+notify_change (PorteurOrderRecord *record)
+{
+  GApplication *app = g_application_get_default ();
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *id = NULL;
+  JsonObject *dossier = porteur_order_record_get_dossier (record);
+  g_auto(GStrv) steps = porteur_order_next_steps (porteur_order_record_get_status (record),
+                                                  porteur_order_member_string (dossier, "support"),
+                                                  porteur_order_record_get_office (record),
+                                                  porteur_order_member_string (record->data, "reason"));
+  g_autofree char *body = NULL;
+
+  if (app == NULL)
+    return;
+  /* Translators: a notification's title: the order number and its new status */
+  title = g_strdup_printf (_("Order %s: %s"), porteur_order_record_get_number (record),
+                           porteur_order_status_label (porteur_order_record_get_status (record)));
+  body = g_strdup (steps[0] ? steps[0] : "");
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  id = g_strdup_printf ("order-%s", porteur_order_record_get_number (record));
+  g_application_send_notification (app, id, notification);
+}
+
+static void show_order (PorteurOrderPage *self, PorteurOrderRecord *record);
+
+static PorteurOrderRecord *
+record_copy (PorteurOrderRecord *record)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+  PorteurOrderRecord *out = g_new0 (PorteurOrderRecord, 1);
+
+  json_node_set_object (node, record->data);
+  text = json_to_string (node, FALSE);
+  copy = json_from_string (text, NULL);
+  out->data = json_object_ref (json_node_get_object (copy));
+  return out;
+}
+
+static void
+on_refreshed (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(PorteurOrderPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+  g_autoptr(PorteurOrderRecord) record = porteur_order_refresh_finish (result, &changed, &error);
+
+  if (record == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Refreshing an order failed: %s", error->message);
+      return;
+    }
+  if (changed)
+    notify_change (record);
+  if (self->record && g_strcmp0 (porteur_order_record_get_number (self->record), porteur_order_record_get_number (record)) == 0)
+    show_order (self, record);
+  else if (changed && g_strcmp0 (porteur_order_page_get_state (self), "home") == 0)
+    rebuild_drafts (self);
+}
+
+static gboolean
+order_is_active (PorteurOrderRecord *record)
+{
+  const char *status = porteur_order_record_get_status (record);
+  return g_strcmp0 (status, "issued") != 0 && g_strcmp0 (status, "rejected") != 0;
+}
+
+/* Every order still moving is asked for its status; changes are notified. */
+static void
+refresh_all (PorteurOrderPage *self)
+{
+  g_autoptr(GPtrArray) records = porteur_order_record_list (NULL);
+  PorteurCaClient *client;
+
+  if (records == NULL || records->len == 0 || (client = get_client (self, NULL)) == NULL)
+    return;
+  for (guint i = 0; i < records->len; i++)
+    if (order_is_active (g_ptr_array_index (records, i)))
+      porteur_order_refresh_async (client, porteur_order_record_get_number (g_ptr_array_index (records, i)),
+                                   self->cancellable, on_refreshed, g_object_ref (self));
+}
+
+static gboolean
+refresh_timeout (gpointer data)
+{
+  refresh_all (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  refresh_all (PORTEUR_ORDER_PAGE (widget));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The subscription form: made, previewed, saved, printed */
+
+static char *
+form_language (void)
+{
+  /* The form stays in the holder's language where it exists (French, English); the CA reads
+   * French, the fallback. */
+  return g_strdup (g_str_has_prefix (g_get_language_names ()[0], "en") ? "en" : "fr");
+}
+
+typedef struct {
+  JsonObject *dossier;
+  JsonObject *product;
+  JsonObject *office;
+  char       *path;
+} FormJob;
+
+static void
+form_job_free (FormJob *job)
+{
+  g_clear_pointer (&job->dossier, json_object_unref);
+  g_clear_pointer (&job->product, json_object_unref);
+  g_clear_pointer (&job->office, json_object_unref);
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+form_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  FormJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *language = form_language ();
+  g_autofree char *uri = NULL;
+  g_autoptr(PopplerDocument) document = NULL;
+  g_autoptr(PopplerPage) page = NULL;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  double width, height;
+  int w, h;
+  GBytes *bytes;
+  GdkTexture *texture;
+
+  if (!porteur_order_form_write_pdf (job->dossier, job->product, job->office, language, job->path, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  uri = g_filename_to_uri (job->path, NULL, &error);
+  if (uri == NULL || (document = poppler_document_new_from_file (uri, NULL, &error)) == NULL ||
+      (page = poppler_document_get_page (document, 0)) == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", error ? error->message : "no page");
+      return;
+    }
+  poppler_page_get_size (page, &width, &height);
+  w = (int) (width * 1.5);
+  h = (int) (height * 1.5);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cr = cairo_create (surface);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_scale (cr, 1.5, 1.5);
+  poppler_page_render (page, cr);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  bytes = g_bytes_new (cairo_image_surface_get_data (surface), (gsize) cairo_image_surface_get_stride (surface) * h);
+  texture = gdk_memory_texture_new (w, h, GDK_MEMORY_DEFAULT, bytes, cairo_image_surface_get_stride (surface));
+  g_bytes_unref (bytes);
+  cairo_surface_destroy (surface);
+  g_task_return_pointer (task, texture, g_object_unref);
+}
+
+static void
+on_form_ready (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(PorteurOrderPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), &error);
+  FormJob *job = g_task_get_task_data (G_TASK (result));
+
+  if (texture == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Making the subscription form failed: %s", error->message);
+      return;
+    }
+  if (self->form_picture == NULL)
+    return;
+  g_free (self->form_path);
+  self->form_path = g_strdup (job->path);
+  gtk_picture_set_paintable (GTK_PICTURE (self->form_picture), GDK_PAINTABLE (texture));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.save-form", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.print-form", TRUE);
+}
+
+static void
+make_form (PorteurOrderPage   *self,
+           PorteurOrderRecord *record)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, on_form_ready, g_object_ref (self));
+  FormJob *job = g_new0 (FormJob, 1);
+  JsonObject *dossier = porteur_order_record_get_dossier (record);
+  JsonObject *product = porteur_order_catalogue_find_product (self->catalogue, porteur_order_member_string (dossier, "product"));
+  JsonObject *office = porteur_order_record_get_office (record);
+  g_autofree char *name = g_strdup_printf ("porteur-form-%s-XXXXXX.pdf", porteur_order_record_get_number (record));
+  int fd;
+
+  if (office == NULL)
+    office = porteur_order_catalogue_find_office (self->catalogue, porteur_order_member_string (dossier, "office"));
+  fd = g_file_open_tmp (name, &job->path, NULL);
+  if (fd >= 0)
+    close (fd);
+  job->dossier = json_object_ref (dossier);
+  job->product = product ? json_object_ref (product) : NULL;
+  job->office = office ? json_object_ref (office) : NULL;
+  g_task_set_task_data (task, job, (GDestroyNotify) form_job_free);
+  if (job->path == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "No temporary file for the form");
+      return;
+    }
+  g_task_run_in_thread (task, form_thread);
+}
+
+static void
+on_form_saved (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_copy_finish (G_FILE (source), result, &error))
+    g_message ("Saving the subscription form failed: %s", error->message);
+}
+
+static void
+on_save_response (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  PorteurOrderPage *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && self->form_path)
+    {
+      g_autoptr(GFile) target = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autoptr(GFile) form = g_file_new_for_path (self->form_path);
+
+      g_file_copy_async (form, target, G_FILE_COPY_OVERWRITE, G_PRIORITY_DEFAULT, NULL, NULL, NULL, on_form_saved, NULL);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+save_form_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  g_autofree char *name = NULL;
+
+  if (self->form_path == NULL || self->record == NULL)
+    return;
+  /* Translators: the file name proposed for the subscription form; %s is the order number */
+  name = g_strdup_printf (_("subscription-form-%s.pdf"), porteur_order_record_get_number (self->record));
+  g_clear_object (&self->chooser);
+  self->chooser = gtk_file_chooser_native_new (_("Save the Subscription Form"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->chooser), name);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (on_save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+on_begin_print (GtkPrintOperation *operation,
+                GtkPrintContext   *context,
+                PopplerDocument   *document)
+{
+  gtk_print_operation_set_n_pages (operation, poppler_document_get_n_pages (document));
+}
+
+static void
+on_draw_page (GtkPrintOperation *operation,
+              GtkPrintContext   *context,
+              int                page_nr,
+              PopplerDocument   *document)
+{
+  g_autoptr(PopplerPage) page = poppler_document_get_page (document, page_nr);
+  cairo_t *cr = gtk_print_context_get_cairo_context (context);
+  double width, height;
+
+  if (page == NULL)
+    return;
+  /* The form is drawn at its own size (A4, in points), scaled to the printable area. */
+  poppler_page_get_size (page, &width, &height);
+  cairo_save (cr);
+  cairo_scale (cr, gtk_print_context_get_width (context) / width, gtk_print_context_get_height (context) / height);
+  poppler_page_render_for_printing (page, cr);
+  cairo_restore (cr);
+}
+
+/* Prints the shown order's form: with a print dialog, or exported to a PDF file (export_path). */
+static gboolean
+print_form (PorteurOrderPage  *self,
+            const char        *export_path,
+            GError           **error)
+{
+  g_autoptr(GtkPrintOperation) operation = NULL;
+  g_autoptr(PopplerDocument) document = NULL;
+  g_autofree char *uri = NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkPrintOperationResult result;
+
+  if (self->form_path == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "The subscription form is not ready");
+      return FALSE;
+    }
+  uri = g_filename_to_uri (self->form_path, NULL, error);
+  if (uri == NULL || (document = poppler_document_new_from_file (uri, NULL, error)) == NULL)
+    return FALSE;
+  operation = gtk_print_operation_new ();
+  gtk_print_operation_set_job_name (operation, _("Subscription form"));
+  gtk_print_operation_set_use_full_page (operation, TRUE);
+  gtk_print_operation_set_unit (operation, GTK_UNIT_POINTS);
+  g_signal_connect (operation, "begin-print", G_CALLBACK (on_begin_print), document);
+  g_signal_connect (operation, "draw-page", G_CALLBACK (on_draw_page), document);
+  if (export_path)
+    gtk_print_operation_set_export_filename (operation, export_path);
+  result = gtk_print_operation_run (operation, export_path ? GTK_PRINT_OPERATION_ACTION_EXPORT : GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
+                                    GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, error);
+  return result != GTK_PRINT_OPERATION_RESULT_ERROR;
+}
+
+static void
+print_form_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!print_form (PORTEUR_ORDER_PAGE (widget), NULL, &error))
+    g_message ("Printing the subscription form failed: %s", error->message);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The order view */
+
+static char *
+format_iso_time (const char *iso)
+{
+  g_autoptr(GDateTime) time = iso ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *text = NULL;
+
+  if (time == NULL)
+    return g_strdup (iso ? iso : "");
+  local = g_date_time_to_local (time);
+  text = g_date_time_format (local, _("%e %B %Y, %H:%M"));
+  return g_strdup (g_strstrip (text));
+}
+
+static GtkWidget *
+view_button (const char *label,
+             const char *action,
+             gboolean    suggested)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_widget_add_css_class (button, "pill");
+  if (suggested)
+    gtk_widget_add_css_class (button, "suggested-action");
+  return button;
+}
+
+/* Before removing widgets: the window's focus must not stay on one of them (GTK 4.8's viewport
+ * keeps a pointer to the focused descendant and reads it at the next layout). */
+static void
+release_focus_within (GtkWidget *container)
+{
+  GtkRoot *root = gtk_widget_get_root (container);
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+
+  if (focus && (focus == container || gtk_widget_is_ancestor (focus, container)))
+    gtk_root_set_focus (root, NULL);
+}
+
+static void
+show_order (PorteurOrderPage   *self,
+            PorteurOrderRecord *record)
+{
+  JsonObject *dossier = porteur_order_record_get_dossier (record);
+  JsonObject *office = porteur_order_record_get_office (record);
+  JsonArray *history = porteur_order_record_get_history (record);
+  g_auto(GStrv) steps = NULL;
+  g_autofree char *title = NULL;
+  AdwPreferencesGroup *group;
+  GtkWidget *child, *label, *buttons;
+  const char *reason = porteur_order_member_string (record->data, "reason");
+  gboolean same = self->record && g_strcmp0 (porteur_order_record_get_number (self->record), porteur_order_record_get_number (record)) == 0;
+
+  if (self->record != record)
+    {
+      g_clear_pointer (&self->record, porteur_order_record_free);
+      self->record = record_copy (record);
+    }
+  record = self->record;
+  dossier = porteur_order_record_get_dossier (record);
+  /* The catalogue's office has the postal address; the order's may only name it. */
+  if (porteur_order_catalogue_find_office (self->catalogue, porteur_order_member_string (dossier, "office")))
+    office = porteur_order_catalogue_find_office (self->catalogue, porteur_order_member_string (dossier, "office"));
+  else
+    office = porteur_order_record_get_office (record);
+  steps = porteur_order_next_steps (porteur_order_record_get_status (record), porteur_order_member_string (dossier, "support"),
+                                    office, reason);
+
+  release_focus_within (self->order_box);
+  while ((child = gtk_widget_get_first_child (self->order_box)))
+    gtk_box_remove (GTK_BOX (self->order_box), child);
+
+  /* Translators: the title of an order's page; %s is its request number */
+  title = g_strdup_printf (_("Order %s"), porteur_order_record_get_number (record));
+  label = gtk_label_new (title);
+  gtk_widget_add_css_class (label, "title-1");
+  gtk_widget_set_name (label, "order-number");
+  gtk_box_append (GTK_BOX (self->order_box), label);
+  label = gtk_label_new (porteur_order_status_label (porteur_order_record_get_status (record)));
+  gtk_widget_add_css_class (label, "title-3");
+  gtk_widget_add_css_class (label, g_strcmp0 (porteur_order_record_get_status (record), "rejected") == 0 ? "error" : "accent");
+  gtk_widget_set_name (label, "order-status");
+  gtk_box_append (GTK_BOX (self->order_box), label);
+
+  group = add_group (self->order_box, _("What to Do Now"), NULL);
+  for (guint i = 0; steps[i]; i++)
+    {
+      g_autofree char *number = g_strdup_printf ("%u", i + 1);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *badge = gtk_label_new (number);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), steps[i]);
+      adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+      gtk_widget_add_css_class (badge, "dim-label");
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), badge);
+      adw_preferences_group_add (group, row);
+    }
+
+  group = add_group (self->order_box, _("Subscription Form"),
+                     _("Made from your order, in your language where the certification authority accepts it. Print it, sign it, and post it with the documents."));
+  self->form_picture = gtk_picture_new ();
+  gtk_widget_set_size_request (self->form_picture, -1, 420);
+  gtk_picture_set_can_shrink (GTK_PICTURE (self->form_picture), TRUE);
+  gtk_widget_set_name (self->form_picture, "form-preview");
+  adw_preferences_group_add (group, self->form_picture);
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (buttons, 12);
+  gtk_box_append (GTK_BOX (buttons), view_button (_("_Print the Form…"), "order.print-form", TRUE));
+  gtk_box_append (GTK_BOX (buttons), view_button (_("_Save the Form…"), "order.save-form", FALSE));
+  adw_preferences_group_add (group, buttons);
+  if (!same || self->form_path == NULL)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.save-form", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.print-form", FALSE);
+    }
+  make_form (self, record);
+
+  group = add_group (self->order_box, _("History"), NULL);
+  for (guint i = 0; i < json_array_get_length (history); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (history, i);
+      const char *note = porteur_order_member_string (entry, "note");
+      g_autofree char *when = format_iso_time (porteur_order_member_string (entry, "at"));
+      g_autofree char *subtitle = note && *note ? g_strdup_printf ("%s — %s", when, note) : g_strdup (when);
+
+      info_row (group, NULL, porteur_order_status_label (porteur_order_member_string (entry, "status")), subtitle);
+    }
+  if (json_array_get_length (history) == 0)
+    info_row (group, NULL, porteur_order_status_label (porteur_order_record_get_status (record)),
+              porteur_order_member_string (record->data, "updated"));
+
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (buttons), view_button (_("_Refresh"), "order.refresh", FALSE));
+  if (porteur_order_record_can_rectify (record))
+    gtk_box_append (GTK_BOX (buttons), view_button (_("_Correct the Order"), "order.rectify", FALSE));
+  gtk_box_append (GTK_BOX (buttons), view_button (_("All _Orders"), "order.home", FALSE));
+  gtk_box_append (GTK_BOX (self->order_box), buttons);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.rectify", porteur_order_record_can_rectify (record));
+  set_state (self, "order");
+}
+
+static void
+show_order_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) record = porteur_order_record_load (g_variant_get_string (parameter, NULL), &error);
+
+  if (record == NULL)
+    {
+      g_message ("Opening an order failed: %s", error->message);
+      return;
+    }
+  show_order (self, record);
+}
+
+static void
+home_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  set_state (PORTEUR_ORDER_PAGE (widget), "home");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Sending */
+
+static void
+set_send_error (PorteurOrderPage *self,
+                const GError     *error)
+{
+  const PorteurCaProblem *problem = porteur_ca_error_get_problem (error);
+
+  g_clear_pointer (&self->send_error, g_free);
+  if (problem && problem->errors->len > 0)
+    {
+      PorteurCaFieldError *e = g_ptr_array_index (problem->errors, 0);
+      const char *sentence = porteur_order_check_describe_code (e->code);
+      int step = porteur_order_field_step (e->field);
+
+      /* Translators: the CA refused a field: the field, then why */
+      self->send_error = g_strdup_printf (_("The certification authority refused “%s”: %s"),
+                                          porteur_order_field_title (e->field), sentence ? sentence : e->message);
+      if (step >= 0)
+        go_to_step (self, (guint) step);
+    }
+  else if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT))
+    self->send_error = g_strdup (_("The certification authority no longer accepts corrections: the order is already validated."));
+  else
+    /* Translators: %s is the technical reason */
+    self->send_error = g_strdup_printf (_("The order could not be sent (%s). Nothing is lost: send it again when the connection is back; it will not be ordered twice."),
+                                        error->message);
+  update_next (self);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(PorteurOrderPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) record = NULL;
+
+  if (g_task_get_source_tag (G_TASK (result)) == porteur_order_rectify_async)
+    record = porteur_order_rectify_finish (result, &error);
+  else
+    record = porteur_order_submit_finish (result, &error);
+  self->sending = FALSE;
+  if (record == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_send_error (self, error);
+      return;
+    }
+  /* The draft became an order: nothing left to autosave. */
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  self->dirty = FALSE;
+  g_clear_pointer (&self->draft_id, g_free);
+  g_clear_pointer (&self->rectify_number, g_free);
+  update_next (self);
+  show_order (self, record);
+}
+
+static void
+send_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  PorteurCaClient *client;
+
+  if (self->sending || self->dossier == NULL)
+    return;
+  g_clear_pointer (&self->send_error, g_free);
+  if ((client = get_client (self, &error)) == NULL)
+    {
+      set_send_error (self, error);
+      return;
+    }
+  self->sending = TRUE;
+  update_next (self);
+  if (self->rectify_number)
+    porteur_order_rectify_async (client, self->rectify_number, self->dossier, self->cancellable, on_sent, g_object_ref (self));
+  else
+    {
+      /* The draft on disk first: a crash while sending loses nothing. */
+      porteur_order_page_flush (self);
+      porteur_order_submit_async (client, self->draft_id, self->dossier, self->cancellable, on_sent, g_object_ref (self));
+    }
+}
+
+static void
+rectify_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+  g_autofree char *number = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  if (self->record == NULL || !porteur_order_record_can_rectify (self->record))
+    return;
+  number = g_strdup (porteur_order_record_get_number (self->record));
+  json_node_set_object (node, porteur_order_record_get_dossier (self->record));
+  text = json_to_string (node, FALSE);
+  copy = json_from_string (text, NULL);
+  /* The wizard on a copy of the dossier as the CA holds it; nothing is a draft. */
+  start (self, NULL, json_node_get_object (copy), 0);
+  self->email_confirmation = g_strdup (dossier_get_string (self, "requester_email"));
+  self->price_confirmed = TRUE;
+  fill_widgets (self);
+  self->rectify_number = g_steal_pointer (&number);
+  update_next (self);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1423,6 +2172,16 @@ porteur_order_page_get_next_reason (PorteurOrderPage *self)
   return self->next_reason;
 }
 
+gboolean
+porteur_order_page_print_form_to_file (PorteurOrderPage  *self,
+                                       const char        *path,
+                                       GError           **error)
+{
+  g_return_val_if_fail (PORTEUR_IS_ORDER_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  return print_form (self, path, error);
+}
+
 void
 porteur_order_page_flush (PorteurOrderPage *self)
 {
@@ -1464,6 +2223,12 @@ porteur_order_page_dispose (GObject *object)
   if (self->dossier)
     porteur_order_page_flush (self);
   g_clear_handle_id (&self->save_source, g_source_remove);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->chooser);
+  g_clear_object (&self->client);
+  self->form_picture = NULL;
   /* AdwBin owns its child: let it go first, then the template's other objects. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), PORTEUR_TYPE_ORDER_PAGE);
@@ -1485,6 +2250,12 @@ porteur_order_page_finalize (GObject *object)
   g_clear_pointer (&self->email_confirmation, g_free);
   g_clear_pointer (&self->next_reason, g_free);
   g_clear_pointer (&self->draft_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->record, porteur_order_record_free);
+  g_clear_pointer (&self->rectify_number, g_free);
+  g_clear_pointer (&self->send_error, g_free);
+  if (self->form_path)
+    g_unlink (self->form_path);
+  g_clear_pointer (&self->form_path, g_free);
   G_OBJECT_CLASS (porteur_order_page_parent_class)->finalize (object);
 }
 
@@ -1525,6 +2296,13 @@ porteur_order_page_class_init (PorteurOrderPageClass *klass)
   gtk_widget_class_install_action (widget_class, "order.help", NULL, help_action);
   gtk_widget_class_install_action (widget_class, "order.resume", "s", resume_action);
   gtk_widget_class_install_action (widget_class, "order.delete-draft", "s", delete_draft_action);
+  gtk_widget_class_install_action (widget_class, "order.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "order.show", "s", show_order_action);
+  gtk_widget_class_install_action (widget_class, "order.home", NULL, home_action);
+  gtk_widget_class_install_action (widget_class, "order.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "order.rectify", NULL, rectify_action);
+  gtk_widget_class_install_action (widget_class, "order.save-form", NULL, save_form_action);
+  gtk_widget_class_install_action (widget_class, "order.print-form", NULL, print_form_action);
 }
 
 static void
@@ -1550,6 +2328,32 @@ porteur_order_page_init (PorteurOrderPage *self)
   build_step_office (self);
   build_summary (self);
 
+  self->cancellable = g_cancellable_new ();
+  self->send_button = gtk_button_new_with_mnemonic (_("_Send the Order"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->send_button), "order.send");
+  gtk_widget_add_css_class (self->send_button, "suggested-action");
+  gtk_widget_set_visible (self->send_button, FALSE);
+  gtk_box_append (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->next_button))), self->send_button);
+  {
+    GtkWidget *scrolled = gtk_scrolled_window_new ();
+    GtkWidget *clamp = adw_clamp_new ();
+
+    self->order_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
+    gtk_widget_set_margin_top (self->order_box, 24);
+    gtk_widget_set_margin_bottom (self->order_box, 24);
+    gtk_widget_set_margin_start (self->order_box, 12);
+    gtk_widget_set_margin_end (self->order_box, 12);
+    gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+    adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 640);
+    adw_clamp_set_child (ADW_CLAMP (clamp), self->order_box);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+    gtk_stack_add_named (self->stack, scrolled, "order");
+  }
+
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.next", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.save-form", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.print-form", FALSE);
   rebuild_drafts (self);
+  /* Orders are followed in the background while the window is open. */
+  self->refresh_source = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout, self);
 }

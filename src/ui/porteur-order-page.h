@@ -28,6 +28,11 @@ const char *porteur_order_page_get_draft_id  (PorteurOrderPage      *self);
 JsonObject *porteur_order_page_get_dossier   (PorteurOrderPage      *self);
 /* Why Next is disabled (translated), or NULL when the step is complete. */
 const char *porteur_order_page_get_next_reason (PorteurOrderPage    *self);
+/* The shown order's subscription form, printed through GtkPrintOperation into a PDF file
+ * (the export path of the print dialog). */
+gboolean    porteur_order_page_print_form_to_file (PorteurOrderPage *self,
+                                                   const char       *path,
+                                                   GError          **error);
 /* Waits until every autosave of this page is on disk. */
 void        porteur_order_page_flush         (PorteurOrderPage      *self);
 

@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "order/porteur-order-check.h"
 #include "order/porteur-order-draft.h"
 #include "order/porteur-order-text.h"
+#include "order-test-sim.h"
 #include "porteur-order-page.h"
 #include "porteur-test-ui.h"
 #include "porteur-window.h"
@@ -15,6 +17,7 @@
  * in a new window, the office search; a screenshot of every step in en, fr and br. */
 
 static const char *lang;
+static OrderTestSim *sim;
 
 static GtkWidget *
 find_named (GtkWidget  *widget,
@@ -179,6 +182,64 @@ visible_offices (PorteurOrderPage *page)
     if (g_str_has_prefix (gtk_widget_get_name (row), "office-") && gtk_widget_get_child_visible (row))
       n++;
   return n;
+}
+
+static gboolean
+page_shows_order (gpointer data)
+{
+  return g_strcmp0 (porteur_order_page_get_state (data), "order") == 0;
+}
+
+static gboolean
+form_previewed (gpointer data)
+{
+  GtkWidget *picture = find_named (GTK_WIDGET (data), "form-preview");
+  return picture && gtk_picture_get_paintable (GTK_PICTURE (picture)) != NULL;
+}
+
+static gboolean
+status_is_validated (gpointer data)
+{
+  GtkWidget *status = find_named (GTK_WIDGET (data), "order-status");
+  return status && g_strcmp0 (gtk_label_get_label (GTK_LABEL (status)), porteur_order_status_label ("validated")) == 0;
+}
+
+static void
+assert_translated (const char *text,
+                   const char *english)
+{
+  g_assert_cmpstr (text, !=, "");
+  if (!g_str_equal (lang, "en"))
+    g_assert_cmpstr (text, !=, english);
+}
+
+static char *
+pdf_to_text (const char *pdf)
+{
+  const char *argv[] = { "pdftotext", "-layout", pdf, "-", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+static void
+pdf_to_png (const char *pdf,
+            const char *prefix)
+{
+  const char *argv[] = { "pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", pdf, prefix, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
 }
 
 static void
@@ -357,6 +418,59 @@ test_wizard (void)
   /* The e-mail confirmation and the price were confirmed on earlier steps: still complete. */
   porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (1));
   assert_next (page, TRUE);
+
+  /* Sent to the CA simulator from the summary: the request number and what to do now. */
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (PORTEUR_ORDER_PAGE_SUMMARY));
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.send", NULL);
+  g_assert_true (porteur_test_ui_wait_until (page_shows_order, page, 30000));
+  {
+    GtkLabel *number = GTK_LABEL (field (page, "order-number"));
+    GtkLabel *status = GTK_LABEL (field (page, "order-status"));
+    g_autofree char *expected = g_strdup (porteur_order_status_label ("waiting-documents"));
+    g_autofree char *pdf = g_build_filename (g_get_tmp_dir (), "porteur-test-printed-form.pdf", NULL);
+    g_autofree char *png_prefix = g_build_filename (g_get_tmp_dir (), "porteur-test-printed-form", NULL);
+    g_autofree char *png = g_strconcat (png_prefix, "-1.png", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *order_number = NULL;
+    g_autoptr(GError) print_error = NULL;
+
+    g_assert_nonnull (strstr (gtk_label_get_label (number), "PO-"));
+    order_number = g_strndup (strstr (gtk_label_get_label (number), "PO-"), strlen ("PO-YYYY-NNNNNN"));
+    g_assert_cmpstr (gtk_label_get_label (status), ==, expected);
+    assert_translated (gtk_label_get_label (status), "Waiting for your signed file");
+    /* The draft became the order. */
+    g_assert_null (porteur_order_page_get_draft_id (page));
+
+    /* The form's preview appears; printed (exported by GtkPrintOperation), it holds the order. */
+    g_assert_true (porteur_test_ui_wait_until (form_previewed, page, 30000));
+    shot (window, "order-sent");
+    g_assert_true (porteur_order_page_print_form_to_file (page, pdf, &print_error));
+    g_assert_no_error (print_error);
+    text = pdf_to_text (pdf);
+    g_assert_nonnull (strstr (text, "Le Goff"));
+    g_assert_nonnull (strstr (text, "Kerjean"));
+    g_assert_nonnull (strstr (text, "Mégalis Bretagne"));
+    g_assert_nonnull (strstr (text, "35510"));
+    pdf_to_png (pdf, png_prefix);
+    g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+    g_unlink (pdf);
+    g_unlink (png);
+
+    /* The registration office validates: the status changes on the next refresh. */
+    g_free (order_test_sim_admin (sim, "documents-received", order_number, NULL));
+    g_free (order_test_sim_admin (sim, "validate", order_number, NULL));
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.refresh", NULL);
+    g_assert_true (porteur_test_ui_wait_until (status_is_validated, page, 30000));
+    shot (window, "order-validated");
+
+    /* Listed with its status. */
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.home", NULL);
+    {
+      g_autofree char *row_name = g_strdup_printf ("order-%s", order_number);
+      g_assert_nonnull (find_named (GTK_WIDGET (page), row_name));
+    }
+    shot (window, "home-orders");
+  }
   porteur_test_ui_destroy_window (GTK_WINDOW (window));
 }
 
@@ -364,8 +478,15 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   porteur_test_ui_init (&argc, &argv);
   lang = g_getenv ("PORTEUR_TEST_LANG") ? g_getenv ("PORTEUR_TEST_LANG") : "en";
+  sim = order_test_sim_start ();
+  g_setenv ("PORTEUR_CA_URL", sim->url, TRUE);
+  g_setenv ("PORTEUR_CA_TRUST", sim->trust, TRUE);
   g_test_add_func ("/order-page/wizard", test_wizard);
-  return g_test_run ();
+  status = g_test_run ();
+  order_test_sim_stop (sim);
+  return status;
 }

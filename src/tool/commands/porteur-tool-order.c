@@ -121,13 +121,23 @@ fail_with_problem (PorteurTool  *tool,
   return PORTEUR_TOOL_EXIT_NEGATIVE;
 }
 
+/* The catalogue's office has the postal address; the order's may only name it. */
+static JsonObject *
+record_office (PorteurOrderRecord    *record,
+               PorteurOrderCatalogue *catalogue)
+{
+  JsonObject *office = porteur_order_catalogue_find_office (catalogue, porteur_order_member_string (porteur_order_record_get_dossier (record), "office"));
+  return office ? office : porteur_order_record_get_office (record);
+}
+
 static void
 print_next_steps_human (PorteurOrderRecord *record)
 {
   JsonObject *dossier = porteur_order_record_get_dossier (record);
+  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_new_builtin ();
   g_auto(GStrv) steps = porteur_order_next_steps (porteur_order_record_get_status (record),
                                                   porteur_order_member_string (dossier, "support"),
-                                                  porteur_order_record_get_office (record),
+                                                  record_office (record, catalogue),
                                                   porteur_order_member_string (record->data, "reason"));
 
   if (steps[0])
@@ -140,9 +150,10 @@ static JsonNode *
 record_to_json (PorteurOrderRecord *record)
 {
   JsonObject *dossier = porteur_order_record_get_dossier (record);
+  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_new_builtin ();
   g_auto(GStrv) steps = porteur_order_next_steps (porteur_order_record_get_status (record),
                                                   porteur_order_member_string (dossier, "support"),
-                                                  porteur_order_record_get_office (record),
+                                                  record_office (record, catalogue),
                                                   porteur_order_member_string (record->data, "reason"));
   g_autoptr(JsonNode) copy = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(JsonNode) node = NULL;
