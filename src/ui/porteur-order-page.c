@@ -1223,10 +1223,8 @@ help_action (GtkWidget  *widget,
              GVariant   *parameter)
 {
   PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
-  static const char * const pages[] = { "order-support", "order-siret", "order-support", "order-organisation",
-                                        "order-organisation", "order-people", "order-office", "order" };
-
-  gtk_widget_activate_action (widget, "app.help", "s", pages[MIN (self->step, G_N_ELEMENTS (pages) - 1)]);
+  /* The wizard's page for its steps, the page on what follows for the summary. */
+  gtk_widget_activate_action (widget, "app.help", "s", self->step < PORTEUR_ORDER_N_STEPS ? "order" : "order-after");
 }
 
 static void
