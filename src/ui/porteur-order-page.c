@@ -1578,9 +1578,13 @@ refresh_action (GtkWidget  *widget,
 static char *
 form_language (void)
 {
-  /* The form stays in the holder's language where it exists (French, English); the CA reads
-   * French, the fallback. */
-  return g_strdup (g_str_has_prefix (g_get_language_names ()[0], "en") ? "en" : "fr");
+  /* The form is in the holder's language (French, Breton, English); the CA reads French, the
+   * fallback. */
+  const char *name = g_get_language_names ()[0];
+
+  if (g_str_has_prefix (name, "en"))
+    return g_strdup ("en");
+  return g_strdup (g_str_has_prefix (name, "br") ? "br" : "fr");
 }
 
 typedef struct {

@@ -547,7 +547,8 @@ order_form (PorteurTool  *tool,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   JsonObject *dossier;
   JsonObject *office;
-  const char *language = g_str_has_prefix (g_get_language_names ()[0], "en") ? "en" : "fr";
+  const char *name = g_get_language_names ()[0];
+  const char *language = g_str_has_prefix (name, "en") ? "en" : g_str_has_prefix (name, "br") ? "br" : "fr";
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Where to write the PDF"), N_("FILE.pdf") },
     { NULL }
