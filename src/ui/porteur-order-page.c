@@ -2118,6 +2118,126 @@ rectify_action (GtkWidget  *widget,
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* The catalogue from the CA */
+
+static JsonObject *
+product_to_json (PorteurCaProduct *product)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "id", porteur_ca_product_get_id (product));
+  json_object_set_string_member (object, "name", porteur_ca_product_get_name (product));
+  json_object_set_string_member (object, "support", porteur_ca_product_get_support (product));
+  json_object_set_string_member (object, "level", porteur_ca_product_get_level (product));
+  json_object_set_string_member (object, "price_excl_tax", porteur_ca_product_get_price_excl_tax (product));
+  json_object_set_string_member (object, "currency", porteur_ca_product_get_currency (product));
+  json_object_set_int_member (object, "validity_years", porteur_ca_product_get_validity_years (product));
+  json_object_set_string_member (object, "description", porteur_ca_product_get_description (product));
+  json_object_set_boolean_member (object, "requires_token", porteur_ca_product_get_requires_token (product));
+  return object;
+}
+
+static JsonObject *
+office_to_json (PorteurCaOffice *office)
+{
+  JsonObject *object = json_object_new ();
+  JsonObject *address = json_object_new ();
+
+  json_object_set_string_member (object, "id", porteur_ca_office_get_id (office));
+  json_object_set_string_member (object, "name", porteur_ca_office_get_name (office));
+  json_object_set_string_member (object, "organisation", porteur_ca_office_get_organisation (office));
+  json_object_set_string_member (address, "line1", porteur_ca_office_get_line1 (office));
+  json_object_set_string_member (address, "line2", porteur_ca_office_get_line2 (office));
+  json_object_set_string_member (address, "postal_code", porteur_ca_office_get_postal_code (office));
+  json_object_set_string_member (address, "city", porteur_ca_office_get_city (office));
+  json_object_set_object_member (object, "address", address);
+  json_object_set_string_member (object, "phone", porteur_ca_office_get_phone (office));
+  json_object_set_string_member (object, "email", porteur_ca_office_get_email (office));
+  json_object_set_boolean_member (object, "accepts_files", porteur_ca_office_get_accepts_files (office));
+  json_object_set_boolean_member (object, "delivers", porteur_ca_office_get_delivers (office));
+  return object;
+}
+
+typedef struct {
+  PorteurOrderPage *self;
+  JsonArray        *products;
+} CatalogueFetch;
+
+static void
+on_offices (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  CatalogueFetch *fetch = user_data;
+  g_autoptr(PorteurOrderPage) self = fetch->self;
+  g_autoptr(JsonArray) products = fetch->products;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) offices = porteur_ca_client_list_offices_finish (PORTEUR_CA_CLIENT (source), result, &error);
+  g_autoptr(JsonArray) array = NULL;
+  g_autoptr(PorteurOrderCatalogue) catalogue = NULL;
+
+  g_free (fetch);
+  if (offices == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("The offices could not be fetched, the catalogue kept is used: %s", error->message);
+      return;
+    }
+  array = json_array_new ();
+  for (guint i = 0; i < g_list_model_get_n_items (offices); i++)
+    {
+      g_autoptr(PorteurCaOffice) office = g_list_model_get_item (offices, i);
+      json_array_add_object_element (array, office_to_json (office));
+    }
+  catalogue = porteur_order_catalogue_new (products, array);
+  if (porteur_order_catalogue_get_products (catalogue)->len == 0 || porteur_order_catalogue_get_offices (catalogue)->len == 0)
+    return;
+  if (!porteur_order_catalogue_save (catalogue, &error))
+    g_message ("Caching the catalogue failed: %s", error->message);
+  porteur_order_page_set_catalogue (self, catalogue);
+}
+
+static void
+on_products (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CatalogueFetch *fetch = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) products = porteur_ca_client_list_products_finish (PORTEUR_CA_CLIENT (source), result, &error);
+
+  if (products == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("The products could not be fetched, the catalogue kept is used: %s", error->message);
+      g_object_unref (fetch->self);
+      g_free (fetch);
+      return;
+    }
+  fetch->products = json_array_new ();
+  for (guint i = 0; i < g_list_model_get_n_items (products); i++)
+    {
+      g_autoptr(PorteurCaProduct) product = g_list_model_get_item (products, i);
+      json_array_add_object_element (fetch->products, product_to_json (product));
+    }
+  porteur_ca_client_list_offices_async (PORTEUR_CA_CLIENT (source), fetch->self->cancellable, on_offices, fetch);
+}
+
+/* The CA's catalogue replaces the one kept, when the CA answers. */
+static void
+fetch_catalogue (PorteurOrderPage *self)
+{
+  PorteurCaClient *client = get_client (self, NULL);
+  CatalogueFetch *fetch;
+
+  if (client == NULL)
+    return;
+  fetch = g_new0 (CatalogueFetch, 1);
+  fetch->self = g_object_ref (self);
+  porteur_ca_client_list_products_async (client, self->cancellable, on_products, fetch);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Public */
 
 void
@@ -2136,7 +2256,19 @@ porteur_order_page_set_catalogue (PorteurOrderPage      *self,
   fill_offices (self, office);
   self->loading = FALSE;
   if (self->dossier)
-    fill_widgets (self);
+    {
+      /* What the holder already typed stays as it is, errors shown included. */
+      g_autofree gboolean *touched = g_new0 (gboolean, self->fields->len);
+
+      for (guint i = 0; i < self->fields->len; i++)
+        touched[i] = ((Field *) g_ptr_array_index (self->fields, i))->touched;
+      fill_widgets (self);
+      for (guint i = 0; i < self->fields->len; i++)
+        ((Field *) g_ptr_array_index (self->fields, i))->touched = touched[i];
+      validate (self);
+      if (self->step == 2)
+        update_price_rows (self);
+    }
 }
 
 guint
@@ -2310,7 +2442,7 @@ porteur_order_page_class_init (PorteurOrderPageClass *klass)
 static void
 porteur_order_page_init (PorteurOrderPage *self)
 {
-  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_new_builtin ();
+  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_load ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -2358,4 +2490,5 @@ porteur_order_page_init (PorteurOrderPage *self)
   rebuild_drafts (self);
   /* Orders are followed in the background while the window is open. */
   self->refresh_source = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout, self);
+  fetch_catalogue (self);
 }

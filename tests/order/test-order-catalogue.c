@@ -142,15 +142,36 @@ test_field_step (void)
     }
 }
 
+static void
+test_cache (void)
+{
+  g_autoptr(JsonNode) products = json_from_string ("[{\"id\": \"p1\", \"name\": \"One\", \"support\": \"token\"}]", NULL);
+  g_autoptr(JsonNode) offices = json_from_string ("[{\"id\": \"o1\", \"name\": \"Office\", \"address\": {\"city\": \"VANNES\"}}]", NULL);
+  g_autoptr(PorteurOrderCatalogue) fetched = porteur_order_catalogue_new (json_node_get_array (products), json_node_get_array (offices));
+  g_autoptr(PorteurOrderCatalogue) before = porteur_order_catalogue_load ();
+  g_autoptr(PorteurOrderCatalogue) after = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Nothing cached: the built-in catalogue. */
+  g_assert_nonnull (porteur_order_catalogue_find_office (before, "cci-morbihan-vannes"));
+  g_assert_true (porteur_order_catalogue_save (fetched, &error));
+  g_assert_no_error (error);
+  after = porteur_order_catalogue_load ();
+  g_assert_nonnull (porteur_order_catalogue_find_product (after, "p1"));
+  g_assert_nonnull (porteur_order_catalogue_find_office (after, "o1"));
+  g_assert_null (porteur_order_catalogue_find_office (after, "cci-morbihan-vannes"));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func ("/order/catalogue/builtin", test_builtin);
   g_test_add_func ("/order/catalogue/office-search", test_office_search);
   g_test_add_func ("/order/catalogue/from-json", test_from_json);
   g_test_add_func ("/order/catalogue/price", test_price);
   g_test_add_func ("/order/catalogue/field-step", test_field_step);
+  g_test_add_func ("/order/catalogue/cache", test_cache);
   return g_test_run ();
 }

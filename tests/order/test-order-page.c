@@ -242,6 +242,16 @@ pdf_to_png (const char *pdf,
   g_assert_true (g_spawn_check_wait_status (status, NULL));
 }
 
+static gboolean
+catalogue_from_ca (gpointer data)
+{
+  GtkWidget *row = find_named (GTK_WIDGET (data), "office-cci-ille-et-vilaine-rennes");
+  const char *subtitle = row ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
+
+  /* The simulator writes "2, avenue de la Préfecture"; the built-in catalogue has no comma. */
+  return subtitle && strstr (subtitle, "2, avenue de la Préfecture") != NULL;
+}
+
 static void
 test_wizard (void)
 {
@@ -257,6 +267,8 @@ test_wizard (void)
   porteur_window_set_page (window, "order");
   porteur_test_ui_wait_for_frame (GTK_WIDGET (window));
   g_assert_cmpstr (porteur_order_page_get_state (page), ==, "home");
+  /* The CA's catalogue replaces the built-in one when it answers. */
+  g_assert_true (porteur_test_ui_wait_until (catalogue_from_ca, page, 30000));
   shot (window, "home-empty");
 
   porteur_test_ui_activate_action (GTK_WIDGET (page), "order.new", NULL);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "store/porteur-store.h"
 #include "porteur-order-check.h"
 #include "porteur-order-catalogue.h"
 
@@ -112,6 +113,44 @@ porteur_order_catalogue_new_builtin (void)
   object = json_node_get_object (root);
   return porteur_order_catalogue_new (json_object_get_array_member (object, "products"),
                                       json_object_get_array_member (object, "offices"));
+}
+
+#define CACHE_PATH "order/catalogue.json"
+#define CACHE_KIND "order-catalogue"
+
+PorteurOrderCatalogue *
+porteur_order_catalogue_load (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = porteur_store_read_document (CACHE_PATH, CACHE_KIND, 1, NULL, &error);
+  JsonObject *object = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *products = object ? json_object_get_member (object, "products") : NULL;
+  JsonNode *offices = object ? json_object_get_member (object, "offices") : NULL;
+  PorteurOrderCatalogue *catalogue;
+
+  if (products && JSON_NODE_HOLDS_ARRAY (products) && offices && JSON_NODE_HOLDS_ARRAY (offices))
+    {
+      catalogue = porteur_order_catalogue_new (json_node_get_array (products), json_node_get_array (offices));
+      if (catalogue->products->len > 0 && catalogue->offices->len > 0)
+        return catalogue;
+      porteur_order_catalogue_unref (catalogue);
+    }
+  if (error && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_message ("Ignoring the cached catalogue: %s", error->message);
+  return porteur_order_catalogue_new_builtin ();
+}
+
+gboolean
+porteur_order_catalogue_save (PorteurOrderCatalogue  *self,
+                              GError                **error)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  json_object_set_array_member (object, "products", json_array_ref (self->products_array));
+  json_object_set_array_member (object, "offices", json_array_ref (self->offices_array));
+  json_node_set_object (node, object);
+  return porteur_store_write_document (CACHE_PATH, CACHE_KIND, 1, node, error);
 }
 
 PorteurOrderCatalogue *

@@ -20,6 +20,11 @@ typedef struct _PorteurOrderCatalogue PorteurOrderCatalogue;
 PorteurOrderCatalogue *porteur_order_catalogue_new         (JsonArray  *products,
                                                             JsonArray  *offices);
 PorteurOrderCatalogue *porteur_order_catalogue_new_builtin (void);
+/* The CA's last answer kept in the store ("order/catalogue.json", kind "order-catalogue" v1:
+ * {products, offices}), else the built-in catalogue. */
+PorteurOrderCatalogue *porteur_order_catalogue_load        (void);
+gboolean               porteur_order_catalogue_save        (PorteurOrderCatalogue  *self,
+                                                            GError                **error);
 PorteurOrderCatalogue *porteur_order_catalogue_ref         (PorteurOrderCatalogue *self);
 void                   porteur_order_catalogue_unref       (PorteurOrderCatalogue *self);
 

@@ -134,7 +134,7 @@ static void
 print_next_steps_human (PorteurOrderRecord *record)
 {
   JsonObject *dossier = porteur_order_record_get_dossier (record);
-  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_new_builtin ();
+  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_load ();
   g_auto(GStrv) steps = porteur_order_next_steps (porteur_order_record_get_status (record),
                                                   porteur_order_member_string (dossier, "support"),
                                                   record_office (record, catalogue),
@@ -150,7 +150,7 @@ static JsonNode *
 record_to_json (PorteurOrderRecord *record)
 {
   JsonObject *dossier = porteur_order_record_get_dossier (record);
-  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_new_builtin ();
+  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_load ();
   g_auto(GStrv) steps = porteur_order_next_steps (porteur_order_record_get_status (record),
                                                   porteur_order_member_string (dossier, "support"),
                                                   record_office (record, catalogue),
@@ -541,7 +541,7 @@ order_form (PorteurTool  *tool,
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char *output = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_new_builtin ();
+  g_autoptr(PorteurOrderCatalogue) catalogue = porteur_order_catalogue_load ();
   g_autoptr(PorteurOrderRecord) record = NULL;
   g_autoptr(PorteurOrderDraft) draft = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
