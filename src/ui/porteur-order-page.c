@@ -1667,10 +1667,18 @@ on_form_ready (GObject      *source,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_message ("Making the subscription form failed: %s", error->message);
+      if (job->path)
+        g_unlink (job->path);
       return;
     }
   if (self->form_picture == NULL)
-    return;
+    {
+      g_unlink (job->path);
+      return;
+    }
+  /* One temporary form per page: the previous one goes. */
+  if (self->form_path && g_strcmp0 (self->form_path, job->path) != 0)
+    g_unlink (self->form_path);
   g_free (self->form_path);
   self->form_path = g_strdup (job->path);
   gtk_picture_set_paintable (GTK_PICTURE (self->form_picture), GDK_PAINTABLE (texture));

@@ -6,6 +6,7 @@
 
 #include "order/porteur-order-check.h"
 #include "order/porteur-order-draft.h"
+#include "order/porteur-order-record.h"
 #include "order/porteur-order-text.h"
 #include "order-test-sim.h"
 #include "porteur-order-page.h"
@@ -439,8 +440,9 @@ test_wizard (void)
     GtkLabel *number = GTK_LABEL (field (page, "order-number"));
     GtkLabel *status = GTK_LABEL (field (page, "order-status"));
     g_autofree char *expected = g_strdup (porteur_order_status_label ("waiting-documents"));
-    g_autofree char *pdf = g_build_filename (g_get_tmp_dir (), "porteur-test-printed-form.pdf", NULL);
-    g_autofree char *png_prefix = g_build_filename (g_get_tmp_dir (), "porteur-test-printed-form", NULL);
+    g_autofree char *dir = g_dir_make_tmp ("porteur-order-print-XXXXXX", NULL);
+    g_autofree char *pdf = g_build_filename (dir, "printed-form.pdf", NULL);
+    g_autofree char *png_prefix = g_build_filename (dir, "printed-form", NULL);
     g_autofree char *png = g_strconcat (png_prefix, "-1.png", NULL);
     g_autofree char *text = NULL;
     g_autofree char *order_number = NULL;
@@ -467,6 +469,26 @@ test_wizard (void)
     g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
     g_unlink (pdf);
     g_unlink (png);
+    g_rmdir (dir);
+
+    /* Corrected while not validated: another office, sent again. */
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.rectify", NULL);
+    g_assert_cmpstr (porteur_order_page_get_state (page), ==, "wizard");
+    g_assert_null (porteur_order_page_get_draft_id (page));
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (6));
+    g_assert_true (gtk_widget_activate (field (page, "office-cci-morbihan-lorient")));
+    assert_next (page, TRUE);
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (PORTEUR_ORDER_PAGE_SUMMARY));
+    shot (window, "rectify-summary");
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.send", NULL);
+    g_assert_true (porteur_test_ui_wait_until (page_shows_order, page, 30000));
+    {
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(PorteurOrderRecord) corrected = porteur_order_record_load (order_number, &load_error);
+
+      g_assert_no_error (load_error);
+      g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_dossier (corrected), "office"), ==, "cci-morbihan-lorient");
+    }
 
     /* The registration office validates: the status changes on the next refresh. */
     g_free (order_test_sim_admin (sim, "documents-received", order_number, NULL));
