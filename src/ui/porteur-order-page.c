@@ -83,6 +83,7 @@ struct _PorteurOrderPage
   GHashTable            *office_checks;     /* office id → GtkCheckButton (borrowed) */
   GtkWidget             *price_rows[6];
   gboolean               saved_once;        /* this order has a draft on disk */
+  gboolean               built;             /* the wizard's steps exist (built on first use) */
   GtkWidget             *send_button;
   GtkWidget             *order_box;         /* the order view, rebuilt for each record */
   GtkWidget             *form_picture;
@@ -1098,6 +1099,8 @@ go_to_step (PorteurOrderPage *self,
   g_autofree char *name = g_strdup_printf ("step-%u", step);
   g_autofree char *progress = NULL;
 
+  if (!self->built || self->dossier == NULL)
+    return;
   self->step = MIN (step, PORTEUR_ORDER_PAGE_SUMMARY);
   if (self->step == 2)
     update_price_rows (self);
@@ -1119,12 +1122,32 @@ go_to_step (PorteurOrderPage *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STEP]);
 }
 
+/* The steps are built the first time the wizard opens: the window starts faster. */
+static void
+ensure_built (PorteurOrderPage *self)
+{
+  if (self->built)
+    return;
+  self->built = TRUE;
+  self->loading = TRUE;
+  build_step_support (self);
+  build_step_siret (self);
+  build_step_price (self);
+  build_step_type (self);
+  build_step_organisation (self);
+  build_step_people (self);
+  build_step_office (self);
+  build_summary (self);
+  self->loading = FALSE;
+}
+
 static void
 start (PorteurOrderPage *self,
        const char       *draft_id,
        JsonObject       *dossier,
        guint             step)
 {
+  ensure_built (self);
   g_free (self->draft_id);
   self->draft_id = g_strdup (draft_id);
   g_clear_pointer (&self->dossier, json_object_unref);
@@ -2259,6 +2282,8 @@ porteur_order_page_set_catalogue (PorteurOrderPage      *self,
   porteur_order_catalogue_ref (catalogue);
   g_clear_pointer (&self->catalogue, porteur_order_catalogue_unref);
   self->catalogue = catalogue;
+  if (!self->built)
+    return;
   office = g_hash_table_lookup (self->fields_by_path, "office");
   self->loading = TRUE;
   fill_offices (self, office);
@@ -2461,14 +2486,6 @@ porteur_order_page_init (PorteurOrderPage *self)
   self->office_checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->draft_rows = g_ptr_array_new ();
 
-  build_step_support (self);
-  build_step_siret (self);
-  build_step_price (self);
-  build_step_type (self);
-  build_step_organisation (self);
-  build_step_people (self);
-  build_step_office (self);
-  build_summary (self);
 
   self->cancellable = g_cancellable_new ();
   self->send_button = gtk_button_new_with_mnemonic (_("_Send the Order"));

@@ -268,11 +268,11 @@ test_wizard (void)
   porteur_window_set_page (window, "order");
   porteur_test_ui_wait_for_frame (GTK_WIDGET (window));
   g_assert_cmpstr (porteur_order_page_get_state (page), ==, "home");
-  /* The CA's catalogue replaces the built-in one when it answers. */
-  g_assert_true (porteur_test_ui_wait_until (catalogue_from_ca, page, 30000));
   shot (window, "home-empty");
 
   porteur_test_ui_activate_action (GTK_WIDGET (page), "order.new", NULL);
+  /* The CA's catalogue replaces the built-in one when it answers. */
+  g_assert_true (porteur_test_ui_wait_until (catalogue_from_ca, page, 30000));
   g_assert_cmpstr (porteur_order_page_get_state (page), ==, "wizard");
   draft_id = g_strdup (porteur_order_page_get_draft_id (page));
   g_assert_true (g_uuid_string_is_valid (draft_id));
