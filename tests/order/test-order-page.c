@@ -83,7 +83,7 @@ switch_on (PorteurOrderPage *page,
 
   g_object_set_data (G_OBJECT (control), "was-active", GINT_TO_POINTER (gtk_switch_get_active (GTK_SWITCH (control))));
   g_assert_true (gtk_widget_activate (row));
-  g_assert_true (porteur_test_ui_wait_until (switch_toggled, control, 5000));
+  g_assert_true (porteur_test_ui_wait_until (switch_toggled, control, 30000));
 }
 
 /* The error shown beside a field, or NULL when none is visible. */
