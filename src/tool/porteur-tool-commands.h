@@ -6,6 +6,7 @@ PORTEUR_TOOL_COMMAND (pin, "pin", N_("Check, verify, change or unblock the token
 PORTEUR_TOOL_COMMAND (readers, "readers", N_("List the token readers and what is in them"))
 PORTEUR_TOOL_COMMAND (sign, "sign", N_("Sign a file with a key of the token"))
 PORTEUR_TOOL_COMMAND (token, "token", N_("Identify the token and list its certificates and PINs"))
+PORTEUR_TOOL_COMMAND (order, "order", N_("Order a certificate: check a dossier, send it, print the form, follow the order"))
 PORTEUR_TOOL_COMMAND (verify, "verify", N_("Verify every signature of PDF documents"))
 PORTEUR_TOOL_COMMAND (version, "version", N_("Print the version of Porteur and of the libraries it uses"))
 PORTEUR_TOOL_COMMAND (wait, "wait", N_("Print reader and token events as they happen"))

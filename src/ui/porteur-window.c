@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "porteur-order-page.h"
 #include "porteur-verify-page.h"
 #include "porteur-window.h"
 
@@ -15,6 +16,7 @@ struct _PorteurWindow
   GtkListBox     *sidebar;
   GtkStack       *stack;
   AdwWindowTitle *content_title;
+  PorteurOrderPage *order_page;
   PorteurVerifyPage *verify_page;
 
   /* Owned */
@@ -214,6 +216,7 @@ porteur_window_class_init (PorteurWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (PORTEUR_TYPE_ORDER_PAGE);
   g_type_ensure (PORTEUR_TYPE_VERIFY_PAGE);
   porteur_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/ui/porteur-window.ui");
@@ -221,6 +224,7 @@ porteur_window_class_init (PorteurWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PorteurWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, PorteurWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, PorteurWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, PorteurWindow, order_page);
   gtk_widget_class_bind_template_child (widget_class, PorteurWindow, verify_page);
   gtk_widget_class_bind_template_callback (widget_class, on_stack_visible_child_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_sidebar_row_activated);

@@ -123,6 +123,16 @@ test_form_en (void)
 }
 
 static void
+test_form_br (void)
+{
+  const char *expected[] = { "Furmskrid koumanant", "It. Anne Le Goff", "Ao. Yann Kerjean", "130.00 EUR hep tailhoù",
+                             "Eilskrid paper-anaout an dalc'her", "An dileuriad lezennel", "Aozadur publik", NULL };
+  const char *absent[] = { "Formulaire", "Kbis", NULL };
+
+  check_form ("br", NULL, expected, absent, "order-form-br");
+}
+
+static void
 test_form_company (void)
 {
   const char *expected[] = { "Entreprise privée", "Extrait Kbis de moins de 3 mois", NULL };
@@ -148,6 +158,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func ("/order/form/fr", test_form_fr);
   g_test_add_func ("/order/form/en", test_form_en);
+  g_test_add_func ("/order/form/br", test_form_br);
   g_test_add_func ("/order/form/company", test_form_company);
   g_test_add_func ("/order/form/unwritable", test_form_unwritable);
   return g_test_run ();

@@ -9,8 +9,9 @@
 #include "porteur-order-draft.h"
 #include "porteur-order-form.h"
 
-/* The form's labels, per language. The form goes to the CA's French office,
- * so French is the fallback. */
+/* The form's labels, per language (French, Breton, English): the form is drawn in the holder's
+ * language whatever the process locale (a per-call language cannot go through gettext's global
+ * locale from a worker thread). The CA's offices read French: the fallback. */
 enum {
   L_TITLE, L_SUBTITLE, L_ORG, L_NAME, L_SIRET, L_TYPE, L_ADDRESS, L_HOLDER, L_CIVILITY_NAME,
   L_FUNCTION, L_SERVICE, L_EMAIL, L_PHONE, L_LEGAL, L_PRODUCT, L_PRICE, L_OFFICE, L_DOCUMENTS,
@@ -43,6 +44,19 @@ static const char * const labels_en[L_COUNT] = {
   "6. Signatures", "The holder", "The legal representative", "Date and signature:", "excl. tax",
   "Mr", "Mrs", "Product",
   "Public body", "Private company", "Association", "Sole trader", "Other",
+};
+
+static const char * const labels_br[L_COUNT] = {
+  "Furmskrid koumanant — testeni ChamberSign", "Kreizenn brenañ Mégalis Breizh",
+  "1. Aozadur", "Anv", "SIRET", "Seurt", "Chomlec'h", "2. Dalc'her an testeni",
+  "Anv", "Karg", "Servij", "Postel", "Pellgomz", "3. Dileuriad lezennel",
+  "4. Produ ha priz", "Priz", "5. Burev enrollañ", "Teulioù da gas",
+  "Ar furmskrid-mañ, deiziadet ha sinet", "Eilskrid paper-anaout an dalc'her",
+  "Eilskrid paper-anaout an dileuriad lezennel",
+  "Eztenn Kbis nevesoc'h eget 3 miz", "Kemenn-plas e renabl SIRENE (INSEE)",
+  "6. Sinadurioù", "An dalc'her", "An dileuriad lezennel", "Deiziad ha sinadur :", "hep tailhoù",
+  "Ao.", "It.", "Produ",
+  "Aozadur publik", "Embregerezh prevez", "Kevredigezh", "Embreger hiniennel", "All",
 };
 
 typedef struct {
@@ -177,7 +191,7 @@ porteur_order_form_write_pdf (JsonObject  *dossier,
   surface = cairo_pdf_surface_create (path, PAGE_W, PAGE_H);
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Porteur");
   f.cr = cairo_create (surface);
-  f.l = g_strcmp0 (language, "en") == 0 ? labels_en : labels_fr;
+  f.l = g_strcmp0 (language, "en") == 0 ? labels_en : g_strcmp0 (language, "br") == 0 ? labels_br : labels_fr;
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, f.l[L_TITLE]);
   cairo_set_source_rgb (f.cr, 0, 0, 0);
 

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "order/porteur-order-check.h"
+#include "order/porteur-order-draft.h"
+#include "order/porteur-order-record.h"
+#include "order/porteur-order-text.h"
+#include "order-test-sim.h"
+#include "porteur-order-page.h"
+#include "porteur-test-ui.h"
+#include "porteur-window.h"
+
+/* The Order section as a holder uses it: the whole wizard filled field by field, each error next
+ * to its field and the reason Next is disabled, the draft on disk after each change and resumed
+ * in a new window, the office search; a screenshot of every step in en, fr and br. */
+
+static const char *lang;
+static OrderTestSim *sim;
+
+static GtkWidget *
+find_named (GtkWidget  *widget,
+            const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_named (child, name);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+field (PorteurOrderPage *page,
+       const char       *path)
+{
+  GtkWidget *widget = find_named (GTK_WIDGET (page), path);
+
+  if (widget == NULL)
+    g_error ("No field %s", path);
+  return widget;
+}
+
+static void
+type_text (PorteurOrderPage *page,
+           const char       *path,
+           const char       *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (field (page, path)), text);
+}
+
+/* Picks the combo item whose value is value (the model holds labels; index 0 is "Choose…"). */
+static void
+choose (PorteurOrderPage *page,
+        const char       *path,
+        guint             index)
+{
+  AdwComboRow *row = ADW_COMBO_ROW (field (page, path));
+
+  g_assert_cmpuint (index, <, g_list_model_get_n_items (adw_combo_row_get_model (row)));
+  adw_combo_row_set_selected (row, index);
+}
+
+static gboolean
+switch_toggled (gpointer data)
+{
+  GtkSwitch *control = data;
+  return gtk_switch_get_active (control) != GPOINTER_TO_INT (g_object_get_data (data, "was-active"));
+}
+
+/* Activates a switch row as a click would; the switch moves with an animation. */
+static void
+switch_on (PorteurOrderPage *page,
+           const char       *path)
+{
+  GtkWidget *row = field (page, path);
+  GtkWidget *control = adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row));
+
+  g_object_set_data (G_OBJECT (control), "was-active", GINT_TO_POINTER (gtk_switch_get_active (GTK_SWITCH (control))));
+  g_assert_true (gtk_widget_activate (row));
+  g_assert_true (porteur_test_ui_wait_until (switch_toggled, control, 30000));
+}
+
+/* The error shown beside a field, or NULL when none is visible. */
+static const char *
+field_error (PorteurOrderPage *page,
+             const char       *path)
+{
+  GtkWidget *row = field (page, path);
+
+  for (GtkWidget *w = row; w; )
+    {
+      /* Depth-first search for the visible error label inside the row. */
+      GtkWidget *child = gtk_widget_get_first_child (w);
+      if (child)
+        w = child;
+      else
+        {
+          while (w && w != row && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          if (w == NULL || w == row)
+            break;
+          w = gtk_widget_get_next_sibling (w);
+        }
+      if (GTK_IS_LABEL (w) && gtk_widget_has_css_class (w, "error") && gtk_widget_get_visible (w))
+        return gtk_label_get_label (GTK_LABEL (w));
+    }
+  return NULL;
+}
+
+static void
+assert_next (PorteurOrderPage *page,
+             gboolean          enabled)
+{
+  GtkWidget *next = (GtkWidget *) gtk_widget_get_template_child (GTK_WIDGET (page), PORTEUR_TYPE_ORDER_PAGE, "next_button");
+  GtkLabel *reason = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (page), PORTEUR_TYPE_ORDER_PAGE, "reason_label"));
+
+  porteur_test_ui_iterate (10);
+  g_assert_cmpint (gtk_widget_get_sensitive (next), ==, enabled);
+  if (enabled)
+    {
+      g_assert_null (porteur_order_page_get_next_reason (page));
+      g_assert_cmpstr (gtk_label_get_label (reason), ==, "");
+    }
+  else
+    {
+      g_assert_nonnull (porteur_order_page_get_next_reason (page));
+      g_assert_cmpstr (gtk_label_get_label (reason), ==, porteur_order_page_get_next_reason (page));
+    }
+}
+
+static void
+assert_reason_mentions (PorteurOrderPage *page,
+                        const char       *text)
+{
+  const char *reason = porteur_order_page_get_next_reason (page);
+
+  if (reason == NULL || strstr (reason, text) == NULL)
+    g_error ("Next's reason “%s” does not mention “%s”", reason ? reason : "(none)", text);
+}
+
+static void
+shot (PorteurWindow *window,
+      const char    *what)
+{
+  g_autofree char *name = g_strdup_printf ("order-%s-%s", what, lang);
+  g_autofree char *path = NULL;
+
+  porteur_test_ui_iterate (350);
+  porteur_test_ui_wait_for_frame (GTK_WIDGET (window));
+  path = porteur_test_ui_save_screenshot (GTK_WIDGET (window), name);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static void
+next (PorteurOrderPage *page)
+{
+  guint step = porteur_order_page_get_step (page);
+
+  assert_next (page, TRUE);
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.next", NULL);
+  g_assert_cmpuint (porteur_order_page_get_step (page), ==, step + 1);
+}
+
+static PorteurOrderPage *
+order_page (PorteurWindow *window)
+{
+  return PORTEUR_ORDER_PAGE (gtk_widget_get_template_child (GTK_WIDGET (window), PORTEUR_TYPE_WINDOW, "order_page"));
+}
+
+static guint
+visible_offices (PorteurOrderPage *page)
+{
+  GtkWidget *list = gtk_widget_get_parent (field (page, "office-cci-morbihan-vannes"));
+  guint n = 0;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row; row = gtk_widget_get_next_sibling (row))
+    if (g_str_has_prefix (gtk_widget_get_name (row), "office-") && gtk_widget_get_child_visible (row))
+      n++;
+  return n;
+}
+
+static gboolean
+page_shows_order (gpointer data)
+{
+  return g_strcmp0 (porteur_order_page_get_state (data), "order") == 0;
+}
+
+static gboolean
+form_previewed (gpointer data)
+{
+  GtkWidget *picture = find_named (GTK_WIDGET (data), "form-preview");
+  return picture && gtk_picture_get_paintable (GTK_PICTURE (picture)) != NULL;
+}
+
+static gboolean
+status_is_validated (gpointer data)
+{
+  GtkWidget *status = find_named (GTK_WIDGET (data), "order-status");
+  return status && g_strcmp0 (gtk_label_get_label (GTK_LABEL (status)), porteur_order_status_label ("validated")) == 0;
+}
+
+static void
+assert_translated (const char *text,
+                   const char *english)
+{
+  g_assert_cmpstr (text, !=, "");
+  if (!g_str_equal (lang, "en"))
+    g_assert_cmpstr (text, !=, english);
+}
+
+static char *
+pdf_to_text (const char *pdf)
+{
+  const char *argv[] = { "pdftotext", "-layout", pdf, "-", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+static void
+pdf_to_png (const char *pdf,
+            const char *prefix)
+{
+  const char *argv[] = { "pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", pdf, prefix, NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+static gboolean
+catalogue_from_ca (gpointer data)
+{
+  GtkWidget *row = find_named (GTK_WIDGET (data), "office-cci-ille-et-vilaine-rennes");
+  const char *subtitle = row ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
+
+  /* The simulator writes "2, avenue de la Préfecture"; the built-in catalogue has no comma. */
+  return subtitle && strstr (subtitle, "2, avenue de la Préfecture") != NULL;
+}
+
+static void
+test_wizard (void)
+{
+  PorteurWindow *window = porteur_window_new (NULL);
+  PorteurOrderPage *page = order_page (window);
+  g_autofree char *draft_id = NULL;
+  g_autoptr(PorteurOrderDraft) draft = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  JsonObject *dossier;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 860);
+  porteur_window_set_page (window, "order");
+  porteur_test_ui_wait_for_frame (GTK_WIDGET (window));
+  g_assert_cmpstr (porteur_order_page_get_state (page), ==, "home");
+  shot (window, "home-empty");
+
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.new", NULL);
+  /* The CA's catalogue replaces the built-in one when it answers. */
+  g_assert_true (porteur_test_ui_wait_until (catalogue_from_ca, page, 30000));
+  g_assert_cmpstr (porteur_order_page_get_state (page), ==, "wizard");
+  draft_id = g_strdup (porteur_order_page_get_draft_id (page));
+  g_assert_true (g_uuid_string_is_valid (draft_id));
+
+  /* Step 1: support and product. Nothing chosen: Next says so. */
+  g_assert_cmpuint (porteur_order_page_get_step (page), ==, 0);
+  assert_next (page, FALSE);
+  assert_reason_mentions (page, porteur_order_field_title ("product"));
+  /* The token offers: the one that sells a token (owning one switches to the other offer). */
+  choose (page, "product", 1);
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-sign-token");
+  switch_on (page, "has_compatible_token");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "");
+  assert_next (page, FALSE);
+  choose (page, "product", 1);
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-sign-own-token");
+  switch_on (page, "has_compatible_token");
+  choose (page, "product", 1);
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "product"), ==, "rgs2-sign-token");
+  shot (window, "step1");
+  next (page);
+
+  /* Step 2: SIRET and e-mail typed twice, prerequisites acknowledged. */
+  assert_next (page, FALSE);
+  g_assert_null (field_error (page, "siret"));   /* nothing typed yet: no error shown */
+  type_text (page, "siret", "356 000 000 00015");   /* La Poste's rule… */
+  g_assert_null (field_error (page, "siret"));
+  type_text (page, "siret", "732 829 320 00075");   /* …one digit wrong: Luhn fails */
+  g_assert_cmpstr (field_error (page, "siret"), ==, porteur_order_check_describe (PORTEUR_ORDER_CHECK_BAD_CHECKSUM));
+  assert_reason_mentions (page, porteur_order_check_describe (PORTEUR_ORDER_CHECK_BAD_CHECKSUM));
+  type_text (page, "siret", "12AB");
+  g_assert_cmpstr (field_error (page, "siret"), ==, porteur_order_check_describe (PORTEUR_ORDER_CHECK_NOT_DIGITS));
+  type_text (page, "siret", "732 829 320 00074");
+  g_assert_null (field_error (page, "siret"));
+  type_text (page, "requester_email", "anne.legoff@rennes");
+  g_assert_cmpstr (field_error (page, "requester_email"), ==, porteur_order_check_describe (PORTEUR_ORDER_CHECK_BAD_SYNTAX));
+  type_text (page, "requester_email", "anne.legoff@megalis.bzh");
+  type_text (page, "@requester_email_confirmation", "anne.legof@megalis.bzh");
+  g_assert_cmpstr (field_error (page, "@requester_email_confirmation"), ==, porteur_order_check_describe (PORTEUR_ORDER_CHECK_MISMATCH));
+  assert_next (page, FALSE);
+  shot (window, "step2-errors");
+  type_text (page, "@requester_email_confirmation", "anne.legoff@megalis.bzh");
+  g_assert_null (field_error (page, "@requester_email_confirmation"));
+  /* The prerequisites are still to be acknowledged. */
+  assert_next (page, FALSE);
+  switch_on (page, "prerequisites_acknowledged");
+  shot (window, "step2");
+  next (page);
+
+  /* Step 3: the certificate and its price, confirmed. */
+  assert_next (page, FALSE);
+  switch_on (page, "@price_confirmed");
+  shot (window, "step3");
+  next (page);
+
+  /* Step 4: organisation type and role. */
+  assert_next (page, FALSE);
+  choose (page, "organisation_type", 1);   /* public body */
+  assert_next (page, FALSE);
+  choose (page, "requester_role", 1);      /* the holder */
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "organisation_type"), ==, "public-body");
+  shot (window, "step4");
+  next (page);
+
+  /* Step 5: the organisation. */
+  type_text (page, "organisation.name", "Syndicat mixte Mégalis Bretagne");
+  type_text (page, "organisation.address.line1", "15 rue Claude Chappe, ZAC des Champs Blancs");   /* 43 > 38 */
+  g_assert_cmpstr (field_error (page, "organisation.address.line1"), ==, porteur_order_check_describe (PORTEUR_ORDER_CHECK_TOO_LONG));
+  type_text (page, "organisation.address.line1", "15 rue Claude Chappe");
+  type_text (page, "organisation.address.postal_code", "96510");
+  g_assert_cmpstr (field_error (page, "organisation.address.postal_code"), ==, porteur_order_check_describe (PORTEUR_ORDER_CHECK_UNKNOWN_DEPARTMENT));
+  assert_next (page, FALSE);
+  type_text (page, "organisation.address.postal_code", "35510");
+  type_text (page, "organisation.address.city", "Cesson-Sévigné");
+  g_assert_null (field_error (page, "organisation.address.line2"));   /* optional */
+  shot (window, "step5");
+  next (page);
+
+  /* Step 6: the holder and the legal representative. */
+  choose (page, "holder.civility", 1);
+  type_text (page, "holder.given_name", "Anne");
+  type_text (page, "holder.family_name", "Le Goff3");
+  g_assert_cmpstr (field_error (page, "holder.family_name"), ==, porteur_order_check_describe (PORTEUR_ORDER_CHECK_BAD_CHARACTER));
+  type_text (page, "holder.family_name", "Le Goff");
+  type_text (page, "holder.function", "Acheteuse publique");
+  type_text (page, "holder.email", "anne.legoff@megalis.bzh");
+  type_text (page, "holder.phone", "+1 555 0100");
+  g_assert_cmpstr (field_error (page, "holder.phone"), ==, porteur_order_check_describe (PORTEUR_ORDER_CHECK_NOT_FRENCH));
+  type_text (page, "holder.phone", "02 99 12 34 56");
+  assert_next (page, FALSE);
+  assert_reason_mentions (page, porteur_order_field_title ("legal_representative.civility"));
+  choose (page, "legal_representative.civility", 2);
+  type_text (page, "legal_representative.given_name", "Yann");
+  type_text (page, "legal_representative.family_name", "Kerjean");
+  type_text (page, "legal_representative.function", "Président");
+  type_text (page, "legal_representative.email", "president@megalis.bzh");
+  shot (window, "step6");
+  next (page);
+
+  /* Step 7: the registration office, searched. */
+  assert_next (page, FALSE);
+  g_assert_cmpuint (visible_offices (page), ==, 11);
+  gtk_editable_set_text (GTK_EDITABLE (field (page, "office-search")), "vannes");
+  porteur_test_ui_iterate (400);   /* the search entry waits a little before searching */
+  g_assert_cmpuint (visible_offices (page), ==, 1);
+  g_assert_true (gtk_widget_activate (field (page, "office-cci-morbihan-vannes")));
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_page_get_dossier (page), "office"), ==, "cci-morbihan-vannes");
+  shot (window, "step7");
+  next (page);
+
+  /* The summary; the dossier is complete for the CA's own check. */
+  g_assert_cmpuint (porteur_order_page_get_step (page), ==, PORTEUR_ORDER_PAGE_SUMMARY);
+  dossier = porteur_order_page_get_dossier (page);
+  errors = porteur_order_dossier_validate (dossier);
+  for (guint i = 0; i < errors->len; i++)
+    g_error ("Field %s is not valid", ((PorteurOrderFieldError *) g_ptr_array_index (errors, i))->field);
+  shot (window, "summary");
+
+  /* On disk, as typed. */
+  porteur_order_page_flush (page);
+  draft = porteur_order_draft_load (draft_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (draft->step, ==, PORTEUR_ORDER_N_STEPS - 1);
+  g_assert_cmpstr (porteur_order_member_string (draft->dossier, "siret"), ==, "732 829 320 00074");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_member_object (draft->dossier, "holder"), "family_name"), ==, "Le Goff");
+  g_assert_cmpstr (porteur_order_member_string (draft->dossier, "office"), ==, "cci-morbihan-vannes");
+
+  /* Back to step 5, then closing the window: nothing is lost. */
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (4));
+  type_text (page, "organisation.address.line2", "CS 42004");
+  porteur_test_ui_destroy_window (GTK_WINDOW (window));
+  g_clear_pointer (&draft, porteur_order_draft_free);
+  draft = porteur_order_draft_load (draft_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (draft->step, ==, 4);
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_member_object (porteur_order_member_object (draft->dossier, "organisation"), "address"), "line2"), ==, "CS 42004");
+
+  /* A new window lists the draft and resumes it where the holder was. */
+  window = porteur_window_new (NULL);
+  page = order_page (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 860);
+  porteur_window_set_page (window, "order");
+  porteur_test_ui_wait_for_frame (GTK_WIDGET (window));
+  {
+    g_autofree char *row_name = g_strdup_printf ("draft-%s", draft_id);
+    GtkWidget *row = find_named (GTK_WIDGET (page), row_name);
+
+    g_assert_nonnull (row);
+    shot (window, "home-drafts");
+    gtk_widget_activate (row);
+  }
+  g_assert_cmpstr (porteur_order_page_get_state (page), ==, "wizard");
+  g_assert_cmpuint (porteur_order_page_get_step (page), ==, 4);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (field (page, "organisation.address.city"))), ==, "Cesson-Sévigné");
+  assert_next (page, TRUE);
+  /* The e-mail confirmation and the price were confirmed on earlier steps: still complete. */
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (1));
+  assert_next (page, TRUE);
+
+  /* Sent to the CA simulator from the summary: the request number and what to do now. */
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (PORTEUR_ORDER_PAGE_SUMMARY));
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.send", NULL);
+  g_assert_true (porteur_test_ui_wait_until (page_shows_order, page, 30000));
+  {
+    GtkLabel *number = GTK_LABEL (field (page, "order-number"));
+    GtkLabel *status = GTK_LABEL (field (page, "order-status"));
+    g_autofree char *expected = g_strdup (porteur_order_status_label ("waiting-documents"));
+    g_autofree char *dir = g_dir_make_tmp ("porteur-order-print-XXXXXX", NULL);
+    g_autofree char *pdf = g_build_filename (dir, "printed-form.pdf", NULL);
+    g_autofree char *png_prefix = g_build_filename (dir, "printed-form", NULL);
+    g_autofree char *png = g_strconcat (png_prefix, "-1.png", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *order_number = NULL;
+    g_autoptr(GError) print_error = NULL;
+
+    g_assert_nonnull (strstr (gtk_label_get_label (number), "PO-"));
+    order_number = g_strndup (strstr (gtk_label_get_label (number), "PO-"), strlen ("PO-YYYY-NNNNNN"));
+    g_assert_cmpstr (gtk_label_get_label (status), ==, expected);
+    assert_translated (gtk_label_get_label (status), "Waiting for your signed file");
+    /* The draft became the order. */
+    g_assert_null (porteur_order_page_get_draft_id (page));
+
+    /* The form's preview appears; printed (exported by GtkPrintOperation), it holds the order. */
+    g_assert_true (porteur_test_ui_wait_until (form_previewed, page, 30000));
+    shot (window, "order-sent");
+    g_assert_true (porteur_order_page_print_form_to_file (page, pdf, &print_error));
+    g_assert_no_error (print_error);
+    text = pdf_to_text (pdf);
+    g_assert_nonnull (strstr (text, "Le Goff"));
+    g_assert_nonnull (strstr (text, "Kerjean"));
+    g_assert_nonnull (strstr (text, "Mégalis Bretagne"));
+    g_assert_nonnull (strstr (text, "35510"));
+    pdf_to_png (pdf, png_prefix);
+    g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+    g_unlink (pdf);
+    g_unlink (png);
+    g_rmdir (dir);
+
+    /* Corrected while not validated: another office, sent again. */
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.rectify", NULL);
+    g_assert_cmpstr (porteur_order_page_get_state (page), ==, "wizard");
+    g_assert_null (porteur_order_page_get_draft_id (page));
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (6));
+    g_assert_true (gtk_widget_activate (field (page, "office-cci-morbihan-lorient")));
+    assert_next (page, TRUE);
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.go-to-step", g_variant_new_uint32 (PORTEUR_ORDER_PAGE_SUMMARY));
+    shot (window, "rectify-summary");
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.send", NULL);
+    g_assert_true (porteur_test_ui_wait_until (page_shows_order, page, 30000));
+    {
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(PorteurOrderRecord) corrected = porteur_order_record_load (order_number, &load_error);
+
+      g_assert_no_error (load_error);
+      g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_dossier (corrected), "office"), ==, "cci-morbihan-lorient");
+    }
+
+    /* The registration office validates: the status changes on the next refresh. */
+    g_free (order_test_sim_admin (sim, "documents-received", order_number, NULL));
+    g_free (order_test_sim_admin (sim, "validate", order_number, NULL));
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.refresh", NULL);
+    g_assert_true (porteur_test_ui_wait_until (status_is_validated, page, 30000));
+    shot (window, "order-validated");
+
+    /* Listed with its status. */
+    porteur_test_ui_activate_action (GTK_WIDGET (page), "order.home", NULL);
+    {
+      g_autofree char *row_name = g_strdup_printf ("order-%s", order_number);
+      g_assert_nonnull (find_named (GTK_WIDGET (page), row_name));
+    }
+    shot (window, "home-orders");
+  }
+  porteur_test_ui_destroy_window (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  porteur_test_ui_init (&argc, &argv);
+  lang = g_getenv ("PORTEUR_TEST_LANG") ? g_getenv ("PORTEUR_TEST_LANG") : "en";
+  sim = order_test_sim_start ();
+  g_setenv ("PORTEUR_CA_URL", sim->url, TRUE);
+  g_setenv ("PORTEUR_CA_TRUST", sim->trust, TRUE);
+  g_test_add_func ("/order-page/wizard", test_wizard);
+  status = g_test_run ();
+  order_test_sim_stop (sim);
+  return status;
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "order-test-sim.h"
+
+/* porteur-tool order, as a script uses it, against the real CA simulator: a dossier checked
+ * field by field, kept as a draft, its form printed, sent, listed and followed to validation. */
+
+static OrderTestSim *sim;
+static char *home;
+
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+static Run
+tool (const char *first,
+      ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+  va_list args;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("PORTEUR_TOOL"));
+  va_start (args, first);
+  for (const char *arg = first; arg; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
+  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", sim->url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", sim->trust, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &run.out, &run.err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (process))
+    g_error ("porteur-tool %s %s %s crashed: %s", first, (char *) argv->pdata[2], argv->len > 3 ? (char *) argv->pdata[3] : "", run.err);
+  run.status = g_subprocess_get_exit_status (process);
+  return run;
+}
+
+static JsonObject *
+parse (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+static char *
+write_dossier (JsonObject *dossier,
+               const char *name)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+  char *path = g_build_filename (home, name, NULL);
+
+  json_node_set_object (node, dossier);
+  text = json_to_string (node, TRUE);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static char *
+pdf_text (const char *pdf)
+{
+  const char *argv[] = { "pdftotext", "-layout", pdf, "-", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+static void
+test_order_tool (void)
+{
+  g_autoptr(JsonObject) dossier = order_test_dossier ();
+  g_autofree char *bad_path = NULL;
+  g_autofree char *good_path = NULL;
+  g_autofree char *form = g_build_filename (home, "form.pdf", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *draft = NULL;
+  g_autofree char *number = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  Run run;
+
+  /* Wrong SIRET key and a foreign phone: exit 1, one line per field. */
+  json_object_set_string_member (dossier, "siret", "732 829 320 00075");
+  json_object_set_string_member (json_object_get_object_member (dossier, "holder"), "phone", "+1 555 0100");
+  bad_path = write_dossier (dossier, "bad.json");
+  run = tool ("order", "new", "--from", bad_path, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "2 fields are not valid"));
+  g_assert_nonnull (strstr (run.err, "SIRET of the establishment: This number does not exist"));
+  g_assert_nonnull (strstr (run.err, "Holder’s phone: Not a French phone number"));
+  run_clear (&run);
+  run = tool ("--json", "order", "new", "--from", bad_path, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  answer = parse (run.out);
+  g_assert_false (json_object_get_boolean_member (answer, "valid"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (answer, "errors")), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (answer, "errors"), 0), "code"), ==, "bad-checksum");
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+
+  /* Not JSON at all: a clear error, exit 2. */
+  run = tool ("order", "new", "--from", "/nonexistent.json", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_cmpstr (run.out, ==, "");
+  run_clear (&run);
+
+  /* Valid: a draft. */
+  json_object_set_string_member (dossier, "siret", "732 829 320 00074");
+  json_object_set_string_member (json_object_get_object_member (dossier, "holder"), "phone", "02 99 12 34 56");
+  good_path = write_dossier (dossier, "good.json");
+  run = tool ("--json", "order", "new", "--from", good_path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  draft = g_strdup (json_object_get_string_member (answer, "draft"));
+  g_assert_true (g_uuid_string_is_valid (draft));
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+  run = tool ("order", "show", draft, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Complete: ready to send."));
+  run_clear (&run);
+
+  /* The subscription form of the draft, checked as text. */
+  run = tool ("order", "form", draft, "-o", form, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+  text = pdf_text (form);
+  g_assert_nonnull (strstr (text, "Mégalis Bretagne"));
+  g_assert_nonnull (strstr (text, "Le Goff"));
+  g_assert_nonnull (strstr (text, "Kerjean"));
+  g_assert_nonnull (strstr (text, "130"));
+  g_clear_pointer (&text, g_free);
+
+  /* Sent: a request number and what to do now. */
+  run = tool ("order", "submit", draft, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Request number: PO-"));
+  g_assert_nonnull (strstr (run.out, "Post the signed form"));
+  number = g_strndup (strstr (run.out, "PO-"), strlen ("PO-YYYY-NNNNNN"));
+  run_clear (&run);
+  run = tool ("--json", "order", "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (answer, "drafts")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (answer, "orders")), ==, 1);
+  /* The access token stays on this computer. */
+  g_assert_null (strstr (run.out, "access_token"));
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+
+  /* Followed to validation. */
+  g_free (order_test_sim_admin (sim, "documents-received", number, NULL));
+  g_free (order_test_sim_admin (sim, "validate", number, NULL));
+  run = tool ("--json", "order", "track", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "validated");
+  g_assert_cmpstr (json_object_get_string_member (answer, "number"), ==, number);
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+  run = tool ("--json", "order", "show", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status_label"), ==, "Validated");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (answer, "history")), >=, 3);
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+  run = tool ("order", "show", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Validated"));
+  g_assert_nonnull (strstr (run.out, "book the face-to-face delivery at CCI Morbihan"));
+  run_clear (&run);
+
+  /* The order's form, and unknown names. */
+  run = tool ("order", "form", number, "-o", form, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+  run = tool ("order", "show", "PO-2026-999999", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  run_clear (&run);
+  run = tool ("order", "show", "../x", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  run_clear (&run);
+  run = tool ("order", "frobnicate", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  run_clear (&run);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cmd = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  home = g_dir_make_tmp ("porteur-order-tool-XXXXXX", &error);
+  g_assert_no_error (error);
+  sim = order_test_sim_start ();
+  g_test_add_func ("/order/tool", test_order_tool);
+  status = g_test_run ();
+  order_test_sim_stop (sim);
+  cmd = g_strdup_printf ("rm -rf '%s'", home);
+  (void) system (cmd);
+  g_free (home);
+  return status;
+}
