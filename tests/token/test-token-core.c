@@ -331,6 +331,20 @@ test_identify_unknown (void)
   g_assert_null (porteur_token_get_model (token));
   g_assert_cmpstr (porteur_token_get_atr_label (token), ==, "A storage card; sold as a badge");
   g_assert_cmpuint (porteur_token_get_certificates (token)->len, ==, 0);
+  /* Sets and other regular-expression forms of the list. */
+  {
+    g_autoptr(GBytes) atr = vtoken_card_get_atr (card);
+    g_autofree char *label = NULL;
+    g_assert_true (g_file_set_contents (list, "3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 0[2-9] 00 00 00 00 6A\n\tnot this one\n"
+                                              "3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 0[0-1] 00 00 00 00 6A\n\tthis one\n"
+                                              "3B 8F (80|81) 01 .*\n\ttoo late\n", -1, &error));
+    label = porteur_token_lookup_atr_label (atr, list);
+    g_assert_cmpstr (label, ==, "this one");
+    g_assert_true (g_file_set_contents (list, "3B 8F (80|81) 01 .*\n\tby GRegex\n", -1, &error));
+    g_clear_pointer (&label, g_free);
+    label = porteur_token_lookup_atr_label (atr, list);
+    g_assert_cmpstr (label, ==, "by GRegex");
+  }
   g_unlink (list);
   g_rmdir (dir);
 }

@@ -119,51 +119,100 @@ porteur_token_lookup_atr (GBytes             *atr,
   return NULL;
 }
 
-/* pcsc-tools' list: an ATR as a regular expression on one line, its labels on the tab-indented
- * lines that follow. */
+/* One pattern of pcsc-tools' list against "3B 8F 80 …": '.' is any character, [..] a set; other
+ * regular-expression syntax (rare in the list) goes to GRegex. */
+static gboolean
+atr_pattern_matches (const char *pattern,
+                     const char *atr)
+{
+  const char *p = pattern, *a = atr;
+
+  if (strpbrk (pattern, "()*+?|\\^$"))
+    {
+      g_autofree char *anchored = g_strdup_printf ("^(?:%s)$", pattern);
+      g_autoptr(GRegex) regex = g_regex_new (anchored, G_REGEX_CASELESS, 0, NULL);
+      return regex && g_regex_match (regex, atr, 0, NULL);
+    }
+  while (*p && *a)
+    {
+      if (*p == '[')
+        {
+          const char *close = strchr (p, ']');
+          gboolean hit = FALSE;
+          if (close == NULL)
+            return FALSE;
+          for (const char *c = p + 1; c < close; c++)
+            {
+              if (c + 2 < close && c[1] == '-')
+                {
+                  hit = hit || (g_ascii_toupper (*a) >= g_ascii_toupper (c[0]) && g_ascii_toupper (*a) <= g_ascii_toupper (c[2]));
+                  c += 2;
+                }
+              else
+                hit = hit || g_ascii_toupper (*c) == g_ascii_toupper (*a);
+            }
+          if (!hit)
+            return FALSE;
+          p = close + 1;
+        }
+      else
+        {
+          if (*p != '.' && g_ascii_toupper (*p) != g_ascii_toupper (*a))
+            return FALSE;
+          p++;
+        }
+      a++;
+    }
+  return *p == '\0' && *a == '\0';
+}
+
+/* pcsc-tools' list: an ATR pattern on one line, its labels on the tab-indented lines that follow. */
 char *
 porteur_token_lookup_atr_label (GBytes     *atr,
                                 const char *smartcard_list_path)
 {
   g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
   g_autofree char *spaced = NULL;
-  gsize n;
+  gsize n, length = 0;
   const guint8 *a = g_bytes_get_data (atr, &n);
+  char *line, *next;
 
   if (smartcard_list_path == NULL)
     smartcard_list_path = g_getenv ("PORTEUR_SMARTCARD_LIST");
   if (smartcard_list_path == NULL)
     smartcard_list_path = "/usr/share/pcsc/smartcard_list.txt";
-  if (!g_file_get_contents (smartcard_list_path, &contents, NULL, NULL))
+  if (!g_file_get_contents (smartcard_list_path, &contents, &length, NULL))
     return NULL;
   spaced = hex_of (a, n, " ");
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i]; i++)
+  for (line = contents; line && *line; line = next)
     {
-      g_autoptr(GRegex) regex = NULL;
-      g_autofree char *anchored = NULL;
-
-      if (lines[i][0] != '3' && lines[i][0] != '0')
+      next = strchr (line, '\n');
+      if (next)
+        *next++ = '\0';
+      if (line[0] != '3' && line[0] != '0')
         continue;
-      anchored = g_strdup_printf ("^(?:%s)$", g_strstrip (lines[i]));
-      regex = g_regex_new (anchored, G_REGEX_CASELESS, 0, NULL);
-      if (regex && g_regex_match (regex, spaced, 0, NULL))
-        {
-          GString *label = g_string_new (NULL);
-          for (guint j = i + 1; lines[j] && lines[j][0] == '\t'; j++)
-            {
-              const char *t = lines[j] + 1;
-              if (g_str_has_prefix (t, "http"))
-                continue;
-              if (label->len)
-                g_string_append (label, "; ");
-              g_string_append (label, t);
-            }
-          if (label->len)
-            return g_string_free (label, FALSE);
-          g_string_free (label, TRUE);
-        }
+      g_strchomp (line);
+      if (line[0] != spaced[0] || !atr_pattern_matches (line, spaced))
+        continue;
+      {
+        GString *label = g_string_new (NULL);
+        while (next && *next == '\t')
+          {
+            char *t = next + 1;
+            next = strchr (next, '\n');
+            if (next)
+              *next++ = '\0';
+            g_strchomp (t);
+            if (g_str_has_prefix (t, "http"))
+              continue;
+            if (label->len)
+              g_string_append (label, "; ");
+            g_string_append (label, t);
+          }
+        if (label->len)
+          return g_string_free (label, FALSE);
+        g_string_free (label, TRUE);
+      }
     }
   return NULL;
 }
@@ -775,8 +824,6 @@ identify (PorteurToken  *self,
 
   self->atr_hex = atr ? hex_of (g_bytes_get_data (atr, NULL), g_bytes_get_size (atr), NULL) : g_strdup ("");
   self->model = g_strdup (model);
-  if (atr)
-    self->atr_label = porteur_token_lookup_atr_label (atr, NULL);
 
   /* AID probing decides, whatever the ATR says. */
   if (select_aid (self, ias_ecc_aid, sizeof ias_ecc_aid, cancellable, &local))
@@ -803,7 +850,12 @@ identify (PorteurToken  *self,
       g_clear_error (&local);
     }
   if (self->family == PORTEUR_TOKEN_FAMILY_UNKNOWN)
-    return TRUE;
+    {
+      /* What others call it, to tell the holder what this token is. */
+      if (atr)
+        self->atr_label = porteur_token_lookup_atr_label (atr, NULL);
+      return TRUE;
+    }
 
   if (self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_DETAILS)
     goto contents;
