@@ -484,6 +484,21 @@ block_pin (Fixture *f)
 }
 
 static void
+block_pin_on (PorteurToken *token,
+              VtokenCard   *card)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) wrong = secret ("9999");
+
+  for (int i = 0; i < 3; i++)
+    {
+      g_assert_false (porteur_token_verify_pin (token, 0x01, wrong, PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED, NULL, &error));
+      g_clear_error (&error);
+    }
+  g_assert_cmpint (card_tries (card, 1), ==, 0);
+}
+
+static void
 test_pin_unblock_puk (Fixture       *f,
                       gconstpointer  data)
 {
@@ -854,6 +869,72 @@ test_pinpad_typed (void)
   g_assert_cmpint (card_tries (card, 1), ==, 3);
 }
 
+/* --- Async forms ---------------------------------------------------------------------------- */
+
+static void
+on_done (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static void
+test_async (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtokenCard) card = new_card ("oberthur-iasecc");
+  TestTransport *t = NULL;
+  g_autoptr(PorteurToken) token = open_token (card, &t, &error);
+  g_autoptr(PorteurSecret) pin = secret ("1234");
+  g_autoptr(PorteurSecret) fresh = secret ("8642");
+  GAsyncResult *result = NULL;
+  gboolean wrong = FALSE;
+  EVP_PKEY *key;
+  X509 *x;
+  guint8 *der = NULL;
+  int n;
+  g_autoptr(GBytes) der_bytes = NULL;
+
+  g_assert_no_error (error);
+  t->typed[0] = "1234";
+  porteur_token_verify_pin_pinpad_async (token, 1, 0, NULL, on_done, &result);
+  g_assert_true (porteur_token_pin_operation_finish (token, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  block_pin_on (token, card);
+  porteur_token_unblock_pin_with_ca_async (token, 1, fresh, test_issuer, &wrong, NULL, on_done, &result);
+  g_assert_true (porteur_token_pin_operation_finish (token, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (card_tries (card, 1), ==, 3);
+
+  porteur_token_generate_key_async (token, 1, fresh, 0, NULL, on_done, &result);
+  key = porteur_token_generate_key_finish (token, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  x = make_cert (key, "Anne Le Goff");
+  n = i2d_X509 (x, &der);
+  der_bytes = g_bytes_new (der, n);
+  porteur_token_write_certificate_async (token, 1, der_bytes, fresh, 0, NULL, on_done, &result);
+  g_assert_true (porteur_token_pin_operation_finish (token, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_true (g_bytes_equal (((PorteurTokenCert *) porteur_token_get_certificates (token)->pdata[0])->der, der_bytes));
+  OPENSSL_free (der);
+  X509_free (x);
+  EVP_PKEY_free (key);
+}
+
 /* --- Faults ---------------------------------------------------------------------------------- */
 
 typedef enum { FAULT_REMOVE, FAULT_SW, FAULT_GARBAGE } FaultKind;
@@ -1018,6 +1099,7 @@ main (int   argc,
   g_test_add_func ("/token/pinpad/blocks", test_pinpad_blocks);
   g_test_add ("/token/pinpad/none", Fixture, NULL, fixture_set_up, test_pinpad_reader, fixture_tear_down);
   g_test_add_func ("/token/pinpad/typed", test_pinpad_typed);
+  g_test_add_func ("/token/async", test_async);
   g_test_add_data_func ("/token/faults/removed", GINT_TO_POINTER (FAULT_REMOVE), test_faults);
   g_test_add_data_func ("/token/faults/status-word", GINT_TO_POINTER (FAULT_SW), test_faults);
   g_test_add_data_func ("/token/faults/garbage", GINT_TO_POINTER (FAULT_GARBAGE), test_faults);

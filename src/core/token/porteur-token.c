@@ -1843,7 +1843,7 @@ porteur_token_write_certificate (PorteurToken    *self,
 
 /* --- Async ----------------------------------------------------------------------------------- */
 
-typedef enum { OP_STATUS, OP_VERIFY, OP_CHANGE, OP_UNBLOCK, OP_SIGN } OpKind;
+typedef enum { OP_STATUS, OP_VERIFY, OP_CHANGE, OP_UNBLOCK, OP_SIGN, OP_VERIFY_PINPAD, OP_CHANGE_PINPAD, OP_UNBLOCK_CA, OP_GENERATE, OP_WRITE } OpKind;
 
 typedef struct
 {
@@ -1853,7 +1853,9 @@ typedef struct
   PorteurSecret   *b;
   PorteurPinFlags  flags;
   char            *digest_name;
-  GBytes          *digest;
+  GBytes          *digest;      /* also: the certificate to write */
+  PorteurCryptogramFunc cryptogram_func;
+  gpointer         cryptogram_data;
 } Op;
 
 static void
@@ -1927,6 +1929,35 @@ op_thread (GTask        *task,
         else
           g_task_return_error (task, error);
       }
+      break;
+    case OP_VERIFY_PINPAD:
+    case OP_CHANGE_PINPAD:
+      if (op->kind == OP_VERIFY_PINPAD ? porteur_token_verify_pin_pinpad (self, op->reference, op->flags, cancellable, &error)
+                                       : porteur_token_change_pin_pinpad (self, op->reference, op->flags, cancellable, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      break;
+    case OP_UNBLOCK_CA:
+      if (porteur_token_unblock_pin_with_ca (self, op->reference, op->b, op->cryptogram_func, op->cryptogram_data, cancellable, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      break;
+    case OP_GENERATE:
+      {
+        EVP_PKEY *key = porteur_token_generate_key (self, op->reference, op->a, op->flags, cancellable, &error);
+        if (key)
+          g_task_return_pointer (task, key, (GDestroyNotify) EVP_PKEY_free);
+        else
+          g_task_return_error (task, error);
+      }
+      break;
+    case OP_WRITE:
+      if (porteur_token_write_certificate (self, op->reference, op->digest, op->a, op->flags, cancellable, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
       break;
     default:
       g_assert_not_reached ();
@@ -2070,4 +2101,104 @@ porteur_token_sign_finish (PorteurToken  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+porteur_token_verify_pin_pinpad_async (PorteurToken        *self,
+                                       guint8               reference,
+                                       PorteurPinFlags      flags,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_VERIFY_PINPAD;
+  op->reference = reference;
+  op->flags = flags;
+  run_op (self, op, porteur_token_verify_pin_pinpad_async, cancellable, callback, user_data);
+}
+
+void
+porteur_token_change_pin_pinpad_async (PorteurToken        *self,
+                                       guint8               reference,
+                                       PorteurPinFlags      flags,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_CHANGE_PINPAD;
+  op->reference = reference;
+  op->flags = flags;
+  run_op (self, op, porteur_token_change_pin_pinpad_async, cancellable, callback, user_data);
+}
+
+/* @cryptogram_func runs in the worker thread (it may block on the network). */
+void
+porteur_token_unblock_pin_with_ca_async (PorteurToken          *self,
+                                         guint8                 reference,
+                                         PorteurSecret         *new_pin,
+                                         PorteurCryptogramFunc  cryptogram_func,
+                                         gpointer               cryptogram_data,
+                                         GCancellable          *cancellable,
+                                         GAsyncReadyCallback    callback,
+                                         gpointer               user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_UNBLOCK_CA;
+  op->reference = reference;
+  op->b = secret_copy (new_pin);
+  op->cryptogram_func = cryptogram_func;
+  op->cryptogram_data = cryptogram_data;
+  run_op (self, op, porteur_token_unblock_pin_with_ca_async, cancellable, callback, user_data);
+}
+
+void
+porteur_token_generate_key_async (PorteurToken        *self,
+                                  guint8               key_reference,
+                                  PorteurSecret       *pin,
+                                  PorteurPinFlags      flags,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_GENERATE;
+  op->reference = key_reference;
+  op->a = secret_copy (pin);
+  op->flags = flags;
+  run_op (self, op, porteur_token_generate_key_async, cancellable, callback, user_data);
+}
+
+EVP_PKEY *
+porteur_token_generate_key_finish (PorteurToken  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+porteur_token_write_certificate_async (PorteurToken        *self,
+                                       guint8               key_reference,
+                                       GBytes              *der,
+                                       PorteurSecret       *pin,
+                                       PorteurPinFlags      flags,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->kind = OP_WRITE;
+  op->reference = key_reference;
+  op->digest = g_bytes_ref (der);
+  op->a = secret_copy (pin);
+  op->flags = flags;
+  run_op (self, op, porteur_token_write_certificate_async, cancellable, callback, user_data);
 }

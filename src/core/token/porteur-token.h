@@ -226,13 +226,31 @@ void     porteur_token_unblock_pin_async   (PorteurToken *self, guint8 reference
                                             PorteurSecret *new_pin, PorteurPinFlags flags,
                                             GCancellable *cancellable, GAsyncReadyCallback callback,
                                             gpointer user_data);
-/* For verify, change and unblock. */
+void     porteur_token_verify_pin_pinpad_async (PorteurToken *self, guint8 reference, PorteurPinFlags flags,
+                                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                                gpointer user_data);
+void     porteur_token_change_pin_pinpad_async (PorteurToken *self, guint8 reference, PorteurPinFlags flags,
+                                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                                gpointer user_data);
+void     porteur_token_unblock_pin_with_ca_async (PorteurToken *self, guint8 reference, PorteurSecret *new_pin,
+                                                  PorteurCryptogramFunc cryptogram_func, gpointer cryptogram_data,
+                                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                                  gpointer user_data);
+void     porteur_token_write_certificate_async (PorteurToken *self, guint8 key_reference, GBytes *der,
+                                                PorteurSecret *pin, PorteurPinFlags flags,
+                                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                                gpointer user_data);
+/* For verify, change, unblock (PUK, pinpad, CA) and writing a certificate. */
 gboolean porteur_token_pin_operation_finish (PorteurToken *self, GAsyncResult *result, GError **error);
 void     porteur_token_sign_async          (PorteurToken *self, guint8 key_reference, PorteurSecret *pin,
                                             PorteurPinFlags flags, const char *digest_name, GBytes *digest,
                                             GCancellable *cancellable, GAsyncReadyCallback callback,
                                             gpointer user_data);
 GBytes  *porteur_token_sign_finish         (PorteurToken *self, GAsyncResult *result, GError **error);
+void     porteur_token_generate_key_async  (PorteurToken *self, guint8 key_reference, PorteurSecret *pin,
+                                            PorteurPinFlags flags, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+EVP_PKEY *porteur_token_generate_key_finish (PorteurToken *self, GAsyncResult *result, GError **error);
 
 /* ATR table and smartcard_list.txt (exposed for tests and the diagnosis). */
 const char *porteur_token_lookup_atr       (GBytes      *atr,
