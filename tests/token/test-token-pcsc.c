@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <PCSC/winscard.h>
+#include <signal.h>
 #include <string.h>
 
 #include "token/porteur-token.h"
@@ -15,6 +16,8 @@
  * application resetting the token (and knows the PIN must be verified again); the async API
  * and cancellation.
  */
+
+static GSubprocess *restarted_pcscd;
 
 static char *
 control (const char *command)
@@ -141,6 +144,87 @@ test_monitor (void)
   g_assert_cmpint (g_get_monotonic_time () - start, <, 1500 * 1000);
 }
 
+static void on_reader_removed (PorteurTokenMonitor *m, const char *r, Events *e) { record (e, "reader-removed", r); }
+
+/* The harness's pcscd: the one in our mount namespace. */
+static GPid
+find_pcscd (char ***argv)
+{
+  g_autofree char *our_ns = g_file_read_link ("/proc/self/ns/mnt", NULL);
+  g_autoptr(GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc", name, "comm", NULL);
+      g_autofree char *ns_path = g_build_filename ("/proc", name, "ns", "mnt", NULL);
+      g_autofree char *cmdline_path = g_build_filename ("/proc", name, "cmdline", NULL);
+      g_autofree char *comm = NULL, *ns = NULL, *cmdline = NULL;
+      gsize length = 0;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (comm_path, &comm, NULL, NULL) ||
+          !g_str_equal (g_strstrip (comm), "pcscd"))
+        continue;
+      ns = g_file_read_link (ns_path, NULL);
+      if (g_strcmp0 (ns, our_ns) != 0 || !g_file_get_contents (cmdline_path, &cmdline, &length, NULL))
+        continue;
+      {
+        g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+        for (gsize i = 0; i < length; i += strlen (cmdline + i) + 1)
+          g_strv_builder_add (builder, cmdline + i);
+        *argv = g_strv_builder_end (builder);
+      }
+      return (GPid) atoi (name);
+    }
+  return 0;
+}
+
+/* pcscd goes away and comes back: the readers are reported gone, then back, with the token. */
+static void
+test_monitor_survives_pcscd_restart (void)
+{
+  g_autoptr(PorteurTokenMonitor) monitor = porteur_token_monitor_new ();
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  Events e = { events, loop, 0 };
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) restarted = NULL;
+  GPid pid = find_pcscd (&argv);
+  guint base;
+
+  g_assert_cmpint (pid, >, 0);
+  g_signal_connect (monitor, "reader-added", G_CALLBACK (on_reader_added), &e);
+  g_signal_connect (monitor, "reader-removed", G_CALLBACK (on_reader_removed), &e);
+  g_signal_connect (monitor, "token-inserted", G_CALLBACK (on_token_inserted), &e);
+  g_signal_connect (monitor, "token-removed", G_CALLBACK (on_token_removed), &e);
+  porteur_token_monitor_start (monitor);
+  wait_events (&e, 3);
+
+  g_assert_cmpint (kill (pid, SIGTERM), ==, 0);
+  wait_events (&e, 6);
+  g_assert_cmpstr (events->pdata[3], ==, "token-removed Virtual PCD 00 00");
+  g_assert_true (g_str_has_prefix (events->pdata[4], "reader-removed"));
+  g_assert_true (g_str_has_prefix (events->pdata[5], "reader-removed"));
+  while (porteur_token_monitor_get_service_available (monitor))
+    g_main_context_iteration (NULL, TRUE);
+
+  /* The same pcscd again (same configuration, same private socket). */
+  g_usleep (300 * 1000);
+  restarted = g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  base = events->len;
+  wait_events (&e, base + 3);
+  g_assert_true (g_str_has_prefix (events->pdata[base], "reader-added"));
+  g_assert_true (g_str_has_prefix (events->pdata[base + 1], "reader-added"));
+  g_assert_cmpstr (events->pdata[base + 2], ==, "token-inserted Virtual PCD 00 00");
+  g_assert_true (porteur_token_monitor_get_service_available (monitor));
+  porteur_token_monitor_stop (monitor);
+  /* Leave the new pcscd running: the harness's own cleanup does not know it, so it is ours to
+   * stop, after the tests that still need it. */
+  restarted_pcscd = g_steal_pointer (&restarted);
+}
+
 static void
 test_reset_by_another_application (void)
 {
@@ -247,5 +331,15 @@ main (int   argc,
   g_test_add_func ("/token-pcsc/monitor", test_monitor);
   g_test_add_func ("/token-pcsc/reset-by-another-application", test_reset_by_another_application);
   g_test_add_func ("/token-pcsc/async-and-cancel", test_async_and_cancel);
-  return g_test_run ();
+  g_test_add_func ("/token-pcsc/monitor-survives-pcscd-restart", test_monitor_survives_pcscd_restart);
+  {
+    int status = g_test_run ();
+    if (restarted_pcscd)
+      {
+        g_subprocess_send_signal (restarted_pcscd, SIGTERM);
+        g_subprocess_wait (restarted_pcscd, NULL, NULL);
+        g_clear_object (&restarted_pcscd);
+      }
+    return status;
+  }
 }
