@@ -151,6 +151,41 @@ with tempfile.TemporaryDirectory() as tmp:
     expect(p.returncode == 1 and card_tries(1) == 2, "signing with a wrong PIN: refused, one try spent")
     run("pin", "verify", secrets=["1234"])
 
+# Renewal's building blocks: a new key pair on the token, a request signed by it (through our
+# OpenSSL provider), a certificate issued by another CA (openssl here), written back to the token.
+with tempfile.TemporaryDirectory() as tmp:
+    p = run("key", "generate", "--key", "1", "--json", secrets=["1234"])
+    expect(p.returncode == 0 and "BEGIN PUBLIC KEY" in js(p)["public_key"], "key generate: a new key pair, its public key printed")
+    pub = os.path.join(tmp, "new.pub")
+    open(pub, "w").write(js(p)["public_key"])
+    req = os.path.join(tmp, "req.pem")
+    p = run("key", "csr", "--key", "1", "--subject", "/CN=Anne Le Goff/O=COMMUNE DE RENNES", "--out", req, secrets=["1234"])
+    expect(p.returncode == 0 and os.path.exists(req), "key csr: a request signed on the token")
+    v = subprocess.run(["openssl", "req", "-in", req, "-verify", "-noout"], capture_output=True, text=True)
+    expect(v.returncode == 0 and "verify OK" in (v.stdout + v.stderr), "openssl verifies the request's signature")
+    m1 = subprocess.run(["openssl", "req", "-in", req, "-pubkey", "-noout"], capture_output=True, text=True).stdout
+    expect(m1.strip() == open(pub).read().strip(), "the request carries the new public key")
+    ca_key, ca_crt, crt = (os.path.join(tmp, n) for n in ("ca.key", "ca.crt", "new.crt"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt,
+                    "-subj", "/CN=Renewal Test CA", "-days", "2"], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", req, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
+                    "-out", crt, "-days", "1"], check=True, capture_output=True)
+    p = run("key", "write-cert", "--key", "1", "--in", crt, secrets=["1234"])
+    expect(p.returncode == 0, "key write-cert: the certificate is written")
+    t2 = js(run("token", "--json"))
+    import base64
+    der_new = subprocess.run(["openssl", "x509", "-in", crt, "-outform", "DER"], capture_output=True).stdout
+    expect(base64.b64decode(t2["certificates"][0]["der"]) == der_new, "the token now holds the new certificate")
+    data = os.path.join(tmp, "doc.txt")
+    open(data, "w").write("après renouvellement\n")
+    sig = os.path.join(tmp, "sig")
+    p = run("sign", "--key", "1", "--in", data, "--out", sig, secrets=["1234"])
+    v = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub, "-signature", sig, data], capture_output=True, text=True)
+    expect(p.returncode == 0 and v.returncode == 0, "the new key signs and openssl verifies it with the new certificate's key")
+    p = run("key", "csr", "--key", "1", "--subject", "/CN=x", secrets=["9999"])
+    expect(p.returncode == 1 and card_tries(1) == 2, "a request with a wrong PIN: refused once, one try spent")
+    run("pin", "verify", secrets=["1234"])
+
 # The token removed in the middle of an operation: a precise error, and the counters stay true.
 for at in (1, 2, 3):
     expect(control("remove-at %d" % at).startswith("ok"), "the token will vanish at APDU %d" % at)

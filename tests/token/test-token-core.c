@@ -349,6 +349,8 @@ test_identify_unknown (void)
   g_rmdir (dir);
 }
 
+static EVP_PKEY *cert_key (PorteurToken *token, guint index);
+
 static void
 test_open_quick (void)
 {
@@ -378,16 +380,24 @@ test_open_quick (void)
   g_assert_cmpint (reported (quick, 1)->tries_left, ==, 3);
   g_assert_cmpint (reported (quick, 1)->tries_max, ==, 3);
 
-  /* A certificate is read when needed, once. */
+  /* The key as the token holds it, without reading the certificate. */
   pub = porteur_token_get_public_key (quick, 2, NULL, &error);
   g_assert_no_error (error);
+  g_assert_false (cert->loaded);
+  {
+    EVP_PKEY *from_cert = cert_key (full, 1);
+    g_assert_cmpint (EVP_PKEY_eq (pub, from_cert), ==, 1);
+    EVP_PKEY_free (from_cert);
+  }
+  EVP_PKEY_free (pub);
+
+  /* A certificate is read when asked for, once. */
+  g_assert_true (porteur_token_load_certificate (quick, cert, NULL, &error));
   g_assert_true (cert->loaded);
   g_assert_true (g_bytes_equal (cert->der, ((PorteurTokenCert *) g_ptr_array_index (porteur_token_get_certificates (full), 1))->der));
-  EVP_PKEY_free (pub);
   before = porteur_token_get_apdu_count (quick);
-  pub = porteur_token_get_public_key (quick, 2, NULL, &error);
+  g_assert_true (porteur_token_load_certificate (quick, cert, NULL, &error));
   g_assert_cmpuint (porteur_token_get_apdu_count (quick), ==, before);
-  EVP_PKEY_free (pub);
 }
 
 /* --- PINs ------------------------------------------------------------------------------------ */

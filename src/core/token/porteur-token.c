@@ -1743,39 +1743,68 @@ porteur_token_generate_key (PorteurToken    *self,
   return ok ? parse_public_key (template, key->is_ec, error) : NULL;
 }
 
+static EVP_PKEY *
+public_key_of_certificate (PorteurTokenCert *key)
+{
+  gsize n;
+  const guint8 *p;
+  X509 *x;
+  EVP_PKEY *pub;
+
+  if (key->der == NULL)
+    return NULL;
+  p = g_bytes_get_data (key->der, &n);
+  x = d2i_X509 (NULL, &p, (long) n);
+  pub = x ? X509_get_pubkey (x) : NULL;
+  X509_free (x);
+  return pub;
+}
+
+/* The key's public half as the token holds it now (GET DATA on the key): after a key generation
+ * the certificate on the token is the old key's until the new one is written. Tokens that do not
+ * answer GET DATA: the certificate's key. */
 EVP_PKEY *
 porteur_token_get_public_key (PorteurToken  *self,
                               guint8         key_reference,
                               GCancellable  *cancellable,
                               GError       **error)
 {
-  const PorteurTokenCert *key;
+  PorteurTokenCert *key;
   g_autoptr(GBytes) template = NULL;
+  g_autoptr(GError) local = NULL;
   gboolean ok;
 
-  if (!(key = find_key (self, key_reference, error)))
+  if (!(key = (PorteurTokenCert *) find_key (self, key_reference, error)))
     return NULL;
-  if (!key->loaded && !porteur_token_load_certificate (self, (PorteurTokenCert *) key, cancellable, error))
-    return NULL;
-  if (key->der)
-    {
-      gsize n;
-      const guint8 *p = g_bytes_get_data (key->der, &n);
-      X509 *x = d2i_X509 (NULL, &p, (long) n);
-      EVP_PKEY *pub = x ? X509_get_pubkey (x) : NULL;
-      X509_free (x);
-      if (pub)
-        return pub;
-    }
   if (!begin (self, cancellable, error))
     return NULL;
   {
     guint8 query[] = { 0x4D, 0x08, 0x70, 0x06, 0xBF, 0xA0, key->key_reference & 0x7F, 0x03, 0x7F, 0x49, 0x80, 0x00 };
     ok = select_application (self, cancellable, error) &&
-         command (self, 0xCB, 0x3F, 0xFF, query, sizeof query, 256, "Reading a public key", &template, cancellable, error);
+         command (self, 0xCB, 0x3F, 0xFF, query, sizeof query, 256, "Reading a public key", &template, cancellable, &local);
+    if (!ok && local == NULL)
+      {
+        end (self, FALSE);
+        return NULL;
+      }
+    if (!ok && !key->loaded && (local->code == PORTEUR_TOKEN_ERROR_NOT_FOUND || local->code == PORTEUR_TOKEN_ERROR_NOT_SUPPORTED ||
+                                local->code == PORTEUR_TOKEN_ERROR_CARD || local->code == PORTEUR_TOKEN_ERROR_SECURITY))
+      load_certificate (self, key, cancellable, NULL);
   }
   end (self, FALSE);
-  return ok ? parse_public_key (template, key->is_ec, error) : NULL;
+  if (ok)
+    return parse_public_key (template, key->is_ec, error);
+  if (local->domain != PORTEUR_TOKEN_ERROR || local->code == PORTEUR_TOKEN_ERROR_REMOVED || local->code == PORTEUR_TOKEN_ERROR_RESET)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  {
+    EVP_PKEY *pub = public_key_of_certificate (key);
+    if (pub == NULL)
+      g_propagate_error (error, g_steal_pointer (&local));
+    return pub;
+  }
 }
 
 gboolean

@@ -3,7 +3,9 @@
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "porteur-tool.h"
 #include "token/porteur-token.h"
 #include "token/porteur-token-monitor.h"
+#include "token/porteur-token-provider.h"
 #include "token/porteur-token-text.h"
 
 /*
@@ -714,4 +717,242 @@ porteur_tool_cmd_wait (PorteurTool  *tool,
   g_main_loop_run (loop);
   porteur_token_monitor_stop (monitor);
   return PORTEUR_TOOL_EXIT_OK;
+}
+
+/* --- key -------------------------------------------------------------------------------------- */
+
+static int
+key_print (PorteurTool *tool,
+           const char  *member,
+           const char  *pem,
+           const char  *out,
+           const char  *done)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (out && !g_file_set_contents (out, pem, -1, &error))
+    return porteur_tool_fail (tool, error);
+  if (tool->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      add_string (b, member, pem);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      porteur_tool_print_json (tool, root);
+    }
+  else if (out)
+    printf ("%s %s\n", done, out);
+  else
+    fputs (pem, stdout);
+  return PORTEUR_TOOL_EXIT_OK;
+}
+
+static char *
+pem_of_public_key (EVP_PKEY *key)
+{
+  BIO *bio = BIO_new (BIO_s_mem ());
+  char *data = NULL;
+  long n;
+  char *pem;
+
+  PEM_write_bio_PUBKEY (bio, key);
+  n = BIO_get_mem_data (bio, &data);
+  pem = g_strndup (data, n);
+  BIO_free (bio);
+  return pem;
+}
+
+/* "/CN=Anne Le Goff/O=COMMUNE DE RENNES" → X509_NAME; NULL when malformed. */
+static X509_NAME *
+parse_subject (const char *text)
+{
+  g_auto(GStrv) parts = NULL;
+  X509_NAME *name;
+
+  if (text == NULL || text[0] != '/')
+    return NULL;
+  name = X509_NAME_new ();
+  parts = g_strsplit (text + 1, "/", -1);
+  for (guint i = 0; parts[i]; i++)
+    {
+      char *eq = strchr (parts[i], '=');
+      if (eq == NULL || eq == parts[i] ||
+          !X509_NAME_add_entry_by_txt (name, (*eq = '\0', parts[i]), MBSTRING_UTF8, (const unsigned char *) eq + 1, -1, -1, 0))
+        {
+          X509_NAME_free (name);
+          return NULL;
+        }
+    }
+  return name;
+}
+
+int porteur_tool_cmd_key (PorteurTool *tool, int argc, char **argv);
+
+int
+porteur_tool_cmd_key (PorteurTool  *tool,
+                      int           argc,
+                      char        **argv)
+{
+  int opt_key = 0;
+  char *opt_in = NULL, *opt_out = NULL, *opt_subject = NULL;
+  const GOptionEntry entries[] = {
+    { "reader", 'r', 0, G_OPTION_ARG_STRING, &opt_reader, N_("Use the token in this reader"), N_("READER") },
+    { "key", 'k', 0, G_OPTION_ARG_INT, &opt_key, N_("The key (its number, as `porteur-tool token` lists it)"), N_("KEY") },
+    { "in", 'i', 0, G_OPTION_ARG_FILENAME, &opt_in, N_("write-cert: the certificate to write (PEM or DER)"), N_("FILE") },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, N_("Write the public key or the request to this file"), N_("FILE") },
+    { "subject", 0, 0, G_OPTION_ARG_STRING, &opt_subject, N_("csr: the subject, as /CN=…/O=… (default: the key's certificate's)"), N_("SUBJECT") },
+    { "pin-fd", 0, 0, G_OPTION_ARG_INT, &opt_pin_fd, N_("Read the PIN from this file descriptor"), N_("FD") },
+    { "last-try", 0, 0, G_OPTION_ARG_NONE, &opt_last_try, N_("Use the last try left (a wrong PIN then blocks it)"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = porteur_tool_option_context_new (tool, "generate|csr|write-cert",
+                                                                       _("Generate a key pair on the token, make a certificate request with a token key, or write a certificate to the token."), entries);
+  g_autoptr(PorteurToken) token = NULL;
+  g_autoptr(PorteurSecret) pin = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *in = NULL, *out = NULL, *subject = NULL;
+  PorteurPinFlags flags;
+  const char *action;
+  int status = PORTEUR_TOOL_EXIT_ERROR;
+
+  if (!porteur_tool_parse_options (tool, context, &argc, &argv))
+    return PORTEUR_TOOL_EXIT_ERROR;
+  in = opt_in, out = opt_out, subject = opt_subject;
+  if (argc != 2 || opt_key <= 0)
+    return porteur_tool_usage_error (tool, _("Say what to do (generate, csr or write-cert) and give the key with --key."));
+  action = argv[1];
+  if (!g_str_equal (action, "generate") && !g_str_equal (action, "csr") && !g_str_equal (action, "write-cert"))
+    return porteur_tool_usage_error (tool, _("Unknown key action “%s”."), action);
+  if (g_str_equal (action, "write-cert") && in == NULL)
+    return porteur_tool_usage_error (tool, _("Give the certificate with --in."));
+  flags = opt_last_try ? PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED : PORTEUR_PIN_FLAGS_NONE;
+  if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS, &status)))
+    return status;
+  if (!(pin = read_secret (_("PIN: "), &error)))
+    return token_fail (tool, error);
+
+  if (g_str_equal (action, "generate"))
+    {
+      EVP_PKEY *key = porteur_token_generate_key (token, opt_key, pin, flags, NULL, &error);
+      g_autofree char *pem = NULL;
+
+      if (key == NULL)
+        return pin_result (tool, token, porteur_token_get_user_pin_reference (token), error, NULL);
+      pem = pem_of_public_key (key);
+      EVP_PKEY_free (key);
+      return key_print (tool, "public_key", pem, out, _("Public key of the new key pair written to"));
+    }
+
+  if (g_str_equal (action, "csr"))
+    {
+      EVP_PKEY *key = porteur_token_get_evp_pkey (token, opt_key, pin, flags, &error);
+      X509_REQ *req;
+      X509_NAME *name = NULL;
+      EVP_MD_CTX *md;
+      BIO *bio;
+      char *data = NULL;
+      g_autofree char *pem = NULL;
+      long n;
+      gboolean signed_ok;
+
+      if (key == NULL)
+        return token_fail (tool, error);
+      if (subject)
+        name = parse_subject (subject);
+      else
+        {
+          PorteurTokenCert *cert = NULL;
+          for (guint i = 0; i < porteur_token_get_certificates (token)->len; i++)
+            {
+              PorteurTokenCert *c = g_ptr_array_index (porteur_token_get_certificates (token), i);
+              if ((c->key_reference & 0x7F) == opt_key)
+                cert = c;
+            }
+          if (cert && porteur_token_load_certificate (token, cert, NULL, NULL) && cert->der)
+            {
+              const guint8 *p = g_bytes_get_data (cert->der, NULL);
+              X509 *x = d2i_X509 (NULL, &p, (long) g_bytes_get_size (cert->der));
+              if (x)
+                name = X509_NAME_dup (X509_get_subject_name (x));
+              X509_free (x);
+            }
+        }
+      if (name == NULL)
+        {
+          EVP_PKEY_free (key);
+          return porteur_tool_usage_error (tool, _("Give the subject with --subject, as /CN=…/O=…"));
+        }
+      req = X509_REQ_new ();
+      X509_REQ_set_subject_name (req, name);
+      X509_REQ_set_pubkey (req, key);
+      md = EVP_MD_CTX_new ();
+      signed_ok = EVP_DigestSignInit_ex (md, NULL, "SHA256", porteur_token_provider_get_libctx (), NULL, key, NULL) == 1 &&
+                  X509_REQ_sign_ctx (req, md) > 0;
+      EVP_MD_CTX_free (md);
+      X509_NAME_free (name);
+      EVP_PKEY_free (key);
+      if (!signed_ok)
+        {
+          X509_REQ_free (req);
+          ERR_clear_error ();
+          if (!porteur_token_provider_take_error (&error))
+            g_set_error (&error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_CARD, "The request could not be signed");
+          return pin_result (tool, token, porteur_token_get_user_pin_reference (token), error, NULL);
+        }
+      bio = BIO_new (BIO_s_mem ());
+      PEM_write_bio_X509_REQ (bio, req);
+      n = BIO_get_mem_data (bio, &data);
+      pem = g_strndup (data, n);
+      BIO_free (bio);
+      X509_REQ_free (req);
+      return key_print (tool, "request", pem, out, _("Certificate request written to"));
+    }
+
+  {
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+    g_autoptr(GBytes) der = NULL;
+    X509 *x = NULL;
+
+    if (!g_file_get_contents (in, &contents, &length, &error))
+      return porteur_tool_fail (tool, error);
+    {
+      BIO *bio = BIO_new_mem_buf (contents, (int) length);
+      x = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+      BIO_free (bio);
+      if (x == NULL)
+        {
+          const guint8 *p = (const guint8 *) contents;
+          x = d2i_X509 (NULL, &p, (long) length);
+        }
+    }
+    if (x == NULL)
+      return porteur_tool_usage_error (tool, _("“%s” is not a certificate."), in);
+    {
+      guint8 *buffer = NULL;
+      int n = i2d_X509 (x, &buffer);
+      der = g_bytes_new (buffer, n);
+      OPENSSL_free (buffer);
+      X509_free (x);
+    }
+    if (!porteur_token_write_certificate (token, opt_key, der, pin, flags, NULL, &error))
+      return pin_result (tool, token, porteur_token_get_user_pin_reference (token), error, NULL);
+    if (!tool->json)
+      printf ("%s\n", _("The certificate was written to the token."));
+    else
+      {
+        g_autoptr(JsonBuilder) b = json_builder_new ();
+        g_autoptr(JsonNode) root = NULL;
+        json_builder_begin_object (b);
+        add_bool (b, "done", TRUE);
+        add_int (b, "key", opt_key);
+        json_builder_end_object (b);
+        root = json_builder_get_root (b);
+        porteur_tool_print_json (tool, root);
+      }
+    return PORTEUR_TOOL_EXIT_OK;
+  }
 }
