@@ -5,6 +5,7 @@
 # plus damaged and malformed variants. Test keys only; made fresh for each run.
 set -euo pipefail
 out=$1
+here=$(cd "$(dirname "$0")" && pwd)
 ocsp_port=${2:-}   # when given: signers whose certificates name an OCSP responder on this port
 mkdir -p "$out"
 cd "$out"
@@ -166,6 +167,53 @@ head = huge[:60].ljust(60)
 hole = b"<" + b"30" * (65 * 1024 * 1024 // 2) + b">"
 open("contents-huge.pdf", "wb").write(head + hole + b"\nendobj\n%%EOF\n"[:10].ljust(10))
 PY
+
+# Signatures pdfsig cannot make, from the openssl command (cms, ts, ocsp); pdf-fixture.py only
+# splices the bytes into place (placeholder, /Contents, unsigned attributes, DSS update).
+splice="python3 $here/pdf-fixture.py"
+# Time-stamping authorities: one under our root, one under the root we do not trust.
+make_tsa() { # name issuer
+  faketime "1000 days ago" openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.pem" -days 3650 \
+    -CA "$2.pem" -CAkey "$2.key" -subj "/C=FR/O=Porteur Test PKI/CN=Test TSA $1" \
+    -addext "basicConstraints=critical,CA:false" -addext "keyUsage=critical,digitalSignature" \
+    -addext "extendedKeyUsage=critical,timeStamping"
+}
+make_tsa tsa root
+make_tsa tsa-stranger stranger
+cat > ts.cnf <<CNF
+[ tsa ]
+default_tsa = tsa1
+[ tsa1 ]
+serial = $out/tsaserial
+signer_digest = sha256
+default_policy = 1.2.250.1.86.3.1
+digests = sha256, sha1
+accuracy = secs:1
+ess_cert_id_alg = sha256
+CNF
+echo 01 > tsaserial
+os_sign() { # out signer md [faketime]
+  $splice placeholder base.pdf "$1.placeholder.pdf" "$1.ranges"
+  ${4:+faketime "$4"} openssl cms -sign -binary -outform DER -in "$1.ranges" -signer "$2.pem" -inkey "$2.key" \
+    -certfile root.pem -md "$3" -out "$1.cms"
+  $splice embed "$1.placeholder.pdf" "$1.cms" "$1"
+}
+timestamp() { # in out tsa [faketime] [data-instead-of-the-signature]
+  $splice signature "$1.cms" "$2.sigvalue"
+  openssl ts -query -data "${5:-$2.sigvalue}" -sha256 -cert -out "$2.tsq"
+  ${4:+faketime "$4"} openssl ts -reply -config ts.cnf -queryfile "$2.tsq" -inkey "$3.key" -signer "$3.pem" -token_out -out "$2.tst"
+  $splice add-unsigned "$1.cms" 1.2.840.113549.1.9.16.2.14 "$2.tst" "$2.cms"
+  $splice embed "$1.placeholder.pdf" "$2.cms" "$2"
+}
+os_sign openssl-signed.pdf good sha256
+os_sign sha1.pdf good sha1
+timestamp openssl-signed.pdf timestamped.pdf tsa
+timestamp openssl-signed.pdf ts-imprint.pdf tsa "" base.pdf
+timestamp openssl-signed.pdf ts-untrusted.pdf tsa-stranger
+os_sign expired-os.pdf expired sha256 "390 days ago"
+timestamp expired-os.pdf ts-expired.pdf tsa "389 days ago"
+timestamp expired-os.pdf ts-too-late.pdf tsa
+cat trust.pem stranger.pem > trust-stranger.pem
 
 qpdf signed.pdf rewritten.pdf || true
 qpdf --encrypt user owner 256 -- signed.pdf encrypted.pdf || true

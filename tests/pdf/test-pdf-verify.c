@@ -252,6 +252,120 @@ test_weak_key (void)
   g_assert_cmpuint (s->signer->key_bits, ==, 1024);
 }
 
+/* Signed by `openssl cms` into a placeholder, timestamped by `openssl ts` (a TSA under our root). */
+static void
+test_timestamp (void)
+{
+  g_autoptr(PorteurPdfReport) plain = verify ("openssl-signed.pdf");
+  g_autoptr(PorteurPdfReport) report = verify ("timestamped.pdf");
+  PorteurPdfSignature *p = only_signature (plain);
+  PorteurPdfSignature *s = only_signature (report);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *text = porteur_pdf_report_to_text (report);
+  g_autofree char *when = NULL;
+
+  g_assert_cmpint (p->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_false (p->has_timestamp);
+  g_assert_cmpstr (p->signer->common_name, ==, "Anne Le Goff");
+
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_cmpuint (s->problems, ==, 0);
+  g_assert_true (s->has_timestamp);
+  g_assert_true (s->timestamp_valid);
+  g_assert_nonnull (s->timestamp_time);
+  g_assert_nonnull (s->claimed_time);
+  /* The token came after the signature, moments ago. */
+  g_assert_cmpint (g_date_time_compare (s->timestamp_time, s->claimed_time), >=, 0);
+  g_assert_cmpint (g_date_time_difference (now, s->timestamp_time), <, 600 * G_TIME_SPAN_SECOND);
+  /* The report gives the timestamp's time and says it is one. */
+  {
+    g_autoptr(GDateTime) local = g_date_time_to_local (s->timestamp_time);
+    when = g_date_time_format (local, "%H:%M");
+  }
+  g_assert_nonnull (strstr (text, when));
+  g_assert_nonnull (strstr (text, "(timestamp)"));
+  g_assert_null (strstr (text, "(claimed by the signer)"));
+}
+
+static void
+test_timestamp_imprint (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("ts-imprint.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autofree char *text = porteur_pdf_report_to_text (report);
+
+  /* A token over other bytes proves nothing about this signature. */
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+  g_assert_true (s->has_timestamp);
+  g_assert_false (s->timestamp_valid);
+  g_assert_null (s->timestamp_time);
+  g_assert_cmpuint (s->problems, ==, PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID);
+  g_assert_cmpstr (s->detail, ==, "the timestamp was made for other data than this signature");
+  g_assert_nonnull (strstr (text, "(claimed by the signer)"));
+  g_assert_nonnull (strstr (text, "timestamp could not be verified"));
+}
+
+static void
+test_timestamp_untrusted (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("ts-untrusted.pdf");
+  g_autoptr(PorteurPdfReport) trusted = verify_with ("ts-untrusted.pdf", "trust-stranger.pem");
+  PorteurPdfSignature *s = only_signature (report);
+  PorteurPdfSignature *t = only_signature (trusted);
+
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+  g_assert_false (s->timestamp_valid);
+  g_assert_cmpuint (s->problems, ==, PORTEUR_PDF_PROBLEM_TIMESTAMP_UNTRUSTED);
+  g_assert_cmpstr (s->detail, ==, "the time-stamping authority is not trusted");
+  /* Trusting the authority's root is all that was missing. */
+  g_assert_cmpint (t->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_true (t->timestamp_valid);
+}
+
+static void
+test_timestamp_expired_signer (void)
+{
+  g_autoptr(PorteurPdfReport) proven = verify ("ts-expired.pdf");
+  g_autoptr(PorteurPdfReport) claimed = verify ("expired-os.pdf");
+  g_autoptr(PorteurPdfReport) late = verify ("ts-too-late.pdf");
+  PorteurPdfSignature *p = only_signature (proven);
+  PorteurPdfSignature *c = only_signature (claimed);
+  PorteurPdfSignature *l = only_signature (late);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  /* Signed and timestamped 389 days ago, while the certificate (400 to 370 days ago) was valid:
+   * the timestamp proves it, so the expiry since does not matter. */
+  g_assert_cmpint (p->verdict, ==, PORTEUR_PDF_VERDICT_VALID);
+  g_assert_cmpuint (p->problems, ==, 0);
+  g_assert_true (p->timestamp_valid);
+  g_assert_cmpint (g_date_time_difference (now, p->timestamp_time) / G_TIME_SPAN_DAY, ==, 389);
+  g_assert_cmpint (p->chain_status, ==, PORTEUR_CHAIN_TRUSTED);
+  g_assert_cmpint (p->chain_status_now, ==, PORTEUR_CHAIN_EXPIRED);
+
+  /* The same signature without the timestamp: only the signer's word for the time. */
+  g_assert_cmpint (c->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+  g_assert_cmpuint (c->problems, ==, PORTEUR_PDF_PROBLEM_EXPIRED);
+
+  /* Timestamped today, after the certificate expired: the timestamp proves it was too late. */
+  g_assert_cmpint (l->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+  g_assert_true (l->timestamp_valid);
+  g_assert_true (l->problems & PORTEUR_PDF_PROBLEM_NOT_VALID_AT_SIGNING);
+}
+
+static void
+test_sha1 (void)
+{
+  g_autoptr(PorteurPdfReport) report = verify ("sha1.pdf");
+  PorteurPdfSignature *s = only_signature (report);
+  g_autofree char *text = porteur_pdf_report_to_text (report);
+
+  /* Made by `openssl cms -md sha1`: intact, but not safe. */
+  g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+  g_assert_cmpuint (s->problems, ==, PORTEUR_PDF_PROBLEM_WEAK_DIGEST);
+  g_assert_cmpstr (s->digest_name, ==, "SHA1");
+  g_assert_nonnull (strstr (text, "no longer safe (SHA-1)"));
+}
+
 static guint16 ocsp_port;
 
 /* OpenSSL's own OCSP responder answers for our test CA; the verifier asks it over HTTP. */
@@ -477,6 +591,18 @@ test_tool (void)
   g_assert_nonnull (strstr (out3, "signed.pdf"));
   g_assert_nonnull (strstr (out3, "modified after this signature"));
   g_assert_cmpint (run_tool (NULL, "verify", "--no-network", "--trust", "trust.pem", "not-a-pdf.pdf", NULL), ==, 2);
+
+  /* SHA-1 is flagged in both outputs, and is not a pass. */
+  {
+    g_autofree char *json = NULL;
+    g_autofree char *human = NULL;
+
+    g_assert_cmpint (run_tool (&json, "verify", "--json", "--no-network", "--trust", "trust.pem", "sha1.pdf", NULL), ==, 1);
+    g_assert_nonnull (strstr (json, "\"weak-digest\""));
+    g_assert_nonnull (strstr (json, "\"SHA1\""));
+    g_assert_cmpint (run_tool (&human, "verify", "--no-network", "--trust", "trust.pem", "sha1.pdf", NULL), ==, 1);
+    g_assert_nonnull (strstr (human, "no longer safe (SHA-1)"));
+  }
   g_assert_cmpint (run_tool (NULL, "verify", NULL), ==, 2);
 }
 
@@ -524,6 +650,11 @@ main (int   argc,
   g_test_add_func ("/pdf/rewritten", test_rewritten);
   g_test_add_func ("/pdf/revocation-not-checked", test_revocation_not_checked);
   g_test_add_func ("/pdf/weak-key", test_weak_key);
+  g_test_add_func ("/pdf/timestamp", test_timestamp);
+  g_test_add_func ("/pdf/timestamp-imprint", test_timestamp_imprint);
+  g_test_add_func ("/pdf/timestamp-untrusted", test_timestamp_untrusted);
+  g_test_add_func ("/pdf/timestamp-expired-signer", test_timestamp_expired_signer);
+  g_test_add_func ("/pdf/sha1", test_sha1);
   g_test_add_func ("/pdf/ocsp", test_ocsp);
   g_test_add_func ("/pdf/malformed", test_malformed);
   g_test_add_func ("/pdf/not-signed-or-not-pdf", test_not_signed_or_not_pdf);

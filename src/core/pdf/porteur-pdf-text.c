@@ -76,6 +76,8 @@ porteur_pdf_problem_describe (PorteurPdfProblem problem)
       return _("The signer’s certificate is not meant for signatures.");
     case PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID:
       return _("The signature’s timestamp could not be verified.");
+    case PORTEUR_PDF_PROBLEM_TIMESTAMP_UNTRUSTED:
+      return _("The signature’s timestamp comes from an authority you do not trust.");
     default:
       return "";
     }

@@ -85,8 +85,11 @@ digest_ranges (const EVP_MD        *md,
   return ok;
 }
 
-/* The timestamp token (RFC 3161) in the unsigned attributes: its imprint must be the hash of the
- * signature value, and its signer must chain to our trust store. */
+/* The timestamp token (RFC 3161) in the unsigned attributes (id-aa-signatureTimeStampToken): its
+ * imprint must be the hash of the signature value, its signature must verify, and its
+ * authority (a certificate for time stamping only) must chain to our trust store now, with the
+ * token's time inside the authority's validity. Then, and only then, the token's time is the
+ * signing time. */
 static void
 check_timestamp (PorteurPdfSignature     *signature,
                  CMS_SignerInfo          *si,
@@ -101,6 +104,15 @@ check_timestamp (PorteurPdfSignature     *signature,
   TS_VERIFY_CTX *ctx = NULL;
   ASN1_OCTET_STRING *sig_value;
   X509_STORE *store = NULL;
+  STACK_OF (X509) *chain = NULL;
+  STACK_OF (X509) *certs;
+  X509 *tsa;
+  const ASN1_OCTET_STRING *imprint;
+  const EVP_MD *md;
+  unsigned char hash[EVP_MAX_MD_SIZE];
+  unsigned int hash_length = 0;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) gen_time = NULL;
 
   if (index < 0)
     return;
@@ -108,51 +120,82 @@ check_timestamp (PorteurPdfSignature     *signature,
   attr = CMS_unsigned_get_attr (si, index);
   value = X509_ATTRIBUTE_get0_type (attr, 0);
   if (!value || value->type != V_ASN1_SEQUENCE)
-    goto out;
+    goto unreadable;
   p = value->value.sequence->data;
   token = d2i_PKCS7 (NULL, &p, value->value.sequence->length);
-  if (!token || !(info = PKCS7_to_TS_TST_INFO (token)))
-    goto out;
+  if (!token || !PKCS7_type_is_signed (token) || !(info = PKCS7_to_TS_TST_INFO (token)))
+    goto unreadable;
+  gen_time = porteur_asn1_time_to_datetime (TS_TST_INFO_get_time (info));
+  if (gen_time == NULL)
+    goto unreadable;
 
+  /* What was timestamped: the hash of this signature's value, nothing else. */
   sig_value = CMS_SignerInfo_get0_signature (si);
-  ctx = TS_VERIFY_CTX_new ();
-  store = X509_STORE_new ();
-  TS_VERIFY_CTX_set_flags (ctx, TS_VFY_IMPRINT | TS_VFY_SIGNATURE | TS_VFY_VERSION);
-  {
-    const X509_ALGOR *algor = TS_MSG_IMPRINT_get_algo (TS_TST_INFO_get_msg_imprint (info));
-    const EVP_MD *md = EVP_get_digestbyobj (algor->algorithm);
-    unsigned char hash[EVP_MAX_MD_SIZE];
-    unsigned int hash_length = 0;
-
-    if (!md || !EVP_Digest (ASN1_STRING_get0_data (sig_value), ASN1_STRING_length (sig_value), hash, &hash_length, md, NULL))
+  md = EVP_get_digestbyobj (TS_MSG_IMPRINT_get_algo (TS_TST_INFO_get_msg_imprint (info))->algorithm);
+  imprint = TS_MSG_IMPRINT_get_msg (TS_TST_INFO_get_msg_imprint (info));
+  if (!md || !EVP_Digest (ASN1_STRING_get0_data (sig_value), ASN1_STRING_length (sig_value), hash, &hash_length, md, NULL))
+    goto unreadable;
+  if ((unsigned int) ASN1_STRING_length (imprint) != hash_length ||
+      memcmp (ASN1_STRING_get0_data (imprint), hash, hash_length) != 0)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID, "the timestamp was made for other data than this signature");
       goto out;
-    TS_VERIFY_CTX_set_imprint (ctx, g_memdup2 (hash, hash_length), hash_length);
-  }
-  /* The TSA's chain: we accept the TSA when its certificate chains to our anchors. */
-  {
-    STACK_OF (X509) *certs = token->d.sign ? token->d.sign->cert : NULL;
-    X509 *tsa = certs && sk_X509_num (certs) > 0 ? sk_X509_value (certs, 0) : NULL;
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-    STACK_OF (X509) *chain = NULL;
+    }
 
-    if (tsa && porteur_trust_verify (options->trust, tsa, certs, now, &chain, NULL) == PORTEUR_CHAIN_TRUSTED)
+  /* Who timestamped: the authority's certificate must chain to our anchors now. */
+  certs = token->d.sign ? token->d.sign->cert : NULL;
+  tsa = NULL;
+  {
+    STACK_OF (PKCS7_SIGNER_INFO) *signers = PKCS7_get_signer_info (token);
+    PKCS7_SIGNER_INFO *tsi = signers && sk_PKCS7_SIGNER_INFO_num (signers) == 1 ? sk_PKCS7_SIGNER_INFO_value (signers, 0) : NULL;
+
+    for (int i = 0; tsi && certs && i < sk_X509_num (certs) && !tsa; i++)
       {
-        X509_STORE_add_cert (store, sk_X509_value (chain, sk_X509_num (chain) - 1));
-        sk_X509_pop_free (chain, X509_free);
-        TS_VERIFY_CTX_set_store (ctx, store);
-        store = NULL;
-        if (TS_RESP_verify_token (ctx, token) == 1)
-          {
-            signature->timestamp_valid = TRUE;
-            signature->timestamp_time = porteur_asn1_time_to_datetime (TS_TST_INFO_get_time (info));
-          }
+        X509 *candidate = sk_X509_value (certs, i);
+        if (X509_NAME_cmp (X509_get_issuer_name (candidate), tsi->issuer_and_serial->issuer) == 0 &&
+            ASN1_INTEGER_cmp (X509_get0_serialNumber (candidate), tsi->issuer_and_serial->serial) == 0)
+          tsa = candidate;
       }
   }
+  if (tsa == NULL)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID, "the timestamp does not carry its authority's certificate");
+      goto out;
+    }
+  if (porteur_trust_verify (options->trust, tsa, certs, now, &chain, NULL) != PORTEUR_CHAIN_TRUSTED)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_TIMESTAMP_UNTRUSTED, "the time-stamping authority is not trusted");
+      goto out;
+    }
+  if (!porteur_cert_is_valid_at (tsa, gen_time))
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID, "the timestamp's time is outside its authority's validity");
+      goto out;
+    }
 
+  /* The token's signature, its signing-certificate attribute and the authority's timeStamping
+   * extended key usage, by OpenSSL. */
+  ctx = TS_VERIFY_CTX_new ();
+  store = X509_STORE_new ();
+  X509_STORE_add_cert (store, sk_X509_value (chain, sk_X509_num (chain) - 1));
+  TS_VERIFY_CTX_set_flags (ctx, TS_VFY_IMPRINT | TS_VFY_SIGNATURE | TS_VFY_VERSION);
+  TS_VERIFY_CTX_set_imprint (ctx, OPENSSL_memdup (hash, hash_length), hash_length);
+  TS_VERIFY_CTX_set_store (ctx, store);
+  store = NULL;
+  if (TS_RESP_verify_token (ctx, token) != 1)
+    {
+      problem (signature, PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID, "the timestamp's signature does not verify");
+      goto out;
+    }
+  signature->timestamp_valid = TRUE;
+  signature->timestamp_time = g_steal_pointer (&gen_time);
+  goto out;
+
+unreadable:
+  problem (signature, PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID, "the timestamp token cannot be read");
 out:
-  if (!signature->timestamp_valid)
-    problem (signature, PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID, "the timestamp does not verify or its authority is not trusted");
   ERR_clear_error ();
+  sk_X509_pop_free (chain, X509_free);
   X509_STORE_free (store);
   TS_VERIFY_CTX_free (ctx);
   TS_TST_INFO_free (info);
@@ -344,7 +387,10 @@ chain:
     default:
       problem (signature, PORTEUR_PDF_PROBLEM_CHAIN_INVALID, "the signer's certificate chain is not valid");
     }
-  if (signature->chain_status == PORTEUR_CHAIN_TRUSTED && signature->chain_status_now == PORTEUR_CHAIN_EXPIRED)
+  /* Expired since: not a problem when a trusted timestamp proves the signature was made while
+   * the certificate was valid (checked above at the timestamp's time). */
+  if (signature->chain_status == PORTEUR_CHAIN_TRUSTED && signature->chain_status_now == PORTEUR_CHAIN_EXPIRED &&
+      !signature->timestamp_valid)
     problem (signature, PORTEUR_PDF_PROBLEM_EXPIRED, "the signer's certificate has expired since");
 
   if (signature->chain_status == PORTEUR_CHAIN_TRUSTED)
@@ -375,11 +421,8 @@ verdict:
                           PORTEUR_PDF_PROBLEM_KEY_USAGE | PORTEUR_PDF_PROBLEM_CHAIN_INVALID;
     guint unproven = PORTEUR_PDF_PROBLEM_UNKNOWN_ISSUER | PORTEUR_PDF_PROBLEM_REVOCATION_NOT_CHECKED |
                      PORTEUR_PDF_PROBLEM_REVOCATION_UNKNOWN | PORTEUR_PDF_PROBLEM_WEAK_DIGEST |
-                     PORTEUR_PDF_PROBLEM_WEAK_KEY | PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID;
-
-    /* An expired signer is fine only when a trusted timestamp proves the signature came first. */
-    if (!signature->timestamp_valid)
-      unproven |= PORTEUR_PDF_PROBLEM_EXPIRED;
+                     PORTEUR_PDF_PROBLEM_WEAK_KEY | PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID |
+                     PORTEUR_PDF_PROBLEM_TIMESTAMP_UNTRUSTED | PORTEUR_PDF_PROBLEM_EXPIRED;
 
     if (signature->problems & invalid)
       signature->verdict = PORTEUR_PDF_VERDICT_INVALID;
@@ -638,6 +681,7 @@ porteur_pdf_problem_to_string (PorteurPdfProblem problem)
     case PORTEUR_PDF_PROBLEM_WEAK_KEY: return "weak-key";
     case PORTEUR_PDF_PROBLEM_KEY_USAGE: return "key-usage";
     case PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID: return "timestamp-invalid";
+    case PORTEUR_PDF_PROBLEM_TIMESTAMP_UNTRUSTED: return "timestamp-untrusted";
     default: return "unknown";
     }
 }

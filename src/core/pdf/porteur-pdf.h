@@ -42,7 +42,8 @@ typedef enum
   PORTEUR_PDF_PROBLEM_WEAK_DIGEST            = 1 << 11, /* SHA-1 or weaker */
   PORTEUR_PDF_PROBLEM_WEAK_KEY               = 1 << 12, /* RSA under 2048 bits */
   PORTEUR_PDF_PROBLEM_KEY_USAGE              = 1 << 13, /* the certificate is not for signing */
-  PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID      = 1 << 14,
+  PORTEUR_PDF_PROBLEM_TIMESTAMP_INVALID      = 1 << 14, /* unreadable, over other data, bad signature */
+  PORTEUR_PDF_PROBLEM_TIMESTAMP_UNTRUSTED    = 1 << 15, /* its authority does not chain to our anchors */
 } PorteurPdfProblem;
 
 typedef enum
