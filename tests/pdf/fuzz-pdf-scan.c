@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer target: the ByteRange/Contents/revision scanner and the CMS decoding of what it
- * extracts, on arbitrary bytes. */
+ * extracts, the DSS reader and the DSS-update classification, on arbitrary bytes. */
 #include "config.h"
 
 #include <openssl/cms.h>
@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "pdf/porteur-pdf.h"
+#include "pdf/porteur-pdf-private.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -32,5 +33,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         }
     }
   g_ptr_array_unref (signatures);
+
+  /* The document security store and the classification of a DSS update, from every offset the
+   * input could be cut at as a signed revision. */
+  porteur_pdf_dss_free (porteur_pdf_read_dss (data, size));
+  if (size > 0)
+    (void) porteur_pdf_classify_dss_update (data, size / 2, size);
   return 0;
 }

@@ -72,14 +72,15 @@ make_signer past "Paola Past" root 1000 "400 days ago"
 make_signer revoked "Roland Revoked" root 1000
 make_signer unknown "Ursula Unknown" stranger 1000
 make_signer weak "Wendy Weak" root 1000 "" "" 1024
+# The OCSP responder's own certificate, for OCSP signing only.
+openssl req -newkey rsa:2048 -nodes -keyout ocsp.key -out ocsp.csr -subj "/C=FR/O=Porteur Test PKI/CN=Test OCSP Responder"
+printf 'basicConstraints=CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n' > ocsp.ext
+openssl x509 -req -in ocsp.csr -CA root.pem -CAkey root.key -set_serial 0x4f435350 -days 30 -extfile ocsp.ext -out ocsp.pem
+openssl ca -config ca.cnf -keyfile root.key -cert root.pem -valid good.pem
 if [ -n "$ocsp_port" ]; then
   aia="authorityInfoAccess=OCSP;URI:http://127.0.0.1:$ocsp_port/"
   make_signer ocsp-good "Olivier Ocsp" root 1000 "" "$aia"
   make_signer ocsp-revoked "Odile Ocsp" root 1000 "" "$aia"
-  # The responder's own certificate, for OCSP signing only.
-  openssl req -newkey rsa:2048 -nodes -keyout ocsp.key -out ocsp.csr -subj "/C=FR/O=Porteur Test PKI/CN=Test OCSP Responder"
-  printf 'basicConstraints=CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n' > ocsp.ext
-  openssl x509 -req -in ocsp.csr -CA root.pem -CAkey root.key -set_serial 0x4f435350 -days 30 -extfile ocsp.ext -out ocsp.pem
   openssl ca -config ca.cnf -keyfile root.key -cert root.pem -valid ocsp-good.pem
   openssl ca -config ca.cnf -keyfile root.key -cert root.pem -revoke ocsp-revoked.pem -crl_reason keyCompromise
 fi
@@ -87,6 +88,15 @@ fi
 openssl ca -config ca.cnf -keyfile root.key -cert root.pem -revoke revoked.pem -crl_reason keyCompromise
 openssl ca -config ca.cnf -keyfile root.key -cert root.pem -gencrl -out crl.pem
 cat root.pem crl.pem > trust.pem
+openssl crl -in crl.pem -outform DER -out crl.der
+openssl x509 -in ocsp.pem -outform DER -out ocsp.der
+# OCSP responses made offline by `openssl ocsp` from the CA's index, to embed in documents.
+ocsp_response() { # cert out
+  openssl ocsp -issuer root.pem -cert "$1.pem" -no_nonce -reqout "$2.req"
+  openssl ocsp -index index.txt -CA root.pem -rsigner ocsp.pem -rkey ocsp.key -reqin "$2.req" -respout "$2" -ndays 7
+}
+ocsp_response good good.ocsp
+ocsp_response revoked revoked.ocsp
 
 # NSS database for pdfsig, with every signer's key.
 mkdir -p nss
@@ -214,6 +224,33 @@ os_sign expired-os.pdf expired sha256 "390 days ago"
 timestamp expired-os.pdf ts-expired.pdf tsa "389 days ago"
 timestamp expired-os.pdf ts-too-late.pdf tsa
 cat trust.pem stranger.pem > trust-stranger.pem
+
+# Embedded revocation data. In the CMS (SignedData.crls, unsigned: spliced after signing):
+os_sign cms-crl-revoked.pdf revoked sha256
+$splice add-crl cms-crl-revoked.pdf.cms crl.der cms-crl-revoked.pdf.cms2
+$splice embed cms-crl-revoked.pdf.placeholder.pdf cms-crl-revoked.pdf.cms2 cms-crl-revoked.pdf
+os_sign cms-crl-good.pdf good sha256
+$splice add-crl cms-crl-good.pdf.cms crl.der cms-crl-good.pdf.cms2
+$splice embed cms-crl-good.pdf.placeholder.pdf cms-crl-good.pdf.cms2 cms-crl-good.pdf
+# In the signed attribute adbe-revocationInfoArchival: the attributes are re-signed by openssl.
+revinfo_sign() { # out signer revinfo-args…
+  local out=$1 signer=$2; shift 2
+  os_sign "$out" "$signer" sha256
+  $splice revinfo "$out.revinfo" "$@"
+  $splice add-signed "$out.cms" 1.2.840.113583.1.1.8 "$out.revinfo" "$out.attrs" "$out.cms2"
+  openssl dgst -sha256 -sign "$signer.key" -out "$out.sig" "$out.attrs"
+  $splice set-signature "$out.cms2" "$out.sig" "$out.cms3"
+  $splice embed "$out.placeholder.pdf" "$out.cms3" "$out"
+}
+revinfo_sign revinfo-good.pdf good --ocsp good.ocsp
+revinfo_sign revinfo-revoked.pdf revoked --crl crl.der
+# In a DSS added by an incremental update after the pdfsig signature.
+$splice dss revoked.pdf dss-crl.pdf --crl crl.der
+$splice dss revoked.pdf dss-ocsp.pdf --ocsp revoked.ocsp --cert ocsp.der
+$splice dss signed.pdf dss-good.pdf --ocsp good.ocsp --cert ocsp.der
+$splice dss signed.pdf dss-modified.pdf --ocsp good.ocsp --cert ocsp.der --extra page
+$splice dss signed.pdf dss-content.pdf --ocsp good.ocsp --cert ocsp.der --extra content
+$splice dss signed.pdf dss-catalog.pdf --ocsp good.ocsp --cert ocsp.der --extra catalog
 
 qpdf signed.pdf rewritten.pdf || true
 qpdf --encrypt user owner 256 -- signed.pdf encrypted.pdf || true

@@ -15,9 +15,10 @@ only places bytes where PDF and CMS put them.
                                                      re-signed: sign ATTRS-OUT then set-signature)
   set-signature CMS.der SIG.bin OUT.der              replace the signer's signature value
   add-crl CMS.der CRL.der OUT.der                    add a CRL to SignedData.crls
-  dss PDF OUT.pdf [--crl F]… [--ocsp F]… [--cert F]… [--extra]
+  revinfo OUT.der [--crl F]… [--ocsp F]…              an adbe-revocationInfoArchival value
+  dss PDF OUT.pdf [--crl F]… [--ocsp F]… [--cert F]… [--extra page|content|catalog]
                                                      add a /DSS as an incremental update; --extra
-                                                     also changes the page (not allowed)
+                                                     also changes the page, its content or the catalog (not allowed)
 """
 import re
 import sys
@@ -198,9 +199,17 @@ def dss(pdf, dst, crls, ocsps, certs, extra):
         vri_key, b" ".join(b"%d 0 R" % r for r in refs["/CRLs"]), b" ".join(b"%d 0 R" % r for r in refs["/OCSPs"]))
     objects[num] = b"<< /Type /DSS" + entries + vri + b" >>"
     objects[root] = dict_with(last_object(data, root), b"/DSS", b"%d 0 R" % num)
-    if extra:
+    if extra == "page":
         page = first_page(data, root)
         objects[page] = dict_with(last_object(data, page), b"/Rotate", b"90")
+    elif extra == "content":
+        # The page's content stream replaced under its own number: the page object is untouched.
+        page = first_page(data, root)
+        content_num = int(re.search(rb"/Contents (\d+) 0 R", last_object(data, page)).group(1))
+        text = b"BT /F1 24 Tf 72 720 Td (Deliberation 2026-042: REJECTED) Tj ET"
+        objects[content_num] = b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"
+    elif extra == "catalog":
+        objects[root] = dict_with(objects[root], b"/OpenAction", b"[%d 0 R /Fit]" % first_page(data, root))
     open(dst, "wb").write(update(data, objects, size, root, startxref))
 
 
@@ -244,6 +253,19 @@ def main(argv):
             sd[1].insert(len(sd[1]) - 1, crls)
         crls[1].append(crl)
         save(root, argv[4])
+    elif cmd == "revinfo":
+        # RevocationInfoArchival ::= SEQUENCE { crl [0] EXPLICIT SEQUENCE OF CRL OPTIONAL,
+        #                                       ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse OPTIONAL }
+        crls, ocsps = [], []
+        args = argv[3:]
+        for i in range(0, len(args), 2):
+            (crls if args[i] == "--crl" else ocsps).append(parse(open(args[i + 1], "rb").read())[0])
+        items = []
+        if crls:
+            items.append([0xA0, [[0x30, crls]]])
+        if ocsps:
+            items.append([0xA1, [[0x30, ocsps]]])
+        save([0x30, items], argv[2])
     elif cmd == "dss":
         opts = {"--crl": [], "--ocsp": [], "--cert": []}
         extra = False
@@ -251,8 +273,8 @@ def main(argv):
         i = 0
         while i < len(args):
             if args[i] == "--extra":
-                extra = True
-                i += 1
+                extra = args[i + 1]
+                i += 2
             else:
                 opts[args[i]].append(args[i + 1])
                 i += 2

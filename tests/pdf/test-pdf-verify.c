@@ -366,6 +366,97 @@ test_sha1 (void)
   g_assert_nonnull (strstr (text, "no longer safe (SHA-1)"));
 }
 
+/* Revocation data carried by the signature or the document, used offline: the trust store has
+ * the root only (no CRL) and the network is not used. */
+static PorteurPdfSignature *
+check_embedded (PorteurPdfReport        *report,
+                PorteurPdfVerdict        verdict,
+                PorteurRevocationStatus  status,
+                const char              *source)
+{
+  PorteurPdfSignature *s = only_signature (report);
+
+  g_test_message ("%s: %s", report->path, s->detail ? s->detail : "(no problem)");
+  g_assert_cmpint (s->verdict, ==, verdict);
+  g_assert_nonnull (s->revocation);
+  g_assert_cmpint (s->revocation->status, ==, status);
+  g_assert_cmpstr (s->revocation->source, ==, source);
+  if (status == PORTEUR_REVOCATION_REVOKED)
+    {
+      g_assert_cmpuint (s->problems, ==, PORTEUR_PDF_PROBLEM_REVOKED);
+      g_assert_cmpint (s->revocation->reason, ==, 1);   /* keyCompromise */
+      g_assert_nonnull (s->revocation->revocation_time);
+    }
+  else
+    g_assert_cmpuint (s->problems, ==, 0);
+  return s;
+}
+
+static void
+test_embedded_cms (void)
+{
+  g_autoptr(PorteurPdfReport) revoked = verify_with ("cms-crl-revoked.pdf", "root.pem");
+  g_autoptr(PorteurPdfReport) good = verify_with ("cms-crl-good.pdf", "root.pem");
+  g_autoptr(PorteurPdfReport) archived_ocsp = verify_with ("revinfo-good.pdf", "root.pem");
+  g_autoptr(PorteurPdfReport) archived_crl = verify_with ("revinfo-revoked.pdf", "root.pem");
+
+  /* A CRL in SignedData.crls. */
+  check_embedded (revoked, PORTEUR_PDF_VERDICT_INVALID, PORTEUR_REVOCATION_REVOKED, "embedded-crl");
+  check_embedded (good, PORTEUR_PDF_VERDICT_VALID, PORTEUR_REVOCATION_GOOD, "embedded-crl");
+  /* Adobe's revocationInfoArchival signed attribute: an OCSP response, a CRL. */
+  check_embedded (archived_ocsp, PORTEUR_PDF_VERDICT_VALID, PORTEUR_REVOCATION_GOOD, "embedded-ocsp");
+  check_embedded (archived_crl, PORTEUR_PDF_VERDICT_INVALID, PORTEUR_REVOCATION_REVOKED, "embedded-crl");
+}
+
+static void
+test_dss (void)
+{
+  g_autoptr(PorteurPdfReport) crl = verify_with ("dss-crl.pdf", "root.pem");
+  g_autoptr(PorteurPdfReport) ocsp = verify_with ("dss-ocsp.pdf", "root.pem");
+  g_autoptr(PorteurPdfReport) good = verify_with ("dss-good.pdf", "root.pem");
+  g_autoptr(PorteurPdfReport) without = verify_with ("signed.pdf", "root.pem");
+  PorteurPdfSignature *s;
+
+  /* pdfsig signed, then a DSS added by an incremental update: an allowed change. */
+  s = check_embedded (crl, PORTEUR_PDF_VERDICT_INVALID, PORTEUR_REVOCATION_REVOKED, "embedded-crl");
+  g_assert_cmpint (s->coverage, ==, PORTEUR_PDF_COVERAGE_VALIDATION_DATA);
+  g_assert_nonnull (crl->dss);
+  g_assert_cmpuint (crl->dss->crls->len, ==, 1);
+  g_assert_cmpuint (crl->dss->ocsps->len, ==, 0);
+  g_assert_cmpuint (crl->n_revisions, ==, 3);
+
+  s = check_embedded (ocsp, PORTEUR_PDF_VERDICT_INVALID, PORTEUR_REVOCATION_REVOKED, "embedded-ocsp");
+  g_assert_cmpint (s->coverage, ==, PORTEUR_PDF_COVERAGE_VALIDATION_DATA);
+  g_assert_cmpuint (ocsp->dss->ocsps->len, ==, 1);
+  g_assert_cmpuint (ocsp->dss->certs->len, ==, 1);
+
+  s = check_embedded (good, PORTEUR_PDF_VERDICT_VALID, PORTEUR_REVOCATION_GOOD, "embedded-ocsp");
+  g_assert_cmpint (s->coverage, ==, PORTEUR_PDF_COVERAGE_VALIDATION_DATA);
+
+  /* The same signature without the DSS: nothing to go on offline. */
+  g_assert_null (without->dss);
+  g_assert_cmpint (only_signature (without)->revocation->status, ==, PORTEUR_REVOCATION_NOT_CHECKED);
+}
+
+static void
+test_dss_with_other_changes (void)
+{
+  /* A DSS update that also turns the page, replaces the page's content stream under its own
+   * object number, or adds an action to the catalog: a change. */
+  const char *names[] = { "dss-modified.pdf", "dss-content.pdf", "dss-catalog.pdf" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(PorteurPdfReport) report = verify_with (names[i], "root.pem");
+      PorteurPdfSignature *s = only_signature (report);
+
+      g_test_message ("%s", names[i]);
+      g_assert_cmpint (s->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+      g_assert_cmpint (s->coverage, ==, PORTEUR_PDF_COVERAGE_MODIFIED);
+      g_assert_true (s->problems & PORTEUR_PDF_PROBLEM_MODIFIED_AFTER);
+    }
+}
+
 static guint16 ocsp_port;
 
 /* OpenSSL's own OCSP responder answers for our test CA; the verifier asks it over HTTP. */
@@ -592,6 +683,16 @@ test_tool (void)
   g_assert_nonnull (strstr (out3, "modified after this signature"));
   g_assert_cmpint (run_tool (NULL, "verify", "--no-network", "--trust", "trust.pem", "not-a-pdf.pdf", NULL), ==, 2);
 
+  /* Offline, from the DSS alone: a revoked signer fails, a good one passes. */
+  {
+    g_autofree char *revoked = NULL;
+
+    g_assert_cmpint (run_tool (&revoked, "verify", "--json", "--no-network", "--trust", "root.pem", "dss-crl.pdf", NULL), ==, 1);
+    g_assert_nonnull (strstr (revoked, "\"revoked\""));
+    g_assert_nonnull (strstr (revoked, "\"validation-data-added\""));
+    g_assert_cmpint (run_tool (NULL, "verify", "--no-network", "--trust", "root.pem", "dss-good.pdf", NULL), ==, 0);
+  }
+
   /* SHA-1 is flagged in both outputs, and is not a pass. */
   {
     g_autofree char *json = NULL;
@@ -655,6 +756,9 @@ main (int   argc,
   g_test_add_func ("/pdf/timestamp-untrusted", test_timestamp_untrusted);
   g_test_add_func ("/pdf/timestamp-expired-signer", test_timestamp_expired_signer);
   g_test_add_func ("/pdf/sha1", test_sha1);
+  g_test_add_func ("/pdf/embedded-cms", test_embedded_cms);
+  g_test_add_func ("/pdf/dss", test_dss);
+  g_test_add_func ("/pdf/dss-with-other-changes", test_dss_with_other_changes);
   g_test_add_func ("/pdf/ocsp", test_ocsp);
   g_test_add_func ("/pdf/malformed", test_malformed);
   g_test_add_func ("/pdf/not-signed-or-not-pdf", test_not_signed_or_not_pdf);

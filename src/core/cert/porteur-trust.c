@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -418,6 +419,182 @@ check_distribution_point (X509              *cert,
   return TRUE;
 }
 
+/* Whether @when is at or after @proven_time (which a trusted timestamp established). */
+static gboolean
+produced_after (const ASN1_TIME *when,
+                GDateTime       *proven_time)
+{
+  g_autoptr(GDateTime) t = when ? porteur_asn1_time_to_datetime (when) : NULL;
+
+  return proven_time && t && g_date_time_compare (t, proven_time) >= 0;
+}
+
+static X509_STORE *
+anchor_store (PorteurTrust *self)
+{
+  X509_STORE *store = X509_STORE_new ();
+
+  g_mutex_lock (&self->mutex);
+  for (int i = 0; i < sk_X509_num (self->anchors); i++)
+    X509_STORE_add_cert (store, sk_X509_value (self->anchors, i));
+  g_mutex_unlock (&self->mutex);
+  return store;
+}
+
+/* An OCSP response carried by the document: signed by the issuer or a responder it delegated
+ * to (checked by OpenSSL against our anchors), about @cert, and current — or produced after a
+ * time a trusted timestamp proved. Returns FALSE when it says nothing usable about @cert. */
+static gboolean
+check_embedded_ocsp (PorteurTrust      *self,
+                     GBytes            *der,
+                     X509              *cert,
+                     X509              *issuer,
+                     STACK_OF (X509)   *certs,
+                     GDateTime         *proven_time,
+                     PorteurRevocation *result)
+{
+  gsize length = 0;
+  const unsigned char *p = g_bytes_get_data (der, &length);
+  OCSP_RESPONSE *response = d2i_OCSP_RESPONSE (NULL, &p, (long) MIN (length, G_MAXLONG));
+  OCSP_BASICRESP *basic = NULL;
+  X509_STORE *store = NULL;
+  STACK_OF (X509) *extra = NULL;
+  gboolean decided = FALSE;
+
+  if (!response || OCSP_response_status (response) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+      !(basic = OCSP_response_get1_basic (response)))
+    goto out;
+
+  store = anchor_store (self);
+  extra = sk_X509_new_null ();
+  sk_X509_push (extra, issuer);
+  for (int i = 0; certs && i < sk_X509_num (certs); i++)
+    sk_X509_push (extra, sk_X509_value (certs, i));
+  if (OCSP_basic_verify (basic, extra, store, 0) != 1)
+    {
+      g_free (result->detail);
+      result->detail = g_strdup ("an embedded OCSP response's signature does not verify");
+      goto out;
+    }
+
+  for (int i = 0; i < OCSP_resp_count (basic) && !decided; i++)
+    {
+      OCSP_SINGLERESP *single = OCSP_resp_get0 (basic, i);
+      const OCSP_CERTID *cid = OCSP_SINGLERESP_get0_id (single);
+      ASN1_OBJECT *md_oid = NULL;
+      const EVP_MD *md;
+      OCSP_CERTID *id;
+      ASN1_GENERALIZEDTIME *revoked_at = NULL, *this_update = NULL, *next_update = NULL;
+      int status, reason = -1;
+
+      OCSP_id_get0_info (NULL, &md_oid, NULL, NULL, (OCSP_CERTID *) cid);
+      if (!(md = EVP_get_digestbyobj (md_oid)) || !(id = OCSP_cert_to_id (md, cert, issuer)))
+        continue;
+      if (OCSP_id_cmp (id, cid) == 0)
+        {
+          status = OCSP_single_get0_status (single, &reason, &revoked_at, &this_update, &next_update);
+          if (!OCSP_check_validity (this_update, next_update, 300, -1) && !produced_after (this_update, proven_time))
+            {
+              g_free (result->detail);
+              result->detail = g_strdup ("an embedded OCSP response is out of date");
+            }
+          else if (status == V_OCSP_CERTSTATUS_GOOD || status == V_OCSP_CERTSTATUS_REVOKED)
+            {
+              decided = TRUE;
+              result->status = status == V_OCSP_CERTSTATUS_GOOD ? PORTEUR_REVOCATION_GOOD : PORTEUR_REVOCATION_REVOKED;
+              if (status == V_OCSP_CERTSTATUS_REVOKED)
+                {
+                  result->reason = reason;
+                  g_clear_pointer (&result->revocation_time, g_date_time_unref);
+                  result->revocation_time = porteur_asn1_time_to_datetime (revoked_at);
+                }
+            }
+        }
+      OCSP_CERTID_free (id);
+    }
+
+out:
+  ERR_clear_error ();
+  sk_X509_free (extra);
+  X509_STORE_free (store);
+  OCSP_BASICRESP_free (basic);
+  OCSP_RESPONSE_free (response);
+  return decided;
+}
+
+/* What the embedded data says: revoked as soon as one source says so, good when one says so and
+ * none says revoked. CRLs go through the ca CRL client's checks (the issuer's, signed, current). */
+static gboolean
+check_embedded (PorteurTrust                    *self,
+                X509                            *cert,
+                X509                            *issuer,
+                const PorteurEmbeddedRevocation *embedded,
+                PorteurRevocation               *result)
+{
+  const char *good_source = NULL;
+
+  for (int i = 0; embedded->crls && i < sk_X509_CRL_num (embedded->crls); i++)
+    {
+      PorteurRevocation probe = { PORTEUR_REVOCATION_NOT_CHECKED, g_strdup (""), NULL, -1, NULL };
+      gboolean decided = check_crl (sk_X509_CRL_value (embedded->crls, i), cert, issuer, "embedded-crl", &probe);
+
+      if (decided && probe.status == PORTEUR_REVOCATION_REVOKED)
+        {
+          g_free (result->source);
+          result->source = probe.source;
+          result->status = probe.status;
+          result->reason = probe.reason;
+          result->revocation_time = probe.revocation_time;
+          g_free (probe.detail);
+          return TRUE;
+        }
+      if (decided)
+        good_source = "embedded-crl";
+      else if (probe.detail)
+        {
+          g_free (result->detail);
+          result->detail = g_steal_pointer (&probe.detail);
+        }
+      g_free (probe.source);
+      g_clear_pointer (&probe.revocation_time, g_date_time_unref);
+      g_free (probe.detail);
+    }
+  for (guint i = 0; embedded->ocsp_responses && i < embedded->ocsp_responses->len; i++)
+    {
+      PorteurRevocation probe = { PORTEUR_REVOCATION_NOT_CHECKED, NULL, NULL, -1, NULL };
+      gboolean decided = check_embedded_ocsp (self, g_ptr_array_index (embedded->ocsp_responses, i), cert, issuer,
+                                              embedded->certs, embedded->proven_time, &probe);
+
+      if (decided && probe.status == PORTEUR_REVOCATION_REVOKED)
+        {
+          g_free (result->source);
+          result->source = g_strdup ("embedded-ocsp");
+          result->status = probe.status;
+          result->reason = probe.reason;
+          result->revocation_time = probe.revocation_time;
+          g_free (probe.detail);
+          return TRUE;
+        }
+      if (decided && good_source == NULL)
+        good_source = "embedded-ocsp";
+      else if (!decided && probe.detail)
+        {
+          g_free (result->detail);
+          result->detail = g_steal_pointer (&probe.detail);
+        }
+      g_clear_pointer (&probe.revocation_time, g_date_time_unref);
+      g_free (probe.detail);
+    }
+  if (good_source)
+    {
+      result->status = PORTEUR_REVOCATION_GOOD;
+      g_free (result->source);
+      result->source = g_strdup (good_source);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /**
  * porteur_trust_check_revocation:
  * @embedded_crls: (nullable): CRLs carried by the signature or the document
@@ -433,6 +610,27 @@ porteur_trust_check_revocation (PorteurTrust        *self,
                                 gboolean             use_network,
                                 GCancellable        *cancellable)
 {
+  PorteurEmbeddedRevocation embedded = { embedded_crls, NULL, NULL, NULL };
+
+  return porteur_trust_check_revocation_full (self, cert, issuer, &embedded, use_network, cancellable);
+}
+
+/**
+ * porteur_trust_check_revocation_full:
+ * @embedded: (nullable): revocation data carried by the document or the signature
+ * @use_network: whether OCSP and CRL distribution points may be queried
+ *
+ * Blocking: call from a worker thread. Embedded data first (offline), then the trust store's
+ * CRLs, then the network when allowed. "Not checked" is never reported as good.
+ */
+PorteurRevocation *
+porteur_trust_check_revocation_full (PorteurTrust                    *self,
+                                     X509                            *cert,
+                                     X509                            *issuer,
+                                     const PorteurEmbeddedRevocation *embedded,
+                                     gboolean                         use_network,
+                                     GCancellable                    *cancellable)
+{
   PorteurRevocation *result = g_new0 (PorteurRevocation, 1);
 
   result->status = PORTEUR_REVOCATION_NOT_CHECKED;
@@ -445,11 +643,8 @@ porteur_trust_check_revocation (PorteurTrust        *self,
       return result;
     }
 
-  for (int i = 0; embedded_crls && i < sk_X509_CRL_num (embedded_crls); i++)
-    {
-      if (check_crl (sk_X509_CRL_value (embedded_crls, i), cert, issuer, "embedded-crl", result))
-        return result;
-    }
+  if (embedded && check_embedded (self, cert, issuer, embedded, result))
+    return result;
 
   g_mutex_lock (&self->mutex);
   for (int i = 0; i < sk_X509_CRL_num (self->crls); i++)

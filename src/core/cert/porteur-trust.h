@@ -36,6 +36,17 @@ typedef struct
   char                    *detail;           /* for logs and reports */
 } PorteurRevocation;
 
+/* Revocation data carried by a document or a signature (PAdES DSS, CMS, Adobe's
+ * revocationInfoArchival): usable offline. */
+typedef struct
+{
+  STACK_OF (X509_CRL) *crls;            /* nullable */
+  GPtrArray           *ocsp_responses;  /* nullable: GBytes, DER OCSPResponse */
+  STACK_OF (X509)     *certs;           /* nullable: may help verify the OCSP responses */
+  GDateTime           *proven_time;     /* nullable: a time proven by a trusted timestamp; data
+                                         * produced after it stays usable once out of date */
+} PorteurEmbeddedRevocation;
+
 PorteurTrust       *porteur_trust_new                 (void);
 PorteurTrust       *porteur_trust_ref                 (PorteurTrust       *self);
 void                porteur_trust_unref               (PorteurTrust       *self);
@@ -57,6 +68,12 @@ PorteurRevocation  *porteur_trust_check_revocation    (PorteurTrust       *self,
                                                        STACK_OF (X509_CRL)*embedded_crls,
                                                        gboolean            use_network,
                                                        GCancellable       *cancellable);
+PorteurRevocation  *porteur_trust_check_revocation_full (PorteurTrust                    *self,
+                                                         X509                            *cert,
+                                                         X509                            *issuer,
+                                                         const PorteurEmbeddedRevocation *embedded,
+                                                         gboolean                         use_network,
+                                                         GCancellable                    *cancellable);
 void                porteur_revocation_free           (PorteurRevocation  *revocation);
 const char         *porteur_chain_status_to_string    (PorteurChainStatus  status);
 const char         *porteur_revocation_status_to_string (PorteurRevocationStatus status);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "porteur-pdf.h"
+#include "porteur-pdf-private.h"
 
 /*
  * Our own strict reading of a PDF's signatures: every /ByteRange array, the /Contents hex string
@@ -65,19 +66,21 @@ find (const guint8 *haystack,
  * porteur_pdf_scan_mapped_file:
  *
  * porteur_pdf_scan_signatures() for a read-only file mapping, releasing pages as it goes; also says
- * whether the file is encrypted.
+ * whether the file is encrypted and, when it is signed, reads its DSS (porteur_pdf_read_dss()).
  */
 GPtrArray *
-porteur_pdf_scan_mapped_file (const guint8 *data,
-                              gsize         length,
-                              guint        *out_n_revisions,
-                              gboolean     *out_encrypted)
+porteur_pdf_scan_mapped_file (const guint8   *data,
+                              gsize           length,
+                              guint          *out_n_revisions,
+                              gboolean       *out_encrypted,
+                              PorteurPdfDss **out_dss)
 {
   GPtrArray *signatures;
 
   release_pages = TRUE;
   signatures = porteur_pdf_scan_signatures (data, length, out_n_revisions);
   *out_encrypted = find (data, length, "/Encrypt") != NULL;
+  *out_dss = signatures->len > 0 ? porteur_pdf_read_dss (data, length) : NULL;
   release_pages = FALSE;
   return signatures;
 }
@@ -109,6 +112,26 @@ static gboolean
 is_delimiter (guint8 c)
 {
   return is_white (c) || strchr ("()<>[]{}/%", c) != NULL;
+}
+
+const guint8 *
+porteur_pdf_find (const guint8 *haystack,
+                  gsize         length,
+                  const char   *needle)
+{
+  return find (haystack, length, needle);
+}
+
+gboolean
+porteur_pdf_is_white (guint8 c)
+{
+  return is_white (c);
+}
+
+gboolean
+porteur_pdf_is_delimiter (guint8 c)
+{
+  return is_delimiter (c);
 }
 
 static int
@@ -430,13 +453,22 @@ has_token (const guint8 *start,
  * a later signature (its dictionary, field, widget appearance, the page's /Annots), validation
  * data (DSS) or cross-reference data counts as a change. */
 static PorteurPdfCoverage
-classify_update (const guint8 *start,
-                 gsize         length)
+classify_update (const guint8 *data,
+                 gsize         signed_end,
+                 gsize         file_length)
 {
+  const guint8 *start = data + signed_end;
+  gsize length = file_length - signed_end;
   gboolean later_signature = find (start, length, "/ByteRange") != NULL;
   gboolean dss = find (start, length, "/DSS") != NULL;
   const guint8 *p = start;
   const guint8 *end = start + length;
+
+  if (has_token (start, length, "/ObjStm"))
+    return PORTEUR_PDF_COVERAGE_MODIFIED;   /* compressed objects we do not inspect */
+  /* Validation data alone: every object it defines is checked (porteur-pdf-dss.c). */
+  if (dss && !later_signature)
+    return porteur_pdf_classify_dss_update (data, signed_end, file_length);
 
   while ((p = find (p, end - p, "stream")))
     {
@@ -600,7 +632,7 @@ porteur_pdf_scan_signatures (const guint8 *data,
           if (signed_end == (gint64) length)
             signature->coverage = PORTEUR_PDF_COVERAGE_WHOLE;
           else
-            signature->coverage = classify_update (data + signed_end, length - signed_end);
+            signature->coverage = classify_update (data, signed_end, length);
           if (signature->coverage == PORTEUR_PDF_COVERAGE_MODIFIED)
             set_problem (signature, PORTEUR_PDF_PROBLEM_MODIFIED_AFTER, "the document was changed after it was signed");
         }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <openssl/asn1t.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -27,9 +28,27 @@ typedef struct
   const guint8            *data;
   gsize                    length;
   PorteurPdfSignature     *signature;
+  PorteurPdfDss           *dss;
   PorteurPdfVerifyOptions *options;
   GCancellable            *cancellable;
 } Job;
+
+/* Adobe's revocationInfoArchival signed attribute (1.2.840.113583.1.1.8):
+ * SEQUENCE { crl [0] EXPLICIT SEQUENCE OF CertificateList OPTIONAL,
+ *            ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse OPTIONAL,
+ *            otherRevInfo [2] EXPLICIT SEQUENCE OF OtherRevInfo OPTIONAL } */
+typedef struct
+{
+  STACK_OF (X509_CRL)   *crl;
+  STACK_OF (ASN1_TYPE)  *ocsp;    /* kept as DER, decoded by porteur-trust */
+  STACK_OF (ASN1_TYPE)  *other;
+} RevocationInfoArchival;
+
+ASN1_SEQUENCE (RevocationInfoArchival) = {
+  ASN1_EXP_SEQUENCE_OF_OPT (RevocationInfoArchival, crl, X509_CRL, 0),
+  ASN1_EXP_SEQUENCE_OF_OPT (RevocationInfoArchival, ocsp, ASN1_ANY, 1),
+  ASN1_EXP_SEQUENCE_OF_OPT (RevocationInfoArchival, other, ASN1_ANY, 2),
+} static_ASN1_SEQUENCE_END (RevocationInfoArchival)
 
 static void
 problem (PorteurPdfSignature *signature,
@@ -202,6 +221,73 @@ out:
   PKCS7_free (token);
 }
 
+/* The revocation data a signature or its document carries: the signed revocationInfoArchival
+ * attribute and the document's DSS (the CMS's own CRLs and certificates are already there). */
+static void
+add_embedded_data (CMS_SignerInfo      *si,
+                   PorteurPdfDss       *dss,
+                   STACK_OF (X509)     *certs,
+                   STACK_OF (X509_CRL) *crls,
+                   GPtrArray           *ocsps)
+{
+  ASN1_OBJECT *oid = OBJ_txt2obj ("1.2.840.113583.1.1.8", 1);
+  int index = CMS_signed_get_attr_by_OBJ (si, oid, -1);
+
+  ASN1_OBJECT_free (oid);
+  if (index >= 0)
+    {
+      ASN1_TYPE *value = X509_ATTRIBUTE_get0_type (CMS_signed_get_attr (si, index), 0);
+      const unsigned char *p;
+      RevocationInfoArchival *archive = NULL;
+
+      if (value && value->type == V_ASN1_SEQUENCE)
+        {
+          p = value->value.sequence->data;
+          archive = (RevocationInfoArchival *) ASN1_item_d2i (NULL, &p, value->value.sequence->length,
+                                                              ASN1_ITEM_rptr (RevocationInfoArchival));
+        }
+      for (int i = 0; archive && i < sk_X509_CRL_num (archive->crl); i++)
+        {
+          X509_CRL *crl = sk_X509_CRL_value (archive->crl, i);
+          X509_CRL_up_ref (crl);
+          sk_X509_CRL_push (crls, crl);
+        }
+      for (int i = 0; archive && i < sk_ASN1_TYPE_num (archive->ocsp); i++)
+        {
+          ASN1_TYPE *any = sk_ASN1_TYPE_value (archive->ocsp, i);
+          unsigned char *der = NULL;
+          int length = i2d_ASN1_TYPE (any, &der);
+
+          if (length > 0)
+            g_ptr_array_add (ocsps, g_bytes_new (der, length));
+          OPENSSL_free (der);
+        }
+      ASN1_item_free ((ASN1_VALUE *) archive, ASN1_ITEM_rptr (RevocationInfoArchival));
+    }
+
+  for (guint i = 0; dss && i < dss->crls->len; i++)
+    {
+      gsize length = 0;
+      const unsigned char *p = g_bytes_get_data (g_ptr_array_index (dss->crls, i), &length);
+      X509_CRL *crl = d2i_X509_CRL (NULL, &p, (long) MIN (length, G_MAXLONG));
+
+      if (crl)
+        sk_X509_CRL_push (crls, crl);
+    }
+  for (guint i = 0; dss && i < dss->certs->len; i++)
+    {
+      gsize length = 0;
+      const unsigned char *p = g_bytes_get_data (g_ptr_array_index (dss->certs, i), &length);
+      X509 *cert = d2i_X509 (NULL, &p, (long) MIN (length, G_MAXLONG));
+
+      if (cert)
+        sk_X509_push (certs, cert);
+    }
+  for (guint i = 0; dss && i < dss->ocsps->len; i++)
+    g_ptr_array_add (ocsps, g_bytes_ref (g_ptr_array_index (dss->ocsps, i)));
+  ERR_clear_error ();
+}
+
 static void
 verify_signature (Job *job)
 {
@@ -224,6 +310,7 @@ verify_signature (Job *job)
   unsigned int digest_length = 0;
   int index;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GPtrArray) ocsps = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   GDateTime *signing_time;
   gboolean sha1_subfilter;
 
@@ -247,6 +334,10 @@ verify_signature (Job *job)
 
   certs = CMS_get1_certs (cms);
   crls = CMS_get1_crls (cms);
+  if (certs == NULL)
+    certs = sk_X509_new_null ();
+  if (crls == NULL)
+    crls = sk_X509_CRL_new_null ();
   if (CMS_set1_signers_certs (cms, NULL, 0) <= 0)
     {
       problem (signature, PORTEUR_PDF_PROBLEM_MALFORMED, "the signer's certificate is not in the signature");
@@ -351,6 +442,7 @@ verify_signature (Job *job)
   check_timestamp (signature, si, options);
 
 chain:
+  add_embedded_data (si, job->dss, certs, crls, ocsps);
   if (signature->signer->has_key_usage &&
       !(signature->signer->key_usage & (PORTEUR_KEY_USAGE_DIGITAL_SIGNATURE | PORTEUR_KEY_USAGE_NON_REPUDIATION)))
     problem (signature, PORTEUR_PDF_PROBLEM_KEY_USAGE, "the signer's certificate is not for signatures");
@@ -395,8 +487,10 @@ chain:
 
   if (signature->chain_status == PORTEUR_CHAIN_TRUSTED)
     {
-      signature->revocation = porteur_trust_check_revocation (options->trust, signer, issuer, crls,
-                                                              options->use_network, job->cancellable);
+      PorteurEmbeddedRevocation embedded = { crls, ocsps, certs, signature->timestamp_valid ? signature->timestamp_time : NULL };
+
+      signature->revocation = porteur_trust_check_revocation_full (options->trust, signer, issuer, &embedded,
+                                                                   options->use_network, job->cancellable);
       switch (signature->revocation->status)
         {
         case PORTEUR_REVOCATION_GOOD:
@@ -453,6 +547,7 @@ porteur_pdf_report_free (PorteurPdfReport *report)
     return;
   g_free (report->path);
   g_clear_pointer (&report->signatures, g_ptr_array_unref);
+  g_clear_pointer (&report->dss, porteur_pdf_dss_free);
   g_free (report);
 }
 
@@ -510,7 +605,7 @@ porteur_pdf_verify_file (const char               *path,
   report = g_new0 (PorteurPdfReport, 1);
   report->path = g_strdup (path);
   report->size = length;
-  report->signatures = porteur_pdf_scan_mapped_file (data, length, &report->n_revisions, &report->encrypted);
+  report->signatures = porteur_pdf_scan_mapped_file (data, length, &report->n_revisions, &report->encrypted, &report->dss);
 
   n = report->signatures->len;
   jobs = g_new0 (Job, MAX (n, 1));
@@ -518,7 +613,7 @@ porteur_pdf_verify_file (const char               *path,
   max_threads = MAX (1, g_get_num_processors ());
   for (guint i = 0; i < n; i++)
     {
-      jobs[i] = (Job) { fd, data, length, g_ptr_array_index (report->signatures, i), options, cancellable };
+      jobs[i] = (Job) { fd, data, length, g_ptr_array_index (report->signatures, i), report->dss, options, cancellable };
       if (n > 1)
         threads[i] = g_thread_new ("porteur-pdf-verify", verify_thread, &jobs[i]);
       else

@@ -81,6 +81,14 @@ typedef struct
   GBytes             *contents;          /* the DER CMS from /Contents (NULL when malformed) */
 } PorteurPdfSignature;
 
+/* The document security store (/DSS): DER data, for revocation checks without the network. */
+typedef struct
+{
+  GPtrArray *certs;                      /* GBytes */
+  GPtrArray *crls;                       /* GBytes */
+  GPtrArray *ocsps;                      /* GBytes, OCSPResponse */
+} PorteurPdfDss;
+
 typedef struct
 {
   char              *path;
@@ -89,6 +97,7 @@ typedef struct
   gboolean           encrypted;
   GPtrArray         *signatures;         /* PorteurPdfSignature */
   PorteurPdfVerdict  verdict;
+  PorteurPdfDss     *dss;                /* NULL when the document has none */
 } PorteurPdfReport;
 
 typedef struct
@@ -106,8 +115,12 @@ GPtrArray         *porteur_pdf_scan_signatures        (const guint8             
 GPtrArray         *porteur_pdf_scan_mapped_file       (const guint8             *data,
                                                        gsize                     length,
                                                        guint                    *out_n_revisions,
-                                                       gboolean                 *out_encrypted);
+                                                       gboolean                 *out_encrypted,
+                                                       PorteurPdfDss           **out_dss);
 void               porteur_pdf_signature_free         (PorteurPdfSignature      *signature);
+PorteurPdfDss     *porteur_pdf_read_dss               (const guint8             *data,
+                                                       gsize                     length);
+void               porteur_pdf_dss_free               (PorteurPdfDss            *dss);
 
 PorteurPdfReport  *porteur_pdf_verify_file            (const char               *path,
                                                        PorteurPdfVerifyOptions  *options,
@@ -142,5 +155,6 @@ char              *porteur_pdf_report_to_text            (PorteurPdfReport      
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurPdfReport, porteur_pdf_report_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurPdfSignature, porteur_pdf_signature_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurPdfDss, porteur_pdf_dss_free)
 
 G_END_DECLS
