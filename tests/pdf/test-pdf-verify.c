@@ -457,6 +457,46 @@ test_dss_with_other_changes (void)
     }
 }
 
+static void
+test_dss_reader (void)
+{
+  g_autofree char *seed_path = g_build_filename (TEST_SRCDIR, "fuzz", "corpus", "pdf-scan", "dss", NULL);
+  g_autofree char *seed = NULL;
+  gsize seed_length = 0;
+  g_autoptr(PorteurPdfDss) dss = NULL;
+  const char *broken[] = {
+    /* /Length past the end of the file */
+    "%PDF-1.7\n1 0 obj << /DSS 2 0 R >> endobj 2 0 obj << /CRLs [3 0 R] >> endobj 3 0 obj << /Length 999 >>\nstream\nAB",
+    /* not zlib data */
+    "%PDF-1.7\n1 0 obj << /DSS 2 0 R >> endobj 2 0 obj << /CRLs [3 0 R] >> endobj 3 0 obj << /Length 2 /Filter /FlateDecode >>\nstream\nAB\nendstream endobj",
+    /* a chain of filters, and a stream that refers to itself for its length */
+    "%PDF-1.7\n1 0 obj << /DSS 2 0 R >> endobj 2 0 obj << /CRLs [3 0 R 4 0 R] >> endobj 3 0 obj << /Length 2 /Filter [/FlateDecode /ASCIIHexDecode] >>\nstream\nAB\nendstream endobj"
+    " 4 0 obj << /Length 4 0 R >>\nstream\nAB\nendstream endobj",
+    /* the DSS object is missing */
+    "%PDF-1.7\n1 0 obj << /DSS 2 0 R >> endobj",
+  };
+
+  /* The fuzzing seed: a FlateDecode CRL stream, a certificate stream with an indirect /Length,
+   * an indirect /VRI naming a missing OCSP response. */
+  g_assert_true (g_file_get_contents (seed_path, &seed, &seed_length, NULL));
+  dss = porteur_pdf_read_dss ((const guint8 *) seed, seed_length);
+  g_assert_nonnull (dss);
+  g_assert_cmpuint (dss->crls->len, ==, 1);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (dss->crls, 0), NULL), 20, "0\x82\x01\x00not really a CRL", 20);
+  g_assert_cmpuint (dss->certs->len, ==, 1);
+  g_assert_cmpmem (g_bytes_get_data (g_ptr_array_index (dss->certs, 0), NULL), 6, "ABCDEF", 6);
+  g_assert_cmpuint (dss->ocsps->len, ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (broken); i++)
+    {
+      g_autoptr(PorteurPdfDss) none = porteur_pdf_read_dss ((const guint8 *) broken[i], strlen (broken[i]));
+
+      g_test_message ("%u", i);
+      if (none)
+        g_assert_cmpuint (none->crls->len + none->certs->len + none->ocsps->len, ==, 0);
+    }
+}
+
 static guint16 ocsp_port;
 
 /* OpenSSL's own OCSP responder answers for our test CA; the verifier asks it over HTTP. */
@@ -758,6 +798,7 @@ main (int   argc,
   g_test_add_func ("/pdf/sha1", test_sha1);
   g_test_add_func ("/pdf/embedded-cms", test_embedded_cms);
   g_test_add_func ("/pdf/dss", test_dss);
+  g_test_add_func ("/pdf/dss-reader", test_dss_reader);
   g_test_add_func ("/pdf/dss-with-other-changes", test_dss_with_other_changes);
   g_test_add_func ("/pdf/ocsp", test_ocsp);
   g_test_add_func ("/pdf/malformed", test_malformed);
