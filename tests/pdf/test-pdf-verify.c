@@ -497,6 +497,44 @@ test_dss_reader (void)
     }
 }
 
+/* The scanner of a file skips the data of large streams whose direct /Length is confirmed by
+ * "endstream" at that place; anything else is read. */
+static guint
+count_signatures_in (const char *name,
+                     gsize       declared,
+                     gsize       actual)
+{
+  g_autoptr(PorteurTrust) trust = porteur_trust_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurPdfReport) report = NULL;
+  g_autofree char *path = fixture (name);
+  PorteurPdfVerifyOptions options = { trust, FALSE };
+  GString *pdf = g_string_new ("%PDF-1.7\n1 0 obj\n<< /Length ");
+  g_autofree char *filler = g_strnfill (actual, 'x');
+  gsize inside = actual / 2;
+
+  g_string_append_printf (pdf, "%" G_GSIZE_FORMAT " >>\nstream\n", declared);
+  /* A signature dictionary hidden in the stream's data. */
+  memcpy (filler + inside, "/ByteRange [0 10 20 5] /Contents <00>", 37);
+  g_string_append_len (pdf, filler, actual);
+  g_string_append (pdf, "\nendstream\nendobj\n%%EOF\n");
+  g_assert_true (g_file_set_contents (path, pdf->str, pdf->len, NULL));
+  g_string_free (pdf, TRUE);
+  report = porteur_pdf_verify_file (path, &options, NULL, &error);
+  g_assert_no_error (error);
+  return report->signatures->len;
+}
+
+static void
+test_stream_skipping (void)
+{
+  /* Right length: stream data, not PDF syntax, so no signature there. */
+  g_assert_cmpuint (count_signatures_in ("stream-right.pdf", 200000, 200000), ==, 0);
+  /* A length that does not land on "endstream", or a small stream: everything is read. */
+  g_assert_cmpuint (count_signatures_in ("stream-wrong.pdf", 100000, 200000), ==, 1);
+  g_assert_cmpuint (count_signatures_in ("stream-small.pdf", 1000, 1000), ==, 1);
+}
+
 static guint16 ocsp_port;
 
 /* OpenSSL's own OCSP responder answers for our test CA; the verifier asks it over HTTP. */
@@ -799,6 +837,7 @@ main (int   argc,
   g_test_add_func ("/pdf/embedded-cms", test_embedded_cms);
   g_test_add_func ("/pdf/dss", test_dss);
   g_test_add_func ("/pdf/dss-reader", test_dss_reader);
+  g_test_add_func ("/pdf/stream-skipping", test_stream_skipping);
   g_test_add_func ("/pdf/dss-with-other-changes", test_dss_with_other_changes);
   g_test_add_func ("/pdf/ocsp", test_ocsp);
   g_test_add_func ("/pdf/malformed", test_malformed);

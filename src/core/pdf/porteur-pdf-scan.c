@@ -4,6 +4,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#if defined (__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "porteur-pdf.h"
 #include "porteur-pdf-private.h"
@@ -26,7 +29,22 @@ G_DEFINE_QUARK (porteur-pdf-error-quark, porteur_pdf_error)
  * is read back from the file). Never set for other memory, where MADV_DONTNEED would lose data. */
 static __thread gboolean release_pages;
 
-#define WINDOW (8 * 1024 * 1024)
+#define WINDOW (1024 * 1024)
+
+/* The needles the whole-file searches look for. On a mapping, one pass finds every occurrence of
+ * all of them (the only bytes worth a look are '/' and '%', found 16 at a time) and later
+ * searches are answered from these lists: a large document is read once by the scanner. */
+static const char *const indexed_needles[] = { "%%EOF", "/ByteRange", "/Encrypt", "/DSS" };
+#define N_INDEXED G_N_ELEMENTS (indexed_needles)
+
+typedef struct
+{
+  const guint8 *base;
+  gsize         length;
+  GArray       *hits[N_INDEXED];   /* gsize offsets, ascending */
+} HitIndex;
+
+static __thread HitIndex *hit_index;
 
 static void
 release (const guint8 *start,
@@ -40,12 +58,210 @@ release (const guint8 *start,
     madvise ((void *) first, last - first, MADV_DONTNEED);
 }
 
+static gboolean
+is_white (guint8 c)
+{
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
+}
+
+static gboolean
+is_delimiter (guint8 c)
+{
+  return is_white (c) || strchr ("()<>[]{}/%", c) != NULL;
+}
+
+#define MIN_SKIP (64 * 1024)
+
+/* At "/Length" (@p): when a stream with a direct length of at least MIN_SKIP bytes follows, and
+ * "endstream" stands exactly where that length says, where its data ends; else NULL. Stream data
+ * (images, fonts, attachments: what makes a document large) holds no PDF syntax, so the scan need
+ * not read it; with a wrong or indirect length nothing is skipped. */
+static const guint8 *
+stream_data_end (const guint8 *p,
+                 const guint8 *end)
+{
+  const guint8 *q = p + 7, *r, *keyword, *before, *data, *after;
+  guint64 n = 0;
+  int digits = 0;
+
+  if ((gsize) (end - p) < 7 || memcmp (p, "/Length", 7) != 0 || q >= end || !is_delimiter (*q))
+    return NULL;
+  while (q < end && is_white (*q))
+    q++;
+  while (q < end && *q >= '0' && *q <= '9' && digits < 15)
+    n = n * 10 + (*q++ - '0'), digits++;
+  if (digits == 0 || n < MIN_SKIP)
+    return NULL;
+  for (r = q; r < end && is_white (*r); r++)
+    ;
+  if (r < end && *r >= '0' && *r <= '9')
+    return NULL;   /* "N G R": an indirect length */
+  keyword = memmem (q, MIN ((gsize) (end - q), 4096), "stream", 6);
+  if (keyword == NULL)
+    return NULL;
+  for (before = keyword; before > q && is_white (before[-1]); before--)
+    ;
+  if (before - q < 2 || before[-1] != '>' || before[-2] != '>')
+    return NULL;
+  data = keyword + 6;
+  if (data < end && *data == '\r')
+    data++;
+  if (data >= end || *data != '\n')
+    return NULL;
+  data++;
+  if (n > (guint64) (end - data))
+    return NULL;
+  after = data + n;
+  r = after;
+  if (r < end && *r == '\r')
+    r++;
+  if (r < end && *r == '\n')
+    r++;
+  if ((gsize) (end - r) < 9 || memcmp (r, "endstream", 9) != 0)
+    return NULL;
+  return after;
+}
+
+/* @p is a '/' or a '%': which needle, if any, starts there. Random data offers one candidate
+ * every 128 bytes, so the second byte decides before any comparison. Returns where the scan
+ * continues. */
+static inline const guint8 *
+index_candidate (HitIndex     *index,
+                 const guint8 *p,
+                 const guint8 *end)
+{
+  guint i;
+  gsize n;
+
+  if (end - p < 4)
+    return p + 1;
+  switch (p[1])
+    {
+    case '%': i = 0; n = 5; break;    /* %%EOF */
+    case 'B': i = 1; n = 10; break;   /* /ByteRange */
+    case 'E': i = 2; n = 8; break;    /* /Encrypt */
+    case 'D': i = 3; n = 4; break;    /* /DSS */
+    case 'L':
+      {
+        const guint8 *skip = p[0] == '/' ? stream_data_end (p, end) : NULL;
+        return skip ? skip : p + 1;
+      }
+    default: return p + 1;
+    }
+  if (p[0] == (guint8) indexed_needles[i][0] && (gsize) (end - p) >= n && memcmp (p, indexed_needles[i], n) == 0)
+    {
+      gsize offset = p - index->base;
+      g_array_append_val (index->hits[i], offset);
+    }
+  return p + 1;
+}
+
+static HitIndex *
+hit_index_new (const guint8 *data,
+               gsize         length)
+{
+  HitIndex *index = g_new0 (HitIndex, 1);
+  const guint8 *end = data + length;
+  const guint8 *p = data;
+
+  index->base = data;
+  index->length = length;
+  for (guint i = 0; i < N_INDEXED; i++)
+    index->hits[i] = g_array_new (FALSE, FALSE, sizeof (gsize));
+
+  while (p < end)
+    {
+      const guint8 *start = p;
+      const guint8 *stop = MIN (end, p + WINDOW);
+      const guint8 *next = NULL;
+#if defined (__SSE2__)
+      const __m128i slash = _mm_set1_epi8 ('/');
+      const __m128i percent = _mm_set1_epi8 ('%');
+
+      while (p + 16 <= stop && next == NULL)
+        {
+          __m128i v = _mm_loadu_si128 ((const __m128i *) p);
+          unsigned mask = (unsigned) _mm_movemask_epi8 (_mm_or_si128 (_mm_cmpeq_epi8 (v, slash), _mm_cmpeq_epi8 (v, percent)));
+
+          while (mask)
+            {
+              const guint8 *candidate = p + __builtin_ctz (mask);
+              const guint8 *resume = index_candidate (index, candidate, end);
+
+              mask &= mask - 1;
+              if (resume > candidate + 1)
+                {
+                  next = resume;   /* a stream's data skipped */
+                  break;
+                }
+            }
+          if (next == NULL)
+            p += 16;
+        }
+#endif
+      while (p < stop && next == NULL)
+        {
+          if (*p == '/' || *p == '%')
+            {
+              const guint8 *resume = index_candidate (index, p, end);
+              if (resume > p + 1)
+                {
+                  next = resume;
+                  break;
+                }
+            }
+          p++;
+        }
+      release (start, (next ? MIN (next, stop) : stop) - start);
+      p = next ? next : stop;
+    }
+  return index;
+}
+
+static void
+hit_index_free (HitIndex *index)
+{
+  for (guint i = 0; i < N_INDEXED; i++)
+    g_array_unref (index->hits[i]);
+  g_free (index);
+}
+
+/* The first indexed occurrence of needle @i inside [haystack, haystack + length). */
+static const guint8 *
+hit_index_find (HitIndex     *index,
+                guint         i,
+                const guint8 *haystack,
+                gsize         length)
+{
+  GArray *hits = index->hits[i];
+  gsize from = haystack - index->base;
+  gsize n = strlen (indexed_needles[i]);
+  guint low = 0, high = hits->len;
+
+  while (low < high)
+    {
+      guint middle = low + (high - low) / 2;
+      if (g_array_index (hits, gsize, middle) < from)
+        low = middle + 1;
+      else
+        high = middle;
+    }
+  if (low < hits->len && g_array_index (hits, gsize, low) + n <= from + length)
+    return index->base + g_array_index (hits, gsize, low);
+  return NULL;
+}
+
 static const guint8 *
 find (const guint8 *haystack,
       gsize         length,
       const char   *needle)
 {
   gsize n = strlen (needle);
+
+  if (hit_index && haystack >= hit_index->base && haystack + length <= hit_index->base + hit_index->length)
+    for (guint i = 0; i < N_INDEXED; i++)
+      if (strcmp (needle, indexed_needles[i]) == 0)
+        return hit_index_find (hit_index, i, haystack, length);
 
   if (!release_pages || length <= WINDOW)
     return memmem (haystack, length, needle, n);
@@ -78,9 +294,12 @@ porteur_pdf_scan_mapped_file (const guint8   *data,
   GPtrArray *signatures;
 
   release_pages = TRUE;
+  posix_madvise ((void *) data, length, POSIX_MADV_SEQUENTIAL);
+  hit_index = hit_index_new (data, length);
   signatures = porteur_pdf_scan_signatures (data, length, out_n_revisions);
   *out_encrypted = find (data, length, "/Encrypt") != NULL;
   *out_dss = signatures->len > 0 ? porteur_pdf_read_dss (data, length) : NULL;
+  g_clear_pointer (&hit_index, hit_index_free);
   release_pages = FALSE;
   return signatures;
 }
@@ -102,17 +321,6 @@ rfind (const guint8 *haystack,
   return NULL;
 }
 
-static gboolean
-is_white (guint8 c)
-{
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
-}
-
-static gboolean
-is_delimiter (guint8 c)
-{
-  return is_white (c) || strchr ("()<>[]{}/%", c) != NULL;
-}
 
 const guint8 *
 porteur_pdf_find (const guint8 *haystack,

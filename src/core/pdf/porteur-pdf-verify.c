@@ -60,10 +60,11 @@ problem (PorteurPdfSignature *signature,
     signature->detail = g_strdup (detail);
 }
 
-#define HASH_CHUNK (1024 * 1024)
+#define HASH_CHUNK (256 * 1024)
 
 /* Hashes the signed ranges with pread() into a small buffer rather than through the mapping: no
- * page faults, and nothing of a large document stays resident. */
+ * page faults, nothing of a large document stays resident, and the buffer stays in the CPU's
+ * cache between the copy and the hash. */
 static gboolean
 digest_range (EVP_MD_CTX *ctx,
               int         fd,
@@ -94,6 +95,8 @@ digest_ranges (const EVP_MD        *md,
 {
   EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
   g_autofree guint8 *buffer = g_malloc (HASH_CHUNK);
+
+  posix_fadvise (fd, signature->byte_range[2], signature->byte_range[3], POSIX_FADV_SEQUENTIAL);
   gboolean ok = ctx &&
     EVP_DigestInit_ex (ctx, md, NULL) &&
     digest_range (ctx, fd, buffer, signature->byte_range[0], signature->byte_range[1]) &&
