@@ -220,6 +220,14 @@ os_sign sha1.pdf good sha1
 timestamp openssl-signed.pdf timestamped.pdf tsa
 timestamp openssl-signed.pdf ts-imprint.pdf tsa "" base.pdf
 timestamp openssl-signed.pdf ts-untrusted.pdf tsa-stranger
+# adbe.pkcs7.sha1: the CMS encapsulates the SHA-1 digest of the ranges (made by openssl dgst).
+$splice placeholder base.pdf pkcs7-sha1.pdf.placeholder.pdf pkcs7-sha1.pdf.ranges adbe.pkcs7.sha1
+openssl dgst -sha1 -binary -out pkcs7-sha1.pdf.digest pkcs7-sha1.pdf.ranges
+openssl cms -sign -binary -nodetach -outform DER -in pkcs7-sha1.pdf.digest -signer good.pem -inkey good.key \
+  -certfile root.pem -md sha256 -out pkcs7-sha1.pdf.cms
+$splice embed pkcs7-sha1.pdf.placeholder.pdf pkcs7-sha1.pdf.cms pkcs7-sha1.pdf
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"842", b"843", 1))' \
+  pkcs7-sha1.pdf pkcs7-sha1-tampered.pdf
 os_sign expired-os.pdf expired sha256 "390 days ago"
 timestamp expired-os.pdf ts-expired.pdf tsa "389 days ago"
 timestamp expired-os.pdf ts-too-late.pdf tsa

@@ -364,6 +364,24 @@ test_sha1 (void)
   g_assert_cmpuint (s->problems, ==, PORTEUR_PDF_PROBLEM_WEAK_DIGEST);
   g_assert_cmpstr (s->digest_name, ==, "SHA1");
   g_assert_nonnull (strstr (text, "no longer safe (SHA-1)"));
+
+  /* adbe.pkcs7.sha1: the signed content is the SHA-1 digest of the ranges. Intact but weak. */
+  {
+    g_autoptr(PorteurPdfReport) legacy = verify ("pkcs7-sha1.pdf");
+    PorteurPdfSignature *l = only_signature (legacy);
+
+    g_assert_cmpstr (l->sub_filter, ==, "adbe.pkcs7.sha1");
+    g_assert_cmpint (l->verdict, ==, PORTEUR_PDF_VERDICT_INDETERMINATE);
+    g_assert_cmpuint (l->problems, ==, PORTEUR_PDF_PROBLEM_WEAK_DIGEST);
+    g_assert_cmpint (l->revocation->status, ==, PORTEUR_REVOCATION_GOOD);
+  }
+  {
+    g_autoptr(PorteurPdfReport) tampered = verify ("pkcs7-sha1-tampered.pdf");
+    PorteurPdfSignature *t = only_signature (tampered);
+
+    g_assert_cmpint (t->verdict, ==, PORTEUR_PDF_VERDICT_INVALID);
+    g_assert_true (t->problems & PORTEUR_PDF_PROBLEM_DIGEST_MISMATCH);
+  }
 }
 
 /* Revocation data carried by the signature or the document, used offline: the trust store has
