@@ -6,6 +6,8 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "pdf/porteur-pdf.h"
 #include "pdf/porteur-pdf-private.h"
@@ -39,5 +41,28 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   porteur_pdf_dss_free (porteur_pdf_read_dss (data, size));
   if (size > 0)
     (void) porteur_pdf_classify_dss_update (data, size / 2, size);
+
+  /* The file path: one indexing pass over a read-only file mapping whose pages are handed back
+   * as it goes, stream data skipped. A memfd stands for the file. */
+  if (size > 0)
+    {
+      int fd = memfd_create ("fuzz-pdf", MFD_CLOEXEC);
+      void *map = MAP_FAILED;
+
+      if (fd >= 0 && write (fd, data, size) == (ssize_t) size)
+        map = mmap (NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (map != MAP_FAILED)
+        {
+          gboolean encrypted = FALSE;
+          PorteurPdfDss *dss = NULL;
+          GPtrArray *mapped = porteur_pdf_scan_mapped_file (map, size, &revisions, &encrypted, &dss);
+
+          g_ptr_array_unref (mapped);
+          porteur_pdf_dss_free (dss);
+          munmap (map, size);
+        }
+      if (fd >= 0)
+        close (fd);
+    }
   return 0;
 }
