@@ -83,15 +83,17 @@ def timed(cmd):
 verify = lambda f: [tool, "verify", "--no-network", "--trust", os.path.join(work, "trust.pem"), os.path.join(work, f)]
 # Interleaved, so that a busy moment hits all three measures of one round alike; the ratio is the
 # median of the rounds' ratios. Our hashing speed: the large file's verification minus the fixed
-# cost of verifying a small one (process start, trust store, CMS, chain), over the same bytes
-# openssl hashes.
+# cost of verifying a small one (process start, trust store, CMS, chain), against openssl dgst of
+# the large file minus openssl dgst of the small one.
 rounds = []
 for _ in range(runs):
-    big_t, small_t, raw_t = timed(verify("big.pdf")), timed(verify("signed.pdf")), timed(["openssl", "dgst", "-sha256", big])
+    big_t, small_t = timed(verify("big.pdf")), timed(verify("signed.pdf"))
+    # openssl's own start-up is taken out the same way: dgst of the large file minus of the small.
+    raw_t = timed(["openssl", "dgst", "-sha256", big]) - timed(["openssl", "dgst", "-sha256", os.path.join(work, "signed.pdf")])
     rounds.append((big_t, small_t, raw_t, raw_t / max(big_t - small_t, 1e-6)))
 ours = statistics.median(r[0] - r[1] for r in rounds)
 raw = statistics.median(r[2] for r in rounds)
 ratio = statistics.median(r[3] for r in rounds)
 print(f"load average after: {open('/proc/loadavg').read().split()[0:3]}")
-print(f"SHA-256 over {size/1e6:.0f} MB: openssl dgst {size/raw/1e6:7.0f} MB/s; porteur (large minus small verification) {size/max(ours, 1e-6)/1e6:7.0f} MB/s; median of per-round ratios {ratio*100:5.1f} % of openssl")
+print(f"SHA-256 over {size/1e6:.0f} MB: openssl dgst (large minus small) {size/max(raw, 1e-6)/1e6:7.0f} MB/s; porteur (large minus small verification) {size/max(ours, 1e-6)/1e6:7.0f} MB/s; median of per-round ratios {ratio*100:5.1f} % of openssl")
 PY
