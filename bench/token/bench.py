@@ -13,7 +13,12 @@ open(DATA, "w").write("bench\n" * 100)
 
 def control(command):
     s = socket.socket(socket.AF_UNIX)
-    s.connect(os.environ["PORTEUR_VTOKEN_CONTROL"])
+    for _ in range(50):
+        try:
+            s.connect(os.environ["PORTEUR_VTOKEN_CONTROL"])
+            break
+        except OSError:
+            time.sleep(0.1)
     s.sendall(command.encode() + b"\n")
     answer = s.recv(4096)
     s.close()

@@ -374,6 +374,16 @@ test_open_quick (void)
   g_assert_null (cert->der);
   g_assert_true (cert->non_repudiation);
   g_assert_cmpint (reported (quick, 1)->tries_left, ==, -1);
+  {
+    /* PINs only: fewer APDUs still, no keys. */
+    g_autoptr(PorteurToken) pins = porteur_token_open_with_flags (test_transport_new (card), PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES |
+                                                                  PORTEUR_TOKEN_OPEN_SKIP_DETAILS | PORTEUR_TOKEN_OPEN_PINS_ONLY, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (porteur_token_get_apdu_count (pins), <, porteur_token_get_apdu_count (quick));
+    g_assert_cmpuint (porteur_token_get_certificates (pins)->len, ==, 0);
+    g_assert_true (porteur_token_verify_pin (pins, 1, pin, 0, NULL, &error));
+    g_assert_no_error (error);
+  }
 
   /* The first status also reads the policy. */
   g_assert_true (porteur_token_verify_pin (quick, 1, pin, 0, NULL, &error));

@@ -655,7 +655,7 @@ read_contents (PorteurToken  *self,
   d = g_bytes_get_data (odf, &n);
   if (!porteur_pkcs15_parse_odf (p15, d, n, error))
     return FALSE;
-  if ((info = read_path (self, info_path, cancellable, NULL)))
+  if (!(self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_DETAILS) && (info = read_path (self, info_path, cancellable, NULL)))
     {
       d = g_bytes_get_data (info, &n);
       if (!porteur_pkcs15_parse_tokeninfo (p15, d, n, error))
@@ -669,7 +669,7 @@ read_contents (PorteurToken  *self,
       if (!porteur_pkcs15_parse_aodf (p15, d, n, error))
         return FALSE;
     }
-  if (p15->prkdf_path)
+  if (p15->prkdf_path && !(self->open_flags & PORTEUR_TOKEN_OPEN_PINS_ONLY))
     {
       if (!(prkdf = read_path (self, p15->prkdf_path, cancellable, error)))
         return FALSE;
@@ -677,7 +677,7 @@ read_contents (PorteurToken  *self,
       if (!porteur_pkcs15_parse_prkdf (p15, d, n, error))
         return FALSE;
     }
-  if (p15->cdf_path)
+  if (p15->cdf_path && !(self->open_flags & PORTEUR_TOKEN_OPEN_PINS_ONLY))
     {
       if (!(cdf = read_path (self, p15->cdf_path, cancellable, error)))
         return FALSE;

@@ -55,8 +55,10 @@ typedef enum
   PORTEUR_TOKEN_OPEN_FULL              = 0,
   /* Certificates are listed but read when first needed (porteur_token_load_certificate). */
   PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES = 1 << 0,
-  /* No EF.ATR, serial, or PIN statuses at opening: for a quick PIN operation. */
+  /* No EF.ATR, serial, TokenInfo or PIN statuses at opening: for a quick operation. */
   PORTEUR_TOKEN_OPEN_SKIP_DETAILS      = 1 << 1,
+  /* The PINs only (no keys, no certificates): for a PIN operation. */
+  PORTEUR_TOKEN_OPEN_PINS_ONLY         = 1 << 2,
 } PorteurTokenOpenFlags;
 
 typedef struct

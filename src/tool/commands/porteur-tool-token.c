@@ -441,7 +441,7 @@ porteur_tool_cmd_pin (PorteurTool  *tool,
     return porteur_tool_usage_error (tool, _("Unknown PIN action “%s”."), action);
   flags = opt_last_try ? PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED : PORTEUR_PIN_FLAGS_NONE;
   /* A PIN operation needs the PINs' descriptions only. */
-  if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS, &status)))
+  if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS | PORTEUR_TOKEN_OPEN_PINS_ONLY, &status)))
     return status;
   reference = porteur_token_get_user_pin_reference (token);
   if (!porteur_token_is_supported (token) || reference == 0)
