@@ -27,6 +27,8 @@ static const char usage[] =
   "                                   validated after the validation delay\n"
   "  validate NUMBER                  validate now (documents-complete → validated)\n"
   "  reject NUMBER REASON             reject the order with a reason\n"
+  "  deliver NUMBER                   the holder came to the booked appointment: identity\n"
+  "                                   checked face to face (appointment → issuable)\n"
   "  advance-time SECONDS             move the registration office's clock forward\n"
   "  issue NUMBER OUT-PREFIX          test only: issue the order's certificate for a new\n"
   "                                   software RSA key, without CMP; writes OUT-PREFIX.pem\n"
@@ -158,6 +160,8 @@ main (int argc, char **argv)
     }
   else if (g_str_equal (command, "validate") && need (argc, 3))
     ok = ca_sim_db_begin (db, &error) && ca_sim_db_validate (db, argv[2], &error);
+  else if (g_str_equal (command, "deliver") && need (argc, 3))
+    ok = ca_sim_db_begin (db, &error) && ca_sim_db_deliver (db, argv[2], &error);
   else if (g_str_equal (command, "reject") && need (argc, 4))
     ok = ca_sim_db_begin (db, &error) && ca_sim_db_reject (db, argv[2], argv[3], &error);
   else if (g_str_equal (command, "advance-time") && need (argc, 3))

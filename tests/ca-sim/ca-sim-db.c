@@ -30,7 +30,15 @@ static const char schema[] =
   "  subject TEXT NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,"
   "  status TEXT NOT NULL, revoked_at INTEGER, reason INTEGER, der BLOB NOT NULL);"
   "CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY AUTOINCREMENT, method TEXT NOT NULL,"
-  "  path_prefix TEXT NOT NULL, kind TEXT NOT NULL, remaining INTEGER NOT NULL);";
+  "  path_prefix TEXT NOT NULL, kind TEXT NOT NULL, remaining INTEGER NOT NULL);"
+  /* §3.4–3.6 */
+  "CREATE TABLE IF NOT EXISTS appointments (number TEXT PRIMARY KEY, slot TEXT NOT NULL UNIQUE,"
+  "  office TEXT NOT NULL, start INTEGER NOT NULL, end_at INTEGER NOT NULL, delivered_at INTEGER);"
+  "CREATE TABLE IF NOT EXISTS security_answers (number TEXT NOT NULL, question TEXT NOT NULL,"
+  "  salt TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (number, question));"
+  "CREATE TABLE IF NOT EXISTS unblock_sessions (id TEXT PRIMARY KEY, serial TEXT NOT NULL,"
+  "  challenge TEXT NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE IF NOT EXISTS answer_failures (serial TEXT NOT NULL, at INTEGER NOT NULL);";
 
 static gboolean
 db_fail (CaSimDb *db, GError **error, const char *what)
@@ -770,4 +778,44 @@ ca_sim_db_foreach_revoked (CaSimDb *db, CaSimRevokedFunc func, gpointer data)
   while (sqlite3_step (stmt) == SQLITE_ROW)
     func ((const char *) sqlite3_column_text (stmt, 0), sqlite3_column_int64 (stmt, 1),
           sqlite3_column_int (stmt, 2), data);
+}
+
+char *
+ca_sim_db_order_of_serial (CaSimDb *db, const char *serial_hex)
+{
+  g_autofree char *serial = normalise_serial (serial_hex);
+  g_autoptr(CaSimStmt) stmt = prepare (db, "SELECT order_number FROM certificates WHERE serial = ?");
+
+  sqlite3_bind_text (stmt, 1, serial, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return col_text (stmt, 0);
+}
+
+gboolean
+ca_sim_db_deliver (CaSimDb *db, const char *number, GError **error)
+{
+  g_autoptr(CaSimOrder) order = ca_sim_db_get_order (db, number, error);
+  g_autoptr(CaSimStmt) stmt = NULL;
+
+  if (order == NULL)
+    return FALSE;
+  if (!g_str_equal (order->status, CA_SIM_APPOINTMENT))
+    return state_error (error, order, "be delivered (no appointment is booked)");
+  stmt = prepare (db, "UPDATE appointments SET delivered_at = ? WHERE number = ?");
+  sqlite3_bind_int64 (stmt, 1, ca_sim_db_now (db));
+  sqlite3_bind_text (stmt, 2, number, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return db_fail (db, error, "deliver");
+  return add_history (db, number, CA_SIM_APPOINTMENT,
+                      "Identity checked face to face: the certificate can be issued", ca_sim_db_now (db), error);
+}
+
+gboolean
+ca_sim_db_is_delivered (CaSimDb *db, const char *number)
+{
+  g_autoptr(CaSimStmt) stmt = prepare (db, "SELECT delivered_at FROM appointments WHERE number = ? AND delivered_at IS NOT NULL");
+
+  sqlite3_bind_text (stmt, 1, number, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (stmt) == SQLITE_ROW;
 }

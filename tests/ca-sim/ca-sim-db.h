@@ -12,6 +12,11 @@
  *   certificates  serial, order number, subject, not_before, not_after,
  *                 status, revocation time and reason, DER
  *   faults        injected faults (tests): path prefix, kind, remaining count
+ *   appointments  the delivery slot booked by an order (§3.4), delivered_at
+ *   security_answers  per order and question: salt and PBKDF2-SHA256 of the
+ *                 normalised answer (§3.5), never the answer
+ *   unblock_sessions  CA-driven unblock sessions (§3.6): serial, challenge, expiry, used
+ *   answer_failures   wrong security answers per certificate serial (lockout)
  * Times are Unix seconds. The registration office's clock is the real time
  * plus the "time_offset" setting (advance-time); the PKI uses the real time.
  */
@@ -168,6 +173,14 @@ GBytes *ca_sim_db_get_order_certificate (CaSimDb *db, const char *number);
 
 typedef void (*CaSimRevokedFunc) (const char *serial_hex, gint64 revoked_at, int reason, gpointer data);
 void ca_sim_db_foreach_revoked (CaSimDb *db, CaSimRevokedFunc func, gpointer data);
+
+/* The order number of the certificate @serial_hex (any case), or NULL. */
+char    *ca_sim_db_order_of_serial (CaSimDb *db, const char *serial_hex);
+/* The face-to-face delivery of an order in appointment (admin "deliver"):
+ * recorded in the history; the order stays in appointment until its
+ * certificate is issued (CMP IR or admin issue). */
+gboolean ca_sim_db_deliver      (CaSimDb *db, const char *number, GError **error);
+gboolean ca_sim_db_is_delivered (CaSimDb *db, const char *number);
 
 /* Uppercase hex of a certificate serial. */
 char *ca_sim_serial_hex (const ASN1_INTEGER *serial);

@@ -286,6 +286,21 @@ porteur_ca_new_idempotency_key (void)
 
 typedef gpointer (*ParseFunc) (JsonNode *node, GError **error);
 
+typedef enum {
+  CALL_NO_CONTENT = 1 << 0,  /* the answer is 204 without a body: returns a boolean */
+  CALL_SENSITIVE  = 1 << 1,  /* request or answer hold secrets: wiped when done */
+} CallFlags;
+
+static void
+wipe_bytes (GBytes *bytes)
+{
+  gsize len;
+  gpointer data = (gpointer) g_bytes_get_data (bytes, &len);
+
+  if (data)
+    explicit_bzero (data, len);
+}
+
 typedef struct {
   char          *method;
   char          *url;
@@ -294,6 +309,7 @@ typedef struct {
   char          *access_token;  /* nullable */
   ParseFunc      parse;         /* object answers */
   GType          item_type;     /* list answers, when parse is NULL */
+  guint          flags;         /* CallFlags */
   guint          attempt;
   GTlsCertificateFlags tls_errors;
   GSource       *wait;
@@ -309,6 +325,8 @@ call_free (Call *call)
 {
   g_free (call->method);
   g_free (call->url);
+  if (call->body && (call->flags & CALL_SENSITIVE))
+    wipe_bytes (call->body);
   g_clear_pointer (&call->body, g_bytes_unref);
   g_free (call->key);
   if (call->access_token)
@@ -317,6 +335,8 @@ call_free (Call *call)
   g_assert (call->wait == NULL && call->wait_cancel == NULL);
   g_clear_object (&call->msg);
   g_clear_object (&call->stream);
+  if (call->buffer && (call->flags & CALL_SENSITIVE))
+    explicit_bzero (call->buffer->data, call->buffer->len);
   g_clear_pointer (&call->buffer, g_byte_array_unref);
   g_free (call);
 }
@@ -434,8 +454,12 @@ problem_code (guint status, const char *type)
       return PORTEUR_CA_ERROR_UNAUTHORIZED;
     case 404:
       return PORTEUR_CA_ERROR_NOT_FOUND;
+    case 403:
+      return PORTEUR_CA_ERROR_FORBIDDEN;
     case 409:
       return PORTEUR_CA_ERROR_CONFLICT;
+    case 410:
+      return PORTEUR_CA_ERROR_GONE;
     case 429:
       return PORTEUR_CA_ERROR_RATE_LIMITED;
     default:
@@ -463,9 +487,9 @@ parse_retry_after (SoupMessage *msg)
 /* The end of an attempt: @body, or @error from the transport. Consumes
  * @task's reference, @body and @error. */
 static void
-handle_answer (GTask  *task_ref,
-               GBytes *body_ref,
-               GError *error_ref)
+handle_answer_inner (GTask  *task_ref,
+                     GBytes *body_ref,
+                     GError *error_ref)
 {
   g_autoptr(GTask) task = task_ref;
   g_autoptr(GBytes) body = body_ref;
@@ -517,6 +541,11 @@ handle_answer (GTask  *task_ref,
   if (retriable_status (status) && retry_later (task, parse_retry_after (msg)))
     return;
 
+  if ((call->flags & CALL_NO_CONTENT) && status == 204)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   type = soup_message_headers_get_content_type (soup_message_get_response_headers (msg), NULL);
   data = g_bytes_get_data (body, &len);
   if (status < 200 || status >= 300)
@@ -570,6 +599,23 @@ handle_answer (GTask  *task_ref,
       return;
     }
   g_task_return_pointer (task, answer, g_object_unref);
+}
+
+/* Consumes @task_ref, @body_ref and @error_ref; wipes the answer of a sensitive call. */
+static void
+handle_answer (GTask  *task_ref,
+               GBytes *body_ref,
+               GError *error_ref)
+{
+  Call *call = g_task_get_task_data (task_ref);
+  GBytes *keep = (body_ref && (call->flags & CALL_SENSITIVE)) ? g_bytes_ref (body_ref) : NULL;
+
+  handle_answer_inner (task_ref, body_ref, error_ref);
+  if (keep)
+    {
+      wipe_bytes (keep);
+      g_bytes_unref (keep);
+    }
 }
 
 static void
@@ -682,7 +728,8 @@ on_stream (GObject      *source,
 }
 
 static void
-start_call (PorteurCaClient     *self,
+start_call_flags (PorteurCaClient     *self,
+            guint                flags,
             gpointer             source_tag,
             const char          *method,
             const char          *path,
@@ -718,8 +765,27 @@ start_call (PorteurCaClient     *self,
   call->access_token = g_strdup (access_token);
   call->parse = parse;
   call->item_type = item_type;
+  call->flags = flags;
   g_task_set_task_data (task, call, (GDestroyNotify) call_free);
   send_attempt (task);
+}
+
+static void
+start_call (PorteurCaClient     *self,
+            gpointer             source_tag,
+            const char          *method,
+            const char          *path,
+            JsonObject          *body,
+            const char          *key,
+            const char          *access_token,
+            ParseFunc            parse,
+            GType                item_type,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  start_call_flags (self, 0, source_tag, method, path, body, key, access_token, parse, item_type,
+                    cancellable, callback, user_data);
 }
 
 static char *
@@ -946,4 +1012,207 @@ PorteurCaEnrollment *
 porteur_ca_client_get_enrollment_finish (PorteurCaClient *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, porteur_ca_client_get_enrollment_async, error);
+}
+
+/* §3.4–3.6 ---------------------------------------------------------------------- */
+
+void
+porteur_ca_client_get_appointment_slots_async (PorteurCaClient     *self,
+                                               const char          *number,
+                                               const char          *access_token,
+                                               GDateTime           *from,
+                                               GDateTime           *to,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GString) query = g_string_new (NULL);  /* "?from=…&to=…" */
+
+  g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
+  g_return_if_fail (number != NULL && access_token != NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      GDateTime *t = i == 0 ? from : to;
+      g_autoptr(GDateTime) utc = t ? g_date_time_to_utc (t) : NULL;
+      g_autofree char *text = utc ? g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+      if (text)
+        g_string_append_printf (query, "%s%s=%s", query->len ? "&" : "?", i == 0 ? "from" : "to", text);
+    }
+  g_string_prepend (query, "/appointment-slots");
+  path = order_path (number, query->str);
+  start_call (self, porteur_ca_client_get_appointment_slots_async, "GET", path, NULL, NULL, access_token,
+              NULL, PORTEUR_TYPE_CA_APPOINTMENT_SLOT, cancellable, callback, user_data);
+}
+
+GListModel *
+porteur_ca_client_get_appointment_slots_finish (PorteurCaClient *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, porteur_ca_client_get_appointment_slots_async, error);
+}
+
+void
+porteur_ca_client_book_appointment_async (PorteurCaClient     *self,
+                                          const char          *number,
+                                          const char          *access_token,
+                                          const char          *slot_id,
+                                          const char          *idempotency_key,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+
+  g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
+  g_return_if_fail (number != NULL && access_token != NULL && slot_id != NULL);
+  json_object_set_string_member (body, "slot", slot_id);
+  path = order_path (number, "/appointment");
+  start_call (self, porteur_ca_client_book_appointment_async, "POST", path, body, idempotency_key, access_token,
+              (ParseFunc) porteur_ca_order_new_from_json, G_TYPE_NONE, cancellable, callback, user_data);
+}
+
+PorteurCaOrder *
+porteur_ca_client_book_appointment_finish (PorteurCaClient *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(PorteurCaOrder) order = finish (self, result, porteur_ca_client_book_appointment_async, error);
+
+  if (order && porteur_ca_order_get_appointment (order) == NULL)
+    {
+      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
+                   "Invalid answer from the CA: order.appointment: missing in the answer to a booking");
+      return NULL;
+    }
+  return g_steal_pointer (&order);
+}
+
+void
+porteur_ca_client_list_security_questions_async (PorteurCaClient     *self,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data)
+{
+  g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
+  start_call (self, porteur_ca_client_list_security_questions_async, "GET", "/security-questions", NULL, NULL, NULL,
+              NULL, PORTEUR_TYPE_CA_SECURITY_QUESTION, cancellable, callback, user_data);
+}
+
+GListModel *
+porteur_ca_client_list_security_questions_finish (PorteurCaClient *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, porteur_ca_client_list_security_questions_async, error);
+}
+
+static void
+add_answers (JsonObject                    *body,
+             const PorteurCaSecurityAnswer *answers,
+             guint                          n_answers)
+{
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < n_answers; i++)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "question", answers[i].question);
+      json_object_set_string_member (o, "answer", answers[i].answer);
+      json_array_add_object_element (array, o);
+    }
+  json_object_set_array_member (body, "answers", array);
+}
+
+void
+porteur_ca_client_set_security_answers_async (PorteurCaClient               *self,
+                                              const char                    *number,
+                                              const char                    *access_token,
+                                              const PorteurCaSecurityAnswer *answers,
+                                              guint                          n_answers,
+                                              const char                    *idempotency_key,
+                                              GCancellable                  *cancellable,
+                                              GAsyncReadyCallback            callback,
+                                              gpointer                       user_data)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+
+  g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
+  g_return_if_fail (number != NULL && access_token != NULL && (answers != NULL || n_answers == 0));
+  add_answers (body, answers, n_answers);
+  path = order_path (number, "/security-questions");
+  start_call_flags (self, CALL_NO_CONTENT | CALL_SENSITIVE, porteur_ca_client_set_security_answers_async, "POST",
+                    path, body, idempotency_key, access_token, NULL, G_TYPE_NONE, cancellable, callback, user_data);
+}
+
+gboolean
+porteur_ca_client_set_security_answers_finish (PorteurCaClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (PORTEUR_IS_CA_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == porteur_ca_client_set_security_answers_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+porteur_ca_client_open_unblock_session_async (PorteurCaClient               *self,
+                                              const char                    *serial_hex,
+                                              GBytes                        *challenge,
+                                              const PorteurCaSecurityAnswer *answers,
+                                              guint                          n_answers,
+                                              const char                    *idempotency_key,
+                                              GCancellable                  *cancellable,
+                                              GAsyncReadyCallback            callback,
+                                              gpointer                       user_data)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(GString) hex = g_string_new (NULL);
+  const guint8 *data;
+  gsize len;
+
+  g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
+  g_return_if_fail (serial_hex != NULL && challenge != NULL && (answers != NULL || n_answers == 0));
+  data = g_bytes_get_data (challenge, &len);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (hex, "%02x", data[i]);
+  json_object_set_string_member (body, "serial", serial_hex);
+  json_object_set_string_member (body, "challenge", hex->str);
+  add_answers (body, answers, n_answers);
+  start_call_flags (self, CALL_SENSITIVE, porteur_ca_client_open_unblock_session_async, "POST", "/unblock-sessions",
+                    body, idempotency_key, NULL, (ParseFunc) porteur_ca_unblock_session_new_from_json, G_TYPE_NONE,
+                    cancellable, callback, user_data);
+}
+
+PorteurCaUnblockSession *
+porteur_ca_client_open_unblock_session_finish (PorteurCaClient *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, porteur_ca_client_open_unblock_session_async, error);
+}
+
+void
+porteur_ca_client_get_unblock_cryptogram_async (PorteurCaClient     *self,
+                                                const char          *session_id,
+                                                const char          *idempotency_key,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) empty = json_object_new ();
+
+  g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
+  g_return_if_fail (session_id != NULL);
+  escaped = g_uri_escape_string (session_id, NULL, FALSE);
+  path = g_strconcat ("/unblock-sessions/", escaped, "/response", NULL);
+  start_call_flags (self, CALL_SENSITIVE, porteur_ca_client_get_unblock_cryptogram_async, "POST", path, empty,
+                    idempotency_key, NULL, (ParseFunc) porteur_ca_cryptogram_new_from_json, G_TYPE_NONE,
+                    cancellable, callback, user_data);
+}
+
+GBytes *
+porteur_ca_client_get_unblock_cryptogram_finish (PorteurCaClient *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(PorteurCaCryptogram) cryptogram = finish (self, result, porteur_ca_client_get_unblock_cryptogram_async, error);
+
+  return cryptogram ? porteur_ca_cryptogram_get_bytes (cryptogram) : NULL;
 }

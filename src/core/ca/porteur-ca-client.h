@@ -155,4 +155,86 @@ PorteurCaEnrollment *porteur_ca_client_get_enrollment_finish (PorteurCaClient   
                                                               GAsyncResult        *result,
                                                               GError             **error);
 
+/* §3.4 GET /orders/{number}/appointment-slots[?from=&to=] → GListModel of
+ * PorteurCaAppointmentSlot, the free delivery slots at the order's office
+ * (409 before validated). @from and @to may be NULL. */
+void        porteur_ca_client_get_appointment_slots_async  (PorteurCaClient     *self,
+                                                            const char          *number,
+                                                            const char          *access_token,
+                                                            GDateTime           *from,
+                                                            GDateTime           *to,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+GListModel *porteur_ca_client_get_appointment_slots_finish (PorteurCaClient     *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
+
+/* §3.4 POST /orders/{number}/appointment {slot} → the order in appointment
+ * (PORTEUR_CA_ERROR_CONFLICT when the slot was taken or the order is not validated). */
+void            porteur_ca_client_book_appointment_async  (PorteurCaClient     *self,
+                                                           const char          *number,
+                                                           const char          *access_token,
+                                                           const char          *slot_id,
+                                                           const char          *idempotency_key,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+PorteurCaOrder *porteur_ca_client_book_appointment_finish (PorteurCaClient     *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
+
+/* §3.5 GET /security-questions → GListModel of PorteurCaSecurityQuestion. */
+void        porteur_ca_client_list_security_questions_async  (PorteurCaClient     *self,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+GListModel *porteur_ca_client_list_security_questions_finish (PorteurCaClient     *self,
+                                                              GAsyncResult        *result,
+                                                              GError             **error);
+
+/* §3.5 POST /orders/{number}/security-questions {answers} → 204 (in
+ * appointment or issued). The request body is wiped once sent. */
+void     porteur_ca_client_set_security_answers_async  (PorteurCaClient               *self,
+                                                        const char                    *number,
+                                                        const char                    *access_token,
+                                                        const PorteurCaSecurityAnswer *answers,
+                                                        guint                          n_answers,
+                                                        const char                    *idempotency_key,
+                                                        GCancellable                  *cancellable,
+                                                        GAsyncReadyCallback            callback,
+                                                        gpointer                       user_data);
+gboolean porteur_ca_client_set_security_answers_finish (PorteurCaClient               *self,
+                                                        GAsyncResult                  *result,
+                                                        GError                       **error);
+
+/* §3.6 POST /unblock-sessions {serial, challenge, answers} → the session.
+ * Wrong answers: PORTEUR_CA_ERROR_FORBIDDEN; after 5 for this certificate:
+ * PORTEUR_CA_ERROR_RATE_LIMITED (not retried: Retry-After is 24 h). */
+void                     porteur_ca_client_open_unblock_session_async  (PorteurCaClient               *self,
+                                                                        const char                    *serial_hex,
+                                                                        GBytes                        *challenge,
+                                                                        const PorteurCaSecurityAnswer *answers,
+                                                                        guint                          n_answers,
+                                                                        const char                    *idempotency_key,
+                                                                        GCancellable                  *cancellable,
+                                                                        GAsyncReadyCallback            callback,
+                                                                        gpointer                       user_data);
+PorteurCaUnblockSession *porteur_ca_client_open_unblock_session_finish (PorteurCaClient               *self,
+                                                                        GAsyncResult                  *result,
+                                                                        GError                       **error);
+
+/* §3.6 POST /unblock-sessions/{id}/response {} → the cryptogram for the
+ * token, once (a second session call gives PORTEUR_CA_ERROR_GONE; a retry
+ * with the same key gives the same cryptogram). Wipe it after use. */
+void    porteur_ca_client_get_unblock_cryptogram_async  (PorteurCaClient     *self,
+                                                         const char          *session_id,
+                                                         const char          *idempotency_key,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+GBytes *porteur_ca_client_get_unblock_cryptogram_finish (PorteurCaClient     *self,
+                                                         GAsyncResult        *result,
+                                                         GError             **error);
+
 G_END_DECLS

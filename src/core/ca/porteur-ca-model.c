@@ -594,7 +594,10 @@ struct _PorteurCaOrder
   GDateTime           *validation_due;
   PorteurCaOffice     *office;
   char                *serial;
+  PorteurCaAppointmentSlot *appointment;
 };
+
+static PorteurCaAppointmentSlot *slot_parse (JsonNode *node, const char *path, const char *id_name, GError **error);
 
 G_DEFINE_FINAL_TYPE (PorteurCaOrder, porteur_ca_order, G_TYPE_OBJECT)
 
@@ -604,6 +607,7 @@ porteur_ca_order_dispose (GObject *object)
   PorteurCaOrder *self = PORTEUR_CA_ORDER (object);
 
   g_clear_object (&self->office);
+  g_clear_object (&self->appointment);
   G_OBJECT_CLASS (porteur_ca_order_parent_class)->dispose (object);
 }
 
@@ -693,6 +697,13 @@ porteur_ca_order_new_from_json (JsonNode  *node,
       if (self->office == NULL)
         return NULL;
     }
+  office = member (o, "appointment");
+  if (office != NULL && !JSON_NODE_HOLDS_NULL (office))
+    {
+      self->appointment = slot_parse (office, "order.appointment", "slot", error);
+      if (self->appointment == NULL)
+        return NULL;
+    }
   if (self->status == PORTEUR_CA_ORDER_STATUS_REJECTED && self->reason == NULL)
     {
       invalid (error, path, "reason", "missing for a rejected order");
@@ -711,6 +722,7 @@ const char *porteur_ca_order_get_reason (PorteurCaOrder *self) { g_return_val_if
 GDateTime *porteur_ca_order_get_validation_due (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->validation_due; }
 PorteurCaOffice *porteur_ca_order_get_office (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->office; }
 const char *porteur_ca_order_get_serial (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->serial; }
+PorteurCaAppointmentSlot *porteur_ca_order_get_appointment (PorteurCaOrder *self) { g_return_val_if_fail (PORTEUR_IS_CA_ORDER (self), NULL); return self->appointment; }
 
 static void
 add_time (JsonBuilder *b,
@@ -765,6 +777,18 @@ porteur_ca_order_to_json (PorteurCaOrder *self)
       json_builder_add_string_value (b, self->office->id);
       json_builder_set_member_name (b, "name");
       json_builder_add_string_value (b, self->office->name);
+      json_builder_end_object (b);
+    }
+  if (self->appointment)
+    {
+      json_builder_set_member_name (b, "appointment");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "slot");
+      json_builder_add_string_value (b, porteur_ca_appointment_slot_get_id (self->appointment));
+      json_builder_set_member_name (b, "office");
+      json_builder_add_string_value (b, porteur_ca_appointment_slot_get_office (self->appointment));
+      add_time (b, "start", porteur_ca_appointment_slot_get_start (self->appointment));
+      add_time (b, "end", porteur_ca_appointment_slot_get_end (self->appointment));
       json_builder_end_object (b);
     }
   dossier = json_node_new (JSON_NODE_OBJECT);
@@ -969,6 +993,299 @@ const char *porteur_ca_enrollment_get_reference (PorteurCaEnrollment *self) { g_
 const char *porteur_ca_enrollment_get_secret (PorteurCaEnrollment *self) { g_return_val_if_fail (PORTEUR_IS_CA_ENROLLMENT (self), NULL); return self->secret; }
 GDateTime *porteur_ca_enrollment_get_secret_shown_at (PorteurCaEnrollment *self) { g_return_val_if_fail (PORTEUR_IS_CA_ENROLLMENT (self), NULL); return self->secret_shown_at; }
 
+/* Appointment slot (§3.4) ------------------------------------------------- */
+
+struct _PorteurCaAppointmentSlot
+{
+  GObject parent_instance;
+
+  char      *id;
+  char      *office;
+  GDateTime *start;
+  GDateTime *end;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaAppointmentSlot, porteur_ca_appointment_slot, G_TYPE_OBJECT)
+
+static void
+porteur_ca_appointment_slot_finalize (GObject *object)
+{
+  PorteurCaAppointmentSlot *self = PORTEUR_CA_APPOINTMENT_SLOT (object);
+
+  g_free (self->id);
+  g_free (self->office);
+  g_clear_pointer (&self->start, g_date_time_unref);
+  g_clear_pointer (&self->end, g_date_time_unref);
+  G_OBJECT_CLASS (porteur_ca_appointment_slot_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_appointment_slot_class_init (PorteurCaAppointmentSlotClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_appointment_slot_finalize;
+}
+
+static void
+porteur_ca_appointment_slot_init (PorteurCaAppointmentSlot *self)
+{
+}
+
+/* A slot has "id"; an order's appointment names it "slot". */
+static PorteurCaAppointmentSlot *
+slot_parse (JsonNode    *node,
+            const char  *path,
+            const char  *id_name,
+            GError     **error)
+{
+  g_autoptr(PorteurCaAppointmentSlot) self = g_object_new (PORTEUR_TYPE_CA_APPOINTMENT_SLOT, NULL);
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, id_name, FALSE, FALSE, &self->id, error) ||
+      !get_string (o, path, "office", FALSE, FALSE, &self->office, error) ||
+      !get_time (o, path, "start", FALSE, &self->start, error) ||
+      !get_time (o, path, "end", FALSE, &self->end, error))
+    return NULL;
+  if (*self->id == '\0')
+    {
+      invalid (error, path, id_name, "empty");
+      return NULL;
+    }
+  if (g_date_time_compare (self->end, self->start) <= 0)
+    {
+      invalid (error, path, "end", "not after start");
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+PorteurCaAppointmentSlot *
+porteur_ca_appointment_slot_new_from_json (JsonNode  *node,
+                                           GError   **error)
+{
+  return slot_parse (node, "slot", "id", error);
+}
+
+const char *porteur_ca_appointment_slot_get_id (PorteurCaAppointmentSlot *self) { g_return_val_if_fail (PORTEUR_IS_CA_APPOINTMENT_SLOT (self), NULL); return self->id; }
+const char *porteur_ca_appointment_slot_get_office (PorteurCaAppointmentSlot *self) { g_return_val_if_fail (PORTEUR_IS_CA_APPOINTMENT_SLOT (self), NULL); return self->office; }
+GDateTime *porteur_ca_appointment_slot_get_start (PorteurCaAppointmentSlot *self) { g_return_val_if_fail (PORTEUR_IS_CA_APPOINTMENT_SLOT (self), NULL); return self->start; }
+GDateTime *porteur_ca_appointment_slot_get_end (PorteurCaAppointmentSlot *self) { g_return_val_if_fail (PORTEUR_IS_CA_APPOINTMENT_SLOT (self), NULL); return self->end; }
+
+/* Security question (§3.5) ------------------------------------------------ */
+
+struct _PorteurCaSecurityQuestion
+{
+  GObject parent_instance;
+
+  char *id;
+  char *label;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaSecurityQuestion, porteur_ca_security_question, G_TYPE_OBJECT)
+
+static void
+porteur_ca_security_question_finalize (GObject *object)
+{
+  PorteurCaSecurityQuestion *self = PORTEUR_CA_SECURITY_QUESTION (object);
+
+  g_free (self->id);
+  g_free (self->label);
+  G_OBJECT_CLASS (porteur_ca_security_question_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_security_question_class_init (PorteurCaSecurityQuestionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_security_question_finalize;
+}
+
+static void
+porteur_ca_security_question_init (PorteurCaSecurityQuestion *self)
+{
+}
+
+static PorteurCaSecurityQuestion *
+security_question_parse (JsonNode    *node,
+                         const char  *path,
+                         GError     **error)
+{
+  g_autoptr(PorteurCaSecurityQuestion) self = g_object_new (PORTEUR_TYPE_CA_SECURITY_QUESTION, NULL);
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "id", FALSE, FALSE, &self->id, error) ||
+      !get_string (o, path, "label", FALSE, FALSE, &self->label, error))
+    return NULL;
+  if (*self->id == '\0')
+    {
+      invalid (error, path, "id", "empty");
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+PorteurCaSecurityQuestion *
+porteur_ca_security_question_new_from_json (JsonNode  *node,
+                                            GError   **error)
+{
+  return security_question_parse (node, "question", error);
+}
+
+const char *porteur_ca_security_question_get_id (PorteurCaSecurityQuestion *self) { g_return_val_if_fail (PORTEUR_IS_CA_SECURITY_QUESTION (self), NULL); return self->id; }
+const char *porteur_ca_security_question_get_label (PorteurCaSecurityQuestion *self) { g_return_val_if_fail (PORTEUR_IS_CA_SECURITY_QUESTION (self), NULL); return self->label; }
+
+/* Unblock session (§3.6) -------------------------------------------------- */
+
+struct _PorteurCaUnblockSession
+{
+  GObject parent_instance;
+
+  char      *id;
+  GDateTime *expires;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaUnblockSession, porteur_ca_unblock_session, G_TYPE_OBJECT)
+
+static void
+porteur_ca_unblock_session_finalize (GObject *object)
+{
+  PorteurCaUnblockSession *self = PORTEUR_CA_UNBLOCK_SESSION (object);
+
+  g_free (self->id);
+  g_clear_pointer (&self->expires, g_date_time_unref);
+  G_OBJECT_CLASS (porteur_ca_unblock_session_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_unblock_session_class_init (PorteurCaUnblockSessionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_unblock_session_finalize;
+}
+
+static void
+porteur_ca_unblock_session_init (PorteurCaUnblockSession *self)
+{
+}
+
+static gboolean
+is_path_segment (const char *text)
+{
+  if (*text == '\0' || strlen (text) > 128)
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+PorteurCaUnblockSession *
+porteur_ca_unblock_session_new_from_json (JsonNode  *node,
+                                          GError   **error)
+{
+  g_autoptr(PorteurCaUnblockSession) self = g_object_new (PORTEUR_TYPE_CA_UNBLOCK_SESSION, NULL);
+  const char *path = "unblock_session";
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "id", FALSE, FALSE, &self->id, error) ||
+      !get_time (o, path, "expires", FALSE, &self->expires, error))
+    return NULL;
+  if (!is_path_segment (self->id))
+    {
+      invalid (error, path, "id", "not 1–128 letters, digits, '-' or '_'");
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *porteur_ca_unblock_session_get_id (PorteurCaUnblockSession *self) { g_return_val_if_fail (PORTEUR_IS_CA_UNBLOCK_SESSION (self), NULL); return self->id; }
+GDateTime *porteur_ca_unblock_session_get_expires (PorteurCaUnblockSession *self) { g_return_val_if_fail (PORTEUR_IS_CA_UNBLOCK_SESSION (self), NULL); return self->expires; }
+
+/* Cryptogram (§3.6) ------------------------------------------------------- */
+
+struct _PorteurCaCryptogram
+{
+  GObject parent_instance;
+
+  guint8 *data;
+  gsize   length;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaCryptogram, porteur_ca_cryptogram, G_TYPE_OBJECT)
+
+static void
+porteur_ca_cryptogram_finalize (GObject *object)
+{
+  PorteurCaCryptogram *self = PORTEUR_CA_CRYPTOGRAM (object);
+
+  if (self->data)
+    explicit_bzero (self->data, self->length);
+  g_free (self->data);
+  G_OBJECT_CLASS (porteur_ca_cryptogram_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_cryptogram_class_init (PorteurCaCryptogramClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_cryptogram_finalize;
+}
+
+static void
+porteur_ca_cryptogram_init (PorteurCaCryptogram *self)
+{
+}
+
+PorteurCaCryptogram *
+porteur_ca_cryptogram_new_from_json (JsonNode  *node,
+                                     GError   **error)
+{
+  g_autoptr(PorteurCaCryptogram) self = g_object_new (PORTEUR_TYPE_CA_CRYPTOGRAM, NULL);
+  const char *path = "unblock_response";
+  g_autofree char *hex = NULL;
+  JsonObject *o;
+  gsize len;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "cryptogram", FALSE, FALSE, &hex, error))
+    return NULL;
+  len = strlen (hex);
+  if (len == 0 || len % 2 != 0 || len > 512)
+    {
+      explicit_bzero (hex, len);
+      invalid (error, path, "cryptogram", "not 1–256 bytes of hex");
+      return NULL;
+    }
+  self->length = len / 2;
+  self->data = g_malloc (self->length);
+  for (gsize i = 0; i < self->length; i++)
+    {
+      int hi = g_ascii_xdigit_value (hex[2 * i]), lo = g_ascii_xdigit_value (hex[2 * i + 1]);
+
+      if (hi < 0 || lo < 0)
+        {
+          explicit_bzero (hex, len);
+          invalid (error, path, "cryptogram", "not hex");
+          return NULL;
+        }
+      self->data[i] = (guint8) (hi << 4 | lo);
+    }
+  explicit_bzero (hex, len);
+  return g_steal_pointer (&self);
+}
+
+/* A copy the caller owns (its memory is not wiped by GLib: the caller should
+ * drop it as soon as it is sent to the token). */
+GBytes *
+porteur_ca_cryptogram_get_bytes (PorteurCaCryptogram *self)
+{
+  g_return_val_if_fail (PORTEUR_IS_CA_CRYPTOGRAM (self), NULL);
+  return g_bytes_new (self->data, self->length);
+}
+
 /* Lists ------------------------------------------------------------------- */
 
 GListModel *
@@ -1000,6 +1317,10 @@ porteur_ca_list_new_from_json (GType      item_type,
         item = G_OBJECT (history_entry_parse (element, path, error));
       else if (item_type == PORTEUR_TYPE_CA_CHECKLIST_ITEM)
         item = G_OBJECT (checklist_item_parse (element, path, error));
+      else if (item_type == PORTEUR_TYPE_CA_APPOINTMENT_SLOT)
+        item = G_OBJECT (slot_parse (element, path, "id", error));
+      else if (item_type == PORTEUR_TYPE_CA_SECURITY_QUESTION)
+        item = G_OBJECT (security_question_parse (element, path, error));
       else
         g_return_val_if_reached (NULL);
       if (item == NULL)

@@ -34,6 +34,8 @@ typedef enum {
   PORTEUR_CA_ERROR_RATE_LIMITED,      /* 429 */
   PORTEUR_CA_ERROR_SERVER,            /* 5xx */
   PORTEUR_CA_ERROR_HTTP,              /* any other unexpected HTTP status */
+  PORTEUR_CA_ERROR_FORBIDDEN,         /* 403: e.g. wrong security answers */
+  PORTEUR_CA_ERROR_GONE,              /* 410: e.g. an unblock session already used or expired */
 } PorteurCaError;
 
 /* One entry of a problem's "errors" array. */
@@ -168,6 +170,54 @@ PorteurCaEnrollment *porteur_ca_enrollment_new_from_json        (JsonNode       
 const char          *porteur_ca_enrollment_get_reference        (PorteurCaEnrollment *self);
 const char          *porteur_ca_enrollment_get_secret           (PorteurCaEnrollment *self); /* nullable */
 GDateTime           *porteur_ca_enrollment_get_secret_shown_at  (PorteurCaEnrollment *self); /* nullable */
+
+/* §3.4 — a delivery slot offered at the office, or the booked appointment
+ * (whose id is the slot's). */
+#define PORTEUR_TYPE_CA_APPOINTMENT_SLOT (porteur_ca_appointment_slot_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaAppointmentSlot, porteur_ca_appointment_slot, PORTEUR, CA_APPOINTMENT_SLOT, GObject)
+
+PorteurCaAppointmentSlot *porteur_ca_appointment_slot_new_from_json (JsonNode                  *node,
+                                                                     GError                   **error);
+const char               *porteur_ca_appointment_slot_get_id        (PorteurCaAppointmentSlot  *self);
+const char               *porteur_ca_appointment_slot_get_office    (PorteurCaAppointmentSlot  *self);
+GDateTime                *porteur_ca_appointment_slot_get_start     (PorteurCaAppointmentSlot  *self);
+GDateTime                *porteur_ca_appointment_slot_get_end       (PorteurCaAppointmentSlot  *self);
+
+/* The booked delivery appointment (§3.4), or NULL. */
+PorteurCaAppointmentSlot *porteur_ca_order_get_appointment (PorteurCaOrder  *self);
+
+/* §3.5 — a security question of the CA's catalogue. */
+#define PORTEUR_TYPE_CA_SECURITY_QUESTION (porteur_ca_security_question_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaSecurityQuestion, porteur_ca_security_question, PORTEUR, CA_SECURITY_QUESTION, GObject)
+
+PorteurCaSecurityQuestion *porteur_ca_security_question_new_from_json (JsonNode                   *node,
+                                                                       GError                    **error);
+const char                *porteur_ca_security_question_get_id        (PorteurCaSecurityQuestion  *self);
+const char                *porteur_ca_security_question_get_label     (PorteurCaSecurityQuestion  *self);
+
+/* §3.5 — a security answer as the holder gives it (wiped by the client's
+ * request once sent: callers wipe their own copies). */
+typedef struct {
+  const char *question;  /* a question id */
+  const char *answer;
+} PorteurCaSecurityAnswer;
+
+/* §3.6 — a CA-driven unblock session. */
+#define PORTEUR_TYPE_CA_UNBLOCK_SESSION (porteur_ca_unblock_session_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaUnblockSession, porteur_ca_unblock_session, PORTEUR, CA_UNBLOCK_SESSION, GObject)
+
+PorteurCaUnblockSession *porteur_ca_unblock_session_new_from_json (JsonNode                 *node,
+                                                                   GError                  **error);
+const char              *porteur_ca_unblock_session_get_id        (PorteurCaUnblockSession  *self);
+GDateTime               *porteur_ca_unblock_session_get_expires   (PorteurCaUnblockSession  *self);
+
+/* §3.6 — the CA's answer to a session: the cryptogram (hex in JSON, bytes here; wiped on finalize). */
+#define PORTEUR_TYPE_CA_CRYPTOGRAM (porteur_ca_cryptogram_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaCryptogram, porteur_ca_cryptogram, PORTEUR, CA_CRYPTOGRAM, GObject)
+
+PorteurCaCryptogram *porteur_ca_cryptogram_new_from_json (JsonNode             *node,
+                                                          GError              **error);
+GBytes              *porteur_ca_cryptogram_get_bytes     (PorteurCaCryptogram  *self);
 
 /* Parses a JSON array of @item_type (one of the types above) into a
  * GListModel of them; the first bad element fails the whole list. */
