@@ -12,12 +12,13 @@ DATA = "/tmp/porteur-bench-token.txt"
 open(DATA, "w").write("bench\n" * 100)
 
 def control(command):
-    s = socket.socket(socket.AF_UNIX)
     for _ in range(50):
+        s = socket.socket(socket.AF_UNIX)
         try:
             s.connect(os.environ["PORTEUR_VTOKEN_CONTROL"])
             break
         except OSError:
+            s.close()
             time.sleep(0.1)
     s.sendall(command.encode() + b"\n")
     answer = s.recv(4096)
