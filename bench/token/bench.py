@@ -65,8 +65,9 @@ ops = [
        "--pin", "1234", "-i", DATA, "-o", "/tmp/porteur-bench-token.sig"], None)),
 ]
 
+MODE = sys.argv[1] if len(sys.argv) > 1 else "ops"
 rows = []
-for name, ours, theirs in ops:
+for name, ours, theirs in (ops if MODE == "ops" else []):
     results = {}
     for who, (argv, secrets) in (("porteur", ours), ("opensc", theirs)):
         times, counts, ok, last = [], [], True, ""
@@ -80,8 +81,9 @@ for name, ours, theirs in ops:
         results[who] = (ok, statistics.median(times) if times else None, statistics.median(counts) if counts else None, last)
     rows.append((name, results))
 
-print("\n| operation | APDUs porteur | APDUs OpenSC | time porteur | time OpenSC | time ratio |")
-print("|---|---|---|---|---|---|")
+if MODE == "ops":
+  print("\n| operation | APDUs porteur | APDUs OpenSC | time porteur | time OpenSC | time ratio |")
+  print("|---|---|---|---|---|---|")
 for name, r in rows:
     po, pt, pn, _ = r["porteur"]
     oo, ot, on, olast = r["opensc"]
@@ -89,6 +91,9 @@ for name, r in rows:
         print("| %s | %d | failed | %.0f ms | OpenSC failed: %s | — |" % (name, pn, pt * 1000, olast.strip().splitlines()[-1] if olast.strip() else "?"))
         continue
     print("| %s | %d | %d | %.0f ms | %.0f ms | %.2f |" % (name, pn, on, pt * 1000, ot * 1000, pt / ot))
+
+if MODE == "ops":
+    sys.exit(0)
 
 # Insertion latency: our monitor (porteur-tool wait) against pcsc_scan, same insertion.
 lat_ours, lat_scan = [], []

@@ -11,5 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../../build}" && pwd)
 runs=${2:-7}
 for c in pkcs15-tool pkcs11-tool pcsc_scan python3; do command -v "$c" >/dev/null || { echo "missing $c"; exit 2; }; done
-PORTEUR_TOOL="$build/src/tool/porteur-tool" BENCH_RUNS=$runs \
-  "$here/../../tests/pcsc-harness" --build "$build" -- python3 "$here/bench.py"
+for mode in ops latency; do
+  PORTEUR_TOOL="$build/src/tool/porteur-tool" BENCH_RUNS=$runs \
+    "$here/../../tests/pcsc-harness" --build "$build" -- python3 "$here/bench.py" $mode
+done
