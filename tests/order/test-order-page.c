@@ -205,6 +205,18 @@ status_is_validated (gpointer data)
   return status && g_strcmp0 (gtk_label_get_label (GTK_LABEL (status)), porteur_order_status_label ("validated")) == 0;
 }
 
+static gboolean
+checklist_shown (gpointer data)
+{
+  return find_named (GTK_WIDGET (data), "checklist-holder-id") != NULL;
+}
+
+static gboolean
+secret_shown (gpointer data)
+{
+  return find_named (GTK_WIDGET (data), "enrollment-secret") != NULL;
+}
+
 static void
 assert_translated (const char *text,
                    const char *english)
@@ -457,6 +469,20 @@ test_wizard (void)
 
     /* The form's preview appears; printed (exported by GtkPrintOperation), it holds the order. */
     g_assert_true (porteur_test_ui_wait_until (form_previewed, page, 30000));
+    /* The CA's documents checklist, in the holder's language. */
+    g_assert_true (porteur_test_ui_wait_until (checklist_shown, page, 30000));
+    {
+      const char *holder_id = g_str_equal (lang, "fr") ? "Copie de la pièce d’identité du porteur"
+                            : g_str_equal (lang, "br") ? "Eilskrid paper-anaout an dalc'her"
+                            : "Copy of the holder’s identity document";
+      GtkWidget *row = field (page, "checklist-holder-id");
+
+      g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, holder_id);
+      g_assert_nonnull (find_named (GTK_WIDGET (page), "checklist-subscription-form"));
+      g_assert_nonnull (find_named (GTK_WIDGET (page), "checklist-representative-id"));
+      /* No secret before validation. */
+      g_assert_null (find_named (GTK_WIDGET (page), "enrollment"));
+    }
     shot (window, "order-sent");
     g_assert_true (porteur_order_page_print_form_to_file (page, pdf, &print_error));
     g_assert_no_error (print_error);
@@ -496,6 +522,38 @@ test_wizard (void)
     porteur_test_ui_activate_action (GTK_WIDGET (page), "order.refresh", NULL);
     g_assert_true (porteur_test_ui_wait_until (status_is_validated, page, 30000));
     shot (window, "order-validated");
+
+    /* The enrollment secret: offered with its explanation, shown once on request, never kept. */
+    {
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(PorteurOrderRecord) saved = NULL;
+      g_autofree char *secret = NULL;
+      g_autofree char *record_path = NULL;
+      g_autofree char *record_text = NULL;
+
+      g_assert_nonnull (field (page, "enrollment-secret-ready"));
+      g_assert_null (find_named (GTK_WIDGET (page), "checklist"));
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.show-secret", NULL);
+      g_assert_true (porteur_test_ui_wait_until (secret_shown, page, 30000));
+      secret = g_strdup (gtk_label_get_label (GTK_LABEL (field (page, "enrollment-secret"))));
+      g_assert_cmpuint (strlen (secret), >=, 8);
+      shot (window, "order-secret");
+      saved = porteur_order_record_load (order_number, &load_error);
+      g_assert_no_error (load_error);
+      g_assert_nonnull (porteur_order_member_string (saved->data, "enrollment_secret_shown_at"));
+      g_assert_nonnull (porteur_order_member_string (saved->data, "enrollment_reference"));
+      record_path = g_build_filename (g_get_user_data_dir (), "porteur", "order", "orders", order_number, NULL);
+      record_text = g_strconcat (record_path, ".json", NULL);
+      g_clear_pointer (&record_path, g_free);
+      g_assert_true (g_file_get_contents (record_text, &record_path, NULL, NULL));
+      g_assert_null (strstr (record_path, secret));
+      /* Left and opened again: the secret is gone, and the page says it was already shown. */
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.home", NULL);
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.show", g_variant_new_string (order_number));
+      g_assert_null (find_named (GTK_WIDGET (page), "enrollment-secret"));
+      g_assert_nonnull (field (page, "enrollment-secret-shown"));
+      shot (window, "order-secret-shown");
+    }
 
     /* Listed with its status. */
     porteur_test_ui_activate_action (GTK_WIDGET (page), "order.home", NULL);
