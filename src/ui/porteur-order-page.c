@@ -1518,6 +1518,9 @@ notify_change (PorteurOrderRecord *record)
   body = g_strdup (steps[0] ? steps[0] : "");
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);
+  /* Clicked, it opens Porteur on this order. */
+  g_notification_set_default_action_and_target (notification, "app.show-order", "s",
+                                                porteur_order_record_get_number (record));
   id = g_strdup_printf ("order-%s", porteur_order_record_get_number (record));
   g_application_send_notification (app, id, notification);
 }

@@ -9,6 +9,7 @@
 #include "order/porteur-order-record.h"
 #include "order/porteur-order-text.h"
 #include "order-test-sim.h"
+#include "porteur-application.h"
 #include "porteur-order-page.h"
 #include "porteur-test-ui.h"
 #include "porteur-window.h"
@@ -566,6 +567,39 @@ test_wizard (void)
   porteur_test_ui_destroy_window (GTK_WINDOW (window));
 }
 
+/* A notification about an order opens Porteur on that order: the application action its default
+ * action names (app.show-order) shows the Order section on the order. Runs after the wizard test,
+ * whose order is on disk. */
+static void
+test_show_order_action (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = porteur_order_record_list (&error);
+  g_autoptr(PorteurApplication) app = porteur_application_new ();
+  const char *number;
+  GtkWindow *window;
+  GtkWidget *label;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, >=, 1);
+  number = porteur_order_record_get_number (g_ptr_array_index (records, 0));
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "show-order", g_variant_new_string (number));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  if (window == NULL)
+    window = gtk_application_get_windows (GTK_APPLICATION (app))->data;
+  g_assert_true (PORTEUR_IS_WINDOW (window));
+  porteur_test_ui_wait_for_frame (GTK_WIDGET (window));
+  g_assert_cmpstr (porteur_window_get_page (PORTEUR_WINDOW (window)), ==, "order");
+  label = find_named (GTK_WIDGET (window), "order-number");
+  g_assert_nonnull (label);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), number));
+  shot (PORTEUR_WINDOW (window), "show-order-action");
+  porteur_test_ui_destroy_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -578,6 +612,7 @@ main (int   argc,
   g_setenv ("PORTEUR_CA_URL", sim->url, TRUE);
   g_setenv ("PORTEUR_CA_TRUST", sim->trust, TRUE);
   g_test_add_func ("/order-page/wizard", test_wizard);
+  g_test_add_func ("/order-page/show-order-action", test_show_order_action);
   status = g_test_run ();
   order_test_sim_stop (sim);
   return status;
