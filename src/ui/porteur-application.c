@@ -165,11 +165,24 @@ preferences_action (GSimpleAction *action,
   gtk_window_present (porteur_preferences_window_new (parent, self->settings));
 }
 
+/* app.show-order("PO-…"): a notification about an order opens Porteur on that order. */
+static void
+show_order_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  PorteurWindow *window = get_main_window (PORTEUR_APPLICATION (user_data));
+
+  porteur_window_show_order (window, g_variant_get_string (parameter, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_action },
   { "about", about_action },
   { "help", help_action, "s" },
   { "preferences", preferences_action },
+  { "show-order", show_order_action, "s" },
 };
 
 static void

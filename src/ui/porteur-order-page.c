@@ -96,6 +96,11 @@ struct _PorteurOrderPage
   gboolean               sending;
   guint                  refresh_source;
   GtkFileChooserNative  *chooser;
+  guint                  order_view;        /* bumped each time the order view is rebuilt */
+  AdwPreferencesGroup   *checklist_group;   /* in order_box; valid while order_view is current */
+  AdwPreferencesGroup   *secret_group;
+  char                  *secret;            /* the enrollment secret, once given; wiped */
+  char                  *secret_number;     /* the order it belongs to */
 };
 
 G_DEFINE_FINAL_TYPE (PorteurOrderPage, porteur_order_page, ADW_TYPE_BIN)
@@ -1513,6 +1518,9 @@ notify_change (PorteurOrderRecord *record)
   body = g_strdup (steps[0] ? steps[0] : "");
   notification = g_notification_new (title);
   g_notification_set_body (notification, body);
+  /* Clicked, it opens Porteur on this order. */
+  g_notification_set_default_action_and_target (notification, "app.show-order", "s",
+                                                porteur_order_record_get_number (record));
   id = g_strdup_printf ("order-%s", porteur_order_record_get_number (record));
   g_application_send_notification (app, id, notification);
 }
@@ -1902,6 +1910,223 @@ release_focus_within (GtkWidget *container)
     gtk_root_set_focus (root, NULL);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The CA's documents checklist and the enrollment secret, in the order view */
+
+typedef struct {
+  PorteurOrderPage *self;
+  guint             view;
+} ViewCall;
+
+static ViewCall *
+view_call_new (PorteurOrderPage *self)
+{
+  ViewCall *call = g_new0 (ViewCall, 1);
+
+  call->self = g_object_ref (self);
+  call->view = self->order_view;
+  return call;
+}
+
+static void
+view_call_free (ViewCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViewCall, view_call_free)
+
+static void
+wipe_secret (PorteurOrderPage *self)
+{
+  if (self->secret)
+    explicit_bzero (self->secret, strlen (self->secret));
+  g_clear_pointer (&self->secret, g_free);
+  g_clear_pointer (&self->secret_number, g_free);
+}
+
+static void
+on_checklist (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(ViewCall) call = user_data;
+  PorteurOrderPage *self = call->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) list = porteur_ca_client_get_checklist_finish (PORTEUR_CA_CLIENT (source), result, &error);
+  GtkWidget *row;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      call->view != self->order_view || self->checklist_group == NULL)
+    return;  /* the view was rebuilt meanwhile */
+  if ((row = g_object_get_data (G_OBJECT (self->checklist_group), "placeholder")))
+    {
+      adw_preferences_group_remove (self->checklist_group, row);
+      g_object_set_data (G_OBJECT (self->checklist_group), "placeholder", NULL);
+    }
+  if (list == NULL)
+    {
+      g_message ("Reading the documents checklist failed: %s", error->message);
+      row = info_row (self->checklist_group, "network-offline-symbolic",
+                      _("The certification authority could not be reached"),
+                      _("The list of documents will be shown when it answers; the form above lists the usual ones."));
+      gtk_widget_set_name (row, "checklist-error");
+      return;
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(PorteurCaChecklistItem) item = g_list_model_get_item (list, i);
+      gboolean received = porteur_ca_checklist_item_get_received (item);
+      g_autofree char *name = g_strdup_printf ("checklist-%s", porteur_ca_checklist_item_get_id (item));
+      const char *state = received ? _("Received by the registration office")
+                                   : porteur_ca_checklist_item_get_required (item) ? _("To send") : _("If it applies to you");
+      const char *help = porteur_ca_checklist_item_get_help (item);
+      g_autofree char *subtitle = help && *help ? g_strdup_printf ("%s — %s", state, help) : g_strdup (state);
+
+      row = info_row (self->checklist_group, received ? "emblem-ok-symbolic" : "mail-send-symbolic",
+                      porteur_ca_checklist_item_get_label (item), subtitle);
+      gtk_widget_set_name (row, name);
+    }
+}
+
+static void
+load_checklist (PorteurOrderPage   *self,
+                PorteurOrderRecord *record)
+{
+  PorteurCaClient *client = get_client (self, NULL);
+  GtkWidget *row;
+
+  self->checklist_group = add_group (self->order_box, _("Documents to Send"),
+                                     _("What the registration office needs, as it lists it for your order."));
+  gtk_widget_set_name (GTK_WIDGET (self->checklist_group), "checklist");
+  row = info_row (self->checklist_group, NULL, _("Asking the certification authority…"), NULL);
+  g_object_set_data (G_OBJECT (self->checklist_group), "placeholder", row);
+  if (client == NULL || porteur_order_record_get_access_token (record) == NULL)
+    return;
+  porteur_ca_client_get_checklist_async (client, porteur_order_record_get_number (record),
+                                         porteur_order_record_get_access_token (record),
+                                         self->cancellable, on_checklist, view_call_new (self));
+}
+
+static void
+fill_secret_group (PorteurOrderPage *self)
+{
+  GtkWidget *row, *label, *button;
+  const char *shown_at = self->record ? porteur_order_member_string (self->record->data, "enrollment_secret_shown_at") : NULL;
+  gboolean have = self->secret && self->record &&
+                  g_strcmp0 (self->secret_number, porteur_order_record_get_number (self->record)) == 0;
+
+  if (have)
+    {
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Enrollment secret"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                   _("Copy it or write it down now: the certification authority gives it only once, and Porteur does not keep it. You will need it, with the reference below, when the certificate is generated."));
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+      label = gtk_label_new (self->secret);
+      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "monospace");
+      gtk_widget_add_css_class (label, "title-3");
+      gtk_widget_set_name (label, "enrollment-secret");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+      adw_preferences_group_add (self->secret_group, row);
+      return;
+    }
+  if (shown_at)
+    {
+      g_autofree char *when = format_iso_time (shown_at);
+      g_autofree char *subtitle = g_strdup_printf (_("Shown on %s. The certification authority gives it only once: if it is lost, ask your registration office for a new one."), when);
+
+      row = info_row (self->secret_group, "dialog-information-symbolic", _("The enrollment secret was already shown"), subtitle);
+      gtk_widget_set_name (row, "enrollment-secret-shown");
+      return;
+    }
+  row = info_row (self->secret_group, "dialog-password-symbolic", _("Your enrollment secret is ready"),
+                  _("It will be shown once only, here, and never again: have a safe place ready to note it."));
+  button = gtk_button_new_with_mnemonic (_("_Show the Secret"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "order.show-secret");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  gtk_widget_set_name (row, "enrollment-secret-ready");
+}
+
+static void
+on_enrollment (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ViewCall) call = user_data;
+  PorteurOrderPage *self = call->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaEnrollment) enrollment = porteur_ca_client_get_enrollment_finish (PORTEUR_CA_CLIENT (source), result, &error);
+  GDateTime *shown_at;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.show-secret", TRUE);
+  if (enrollment == NULL)
+    {
+      g_message ("Reading the enrollment secret failed: %s", error->message);
+      return;
+    }
+  if (self->record == NULL || call->view != self->order_view)
+    return;
+  wipe_secret (self);
+  if (porteur_ca_enrollment_get_secret (enrollment))
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *at = g_date_time_format_iso8601 (now);
+
+      self->secret = g_strdup (porteur_ca_enrollment_get_secret (enrollment));
+      self->secret_number = g_strdup (porteur_order_record_get_number (self->record));
+      json_object_set_string_member (self->record->data, "enrollment_secret_shown_at", at);
+    }
+  else if ((shown_at = porteur_ca_enrollment_get_secret_shown_at (enrollment)))
+    {
+      g_autofree char *at = g_date_time_format_iso8601 (shown_at);
+      json_object_set_string_member (self->record->data, "enrollment_secret_shown_at", at);
+    }
+  json_object_set_string_member (self->record->data, "enrollment_reference", porteur_ca_enrollment_get_reference (enrollment));
+  /* Remember that it was shown (never the secret itself). */
+  if (!porteur_order_record_save (self->record, &error))
+    g_message ("Saving the order failed: %s", error->message);
+  show_order (self, self->record);
+}
+
+static void
+show_secret_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+  PorteurCaClient *client = get_client (self, NULL);
+
+  if (self->record == NULL || client == NULL || porteur_order_record_get_access_token (self->record) == NULL)
+    return;
+  gtk_widget_action_set_enabled (widget, "order.show-secret", FALSE);
+  porteur_ca_client_get_enrollment_async (client, porteur_order_record_get_number (self->record),
+                                          porteur_order_record_get_access_token (self->record),
+                                          self->cancellable, on_enrollment, view_call_new (self));
+}
+
+static void
+add_secret_group (PorteurOrderPage   *self,
+                  PorteurOrderRecord *record)
+{
+  const char *status = porteur_order_record_get_status (record);
+  const char *reference = porteur_order_member_string (record->data, "enrollment_reference");
+
+  if (g_strcmp0 (status, "validated") != 0 && g_strcmp0 (status, "appointment") != 0)
+    return;
+  self->secret_group = add_group (self->order_box, _("Enrollment Secret"),
+                                  _("A one-time code from the certification authority: with its reference, it proves that the certificate request made for your token comes from this validated order. Keep it private."));
+  gtk_widget_set_name (GTK_WIDGET (self->secret_group), "enrollment");
+  fill_secret_group (self);
+  if (reference)
+    info_row (self->secret_group, NULL, _("Reference"), reference);
+}
+
 static void
 show_order (PorteurOrderPage   *self,
             PorteurOrderRecord *record)
@@ -1934,6 +2159,11 @@ show_order (PorteurOrderPage   *self,
   release_focus_within (self->order_box);
   while ((child = gtk_widget_get_first_child (self->order_box)))
     gtk_box_remove (GTK_BOX (self->order_box), child);
+  self->order_view++;
+  self->checklist_group = NULL;
+  self->secret_group = NULL;
+  if (self->secret_number && g_strcmp0 (self->secret_number, porteur_order_record_get_number (record)) != 0)
+    wipe_secret (self);
 
   /* Translators: the title of an order's page; %s is its request number */
   title = g_strdup_printf (_("Order %s"), porteur_order_record_get_number (record));
@@ -1962,6 +2192,8 @@ show_order (PorteurOrderPage   *self,
       adw_preferences_group_add (group, row);
     }
 
+  add_secret_group (self, record);
+
   group = add_group (self->order_box, _("Subscription Form"),
                      _("Made from your order, in your language where the certification authority accepts it. Print it, sign it, and post it with the documents."));
   self->form_picture = gtk_picture_new ();
@@ -1981,6 +2213,9 @@ show_order (PorteurOrderPage   *self,
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.print-form", FALSE);
     }
   make_form (self, record);
+  if (g_strcmp0 (porteur_order_record_get_status (record), "waiting-documents") == 0 ||
+      g_strcmp0 (porteur_order_record_get_status (record), "documents-complete") == 0)
+    load_checklist (self, record);
 
   group = add_group (self->order_box, _("History"), NULL);
   for (guint i = 0; i < json_array_get_length (history); i++)
@@ -2030,6 +2265,8 @@ home_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
+  /* The enrollment secret is shown once: leaving the order forgets it. */
+  wipe_secret (PORTEUR_ORDER_PAGE (widget));
   set_state (PORTEUR_ORDER_PAGE (widget), "home");
 }
 
@@ -2396,6 +2633,10 @@ porteur_order_page_dispose (GObject *object)
   g_clear_object (&self->chooser);
   g_clear_object (&self->client);
   self->form_picture = NULL;
+  self->order_view++;
+  self->checklist_group = NULL;
+  self->secret_group = NULL;
+  wipe_secret (self);
   /* AdwBin owns its child: let it go first, then the template's other objects. */
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), PORTEUR_TYPE_ORDER_PAGE);
@@ -2467,6 +2708,7 @@ porteur_order_page_class_init (PorteurOrderPageClass *klass)
   gtk_widget_class_install_action (widget_class, "order.show", "s", show_order_action);
   gtk_widget_class_install_action (widget_class, "order.home", NULL, home_action);
   gtk_widget_class_install_action (widget_class, "order.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "order.show-secret", NULL, show_secret_action);
   gtk_widget_class_install_action (widget_class, "order.rectify", NULL, rectify_action);
   gtk_widget_class_install_action (widget_class, "order.save-form", NULL, save_form_action);
   gtk_widget_class_install_action (widget_class, "order.print-form", NULL, print_form_action);

@@ -303,3 +303,21 @@ porteur_window_open (PorteurWindow *self,
   porteur_window_set_page (self, "verify");
   porteur_verify_page_open (self->verify_page, file);
 }
+
+/**
+ * porteur_window_show_order:
+ * @self: a #PorteurWindow
+ * @number: an order's request number
+ *
+ * Shows the *Order* section on that order (from a notification about it).
+ */
+void
+porteur_window_show_order (PorteurWindow *self,
+                           const char    *number)
+{
+  g_return_if_fail (PORTEUR_IS_WINDOW (self));
+  g_return_if_fail (number != NULL);
+
+  porteur_window_set_page (self, "order");
+  gtk_widget_activate_action (GTK_WIDGET (self->order_page), "order.show", "s", number);
+}

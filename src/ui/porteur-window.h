@@ -17,5 +17,7 @@ void           porteur_window_set_page (PorteurWindow      *self,
                                         const char         *page);
 void           porteur_window_open     (PorteurWindow      *self,
                                         GFile              *file);
+void           porteur_window_show_order (PorteurWindow    *self,
+                                          const char       *number);
 
 G_END_DECLS

@@ -128,7 +128,7 @@ test_order_flow (Fixture *f, gconstpointer data)
   g_autoptr(JsonNode) node = json (out);
   JsonObject *order = json_node_get_object (node);
   g_autofree char *number = g_strdup (json_object_get_string_member (order, "number"));
-  g_autofree char *doc = g_strdup_printf ("%s/porteur/ca/orders/%s.json", f->data_home, number);
+  g_autofree char *doc = g_strdup_printf ("%s/porteur/order/orders/%s.json", f->data_home, number);
   g_autofree char *stored = NULL;
   g_autoptr(JsonNode) status_node = NULL;
 

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include "order/porteur-catalog.h"
 #include "order/porteur-order-draft.h"
 #include "order/porteur-order-form.h"
 
@@ -117,7 +118,7 @@ static void
 test_form_en (void)
 {
   const char *expected[] = { "Subscription form", "Mrs Anne Le Goff", "130.00 EUR excl. tax",
-                             "Copy of the holder's identity document", "The legal representative", "Public body", NULL };
+                             "Copy of the holder’s identity document", "The legal representative", "Public body", NULL };
 
   check_form ("en", NULL, expected, NULL, "order-form-en");
 }
@@ -141,6 +142,55 @@ test_form_company (void)
   check_form ("fr", "private-company", expected, absent, "order-form-company");
 }
 
+/* A locale name finds its language's catalogue (br_FR.UTF-8 → br), whatever the process locale
+ * (these tests run in C). */
+static void
+test_form_office_name (void)
+{
+  const char *expected[] = { "Raison sociale", "Nom", "CCI Ille-et-Vilaine", NULL };
+  const char *expected_br[] = { "Anv ofisiel", "Teulioù da gas", NULL };
+
+  check_form ("fr_FR.UTF-8", NULL, expected, NULL, "order-form-fr-variant");
+  check_form ("br_FR.UTF-8", NULL, expected_br, NULL, "order-form-br-variant");
+}
+
+/* A language Porteur has no catalogue for gets the CA's French. */
+static void
+test_form_unknown_language (void)
+{
+  const char *expected[] = { "Formulaire de souscription", "Pièces à envoyer", NULL };
+
+  g_assert_cmpstr (porteur_order_form_language ("de"), ==, "fr");
+  g_assert_cmpstr (porteur_order_form_language (NULL), ==, "fr");
+  g_assert_cmpstr (porteur_order_form_language ("en_GB.UTF-8"), ==, "en");
+  g_assert_cmpstr (porteur_order_form_language ("br"), ==, "br");
+  check_form ("de", NULL, expected, NULL, "order-form-de");
+}
+
+/* Every label of the form is translated in every catalogue Porteur ships: a label added without
+ * its translations fails here, not on a holder's printed form. */
+static void
+test_form_labels_translated (gconstpointer data)
+{
+  const char *language = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCatalog) catalog = porteur_catalog_get_for_language (language, &error);
+  const char * const *labels = porteur_order_form_get_labels ();
+  guint count = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (catalog);
+  for (gsize i = 0; labels[i]; i++, count++)
+    {
+      const char *translation = porteur_catalog_lookup (catalog, PORTEUR_ORDER_FORM_CONTEXT, labels[i]);
+
+      if (translation == NULL)
+        g_error ("The form label “%s” has no %s translation", labels[i], language);
+      g_assert_cmpstr (translation, !=, "");
+    }
+  g_assert_cmpuint (count, >=, 30);
+}
+
 static void
 test_form_unwritable (void)
 {
@@ -161,5 +211,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/order/form/br", test_form_br);
   g_test_add_func ("/order/form/company", test_form_company);
   g_test_add_func ("/order/form/unwritable", test_form_unwritable);
+  g_test_add_func ("/order/form/office-name", test_form_office_name);
+  g_test_add_func ("/order/form/unknown-language", test_form_unknown_language);
+  g_test_add_data_func ("/order/form/labels-translated/fr", "fr", test_form_labels_translated);
+  g_test_add_data_func ("/order/form/labels-translated/br", "br", test_form_labels_translated);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include "order/porteur-order-record.h"
 #include "order/porteur-order-text.h"
 #include "order-test-sim.h"
+#include "porteur-application.h"
 #include "porteur-order-page.h"
 #include "porteur-test-ui.h"
 #include "porteur-window.h"
@@ -203,6 +204,18 @@ status_is_validated (gpointer data)
 {
   GtkWidget *status = find_named (GTK_WIDGET (data), "order-status");
   return status && g_strcmp0 (gtk_label_get_label (GTK_LABEL (status)), porteur_order_status_label ("validated")) == 0;
+}
+
+static gboolean
+checklist_shown (gpointer data)
+{
+  return find_named (GTK_WIDGET (data), "checklist-holder-id") != NULL;
+}
+
+static gboolean
+secret_shown (gpointer data)
+{
+  return find_named (GTK_WIDGET (data), "enrollment-secret") != NULL;
 }
 
 static void
@@ -457,6 +470,20 @@ test_wizard (void)
 
     /* The form's preview appears; printed (exported by GtkPrintOperation), it holds the order. */
     g_assert_true (porteur_test_ui_wait_until (form_previewed, page, 30000));
+    /* The CA's documents checklist, in the holder's language. */
+    g_assert_true (porteur_test_ui_wait_until (checklist_shown, page, 30000));
+    {
+      const char *holder_id = g_str_equal (lang, "fr") ? "Copie de la pièce d’identité du porteur"
+                            : g_str_equal (lang, "br") ? "Eilskrid paper-anaout an dalc'her"
+                            : "Copy of the holder’s identity document";
+      GtkWidget *row = field (page, "checklist-holder-id");
+
+      g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, holder_id);
+      g_assert_nonnull (find_named (GTK_WIDGET (page), "checklist-subscription-form"));
+      g_assert_nonnull (find_named (GTK_WIDGET (page), "checklist-representative-id"));
+      /* No secret before validation. */
+      g_assert_null (find_named (GTK_WIDGET (page), "enrollment"));
+    }
     shot (window, "order-sent");
     g_assert_true (porteur_order_page_print_form_to_file (page, pdf, &print_error));
     g_assert_no_error (print_error);
@@ -497,6 +524,38 @@ test_wizard (void)
     g_assert_true (porteur_test_ui_wait_until (status_is_validated, page, 30000));
     shot (window, "order-validated");
 
+    /* The enrollment secret: offered with its explanation, shown once on request, never kept. */
+    {
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(PorteurOrderRecord) saved = NULL;
+      g_autofree char *secret = NULL;
+      g_autofree char *record_path = NULL;
+      g_autofree char *record_text = NULL;
+
+      g_assert_nonnull (field (page, "enrollment-secret-ready"));
+      g_assert_null (find_named (GTK_WIDGET (page), "checklist"));
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.show-secret", NULL);
+      g_assert_true (porteur_test_ui_wait_until (secret_shown, page, 30000));
+      secret = g_strdup (gtk_label_get_label (GTK_LABEL (field (page, "enrollment-secret"))));
+      g_assert_cmpuint (strlen (secret), >=, 8);
+      shot (window, "order-secret");
+      saved = porteur_order_record_load (order_number, &load_error);
+      g_assert_no_error (load_error);
+      g_assert_nonnull (porteur_order_member_string (saved->data, "enrollment_secret_shown_at"));
+      g_assert_nonnull (porteur_order_member_string (saved->data, "enrollment_reference"));
+      record_path = g_build_filename (g_get_user_data_dir (), "porteur", "order", "orders", order_number, NULL);
+      record_text = g_strconcat (record_path, ".json", NULL);
+      g_clear_pointer (&record_path, g_free);
+      g_assert_true (g_file_get_contents (record_text, &record_path, NULL, NULL));
+      g_assert_null (strstr (record_path, secret));
+      /* Left and opened again: the secret is gone, and the page says it was already shown. */
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.home", NULL);
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.show", g_variant_new_string (order_number));
+      g_assert_null (find_named (GTK_WIDGET (page), "enrollment-secret"));
+      g_assert_nonnull (field (page, "enrollment-secret-shown"));
+      shot (window, "order-secret-shown");
+    }
+
     /* Listed with its status. */
     porteur_test_ui_activate_action (GTK_WIDGET (page), "order.home", NULL);
     {
@@ -506,6 +565,39 @@ test_wizard (void)
     shot (window, "home-orders");
   }
   porteur_test_ui_destroy_window (GTK_WINDOW (window));
+}
+
+/* A notification about an order opens Porteur on that order: the application action its default
+ * action names (app.show-order) shows the Order section on the order. Runs after the wizard test,
+ * whose order is on disk. */
+static void
+test_show_order_action (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = porteur_order_record_list (&error);
+  g_autoptr(PorteurApplication) app = porteur_application_new ();
+  const char *number;
+  GtkWindow *window;
+  GtkWidget *label;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, >=, 1);
+  number = porteur_order_record_get_number (g_ptr_array_index (records, 0));
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "show-order", g_variant_new_string (number));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  if (window == NULL)
+    window = gtk_application_get_windows (GTK_APPLICATION (app))->data;
+  g_assert_true (PORTEUR_IS_WINDOW (window));
+  porteur_test_ui_wait_for_frame (GTK_WIDGET (window));
+  g_assert_cmpstr (porteur_window_get_page (PORTEUR_WINDOW (window)), ==, "order");
+  label = find_named (GTK_WIDGET (window), "order-number");
+  g_assert_nonnull (label);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), number));
+  shot (PORTEUR_WINDOW (window), "show-order-action");
+  porteur_test_ui_destroy_window (window);
 }
 
 int
@@ -520,6 +612,7 @@ main (int   argc,
   g_setenv ("PORTEUR_CA_URL", sim->url, TRUE);
   g_setenv ("PORTEUR_CA_TRUST", sim->trust, TRUE);
   g_test_add_func ("/order-page/wizard", test_wizard);
+  g_test_add_func ("/order-page/show-order-action", test_show_order_action);
   status = g_test_run ();
   order_test_sim_stop (sim);
   return status;

@@ -217,6 +217,83 @@ test_order_tool (void)
   run_clear (&run);
 }
 
+/* One place for access tokens: an order made with `porteur-tool ca order` is an order record that
+ * `porteur-tool order` (and so the wizard) lists, shows and tracks, and an order sent from a
+ * draft is reachable with `porteur-tool ca order`. */
+static void
+test_order_tool_one_record (void)
+{
+  g_autoptr(JsonObject) dossier = order_test_dossier ();
+  g_autofree char *path = NULL;
+  g_autofree char *draft = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *number2 = NULL;
+  g_autofree char *record_path = NULL;
+  g_autofree char *legacy_path = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  Run run;
+
+  json_object_set_string_member (dossier, "siret", "732 829 320 00074");
+  json_object_set_string_member (json_object_get_object_member (dossier, "holder"), "phone", "02 99 12 34 56");
+  path = write_dossier (dossier, "one-record.json");
+
+  /* Created by `ca order`: a record, seen by `order`. */
+  run = tool ("--json", "ca", "order", "create", "--from", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  number = g_strdup (json_object_get_string_member (answer, "number"));
+  g_assert_false (json_object_has_member (answer, "access_token"));
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+  record_path = g_strdup_printf ("%s/porteur/order/orders/%s.json", home, number);
+  legacy_path = g_strdup_printf ("%s/porteur/ca/orders/%s.json", home, number);
+  g_assert_true (g_file_test (record_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (legacy_path, G_FILE_TEST_EXISTS));
+  run = tool ("--json", "order", "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, number));
+  run_clear (&run);
+  run = tool ("--json", "ca", "order", "submit", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+  run = tool ("--json", "order", "show", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "waiting-documents");
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+  g_free (order_test_sim_admin (sim, "documents-received", number, NULL));
+  run = tool ("--json", "order", "track", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "documents-complete");
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+
+  /* Sent from a draft by `order`: reachable with `ca order`. */
+  run = tool ("--json", "order", "new", "--from", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  draft = g_strdup (json_object_get_string_member (answer, "draft"));
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+  run = tool ("order", "submit", draft, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  number2 = g_strndup (strstr (run.out, "PO-"), strlen ("PO-YYYY-NNNNNN"));
+  run_clear (&run);
+  run = tool ("--json", "ca", "order", "show", number2, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpstr (json_object_get_string_member (answer, "number"), ==, number2);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "waiting-documents");
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+  run = tool ("ca", "order", "checklist", number2, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "[ ]"));
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -230,6 +307,7 @@ main (int   argc,
   g_assert_no_error (error);
   sim = order_test_sim_start ();
   g_test_add_func ("/order/tool", test_order_tool);
+  g_test_add_func ("/order/tool/one-record", test_order_tool_one_record);
   status = g_test_run ();
   order_test_sim_stop (sim);
   cmd = g_strdup_printf ("rm -rf '%s'", home);

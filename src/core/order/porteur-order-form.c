@@ -5,13 +5,17 @@
 #include <cairo.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
+#include "porteur-catalog.h"
 #include "porteur-order-check.h"
 #include "porteur-order-draft.h"
 #include "porteur-order-form.h"
 
-/* The form's labels, per language (French, Breton, English): the form is drawn in the holder's
- * language whatever the process locale (a per-call language cannot go through gettext's global
- * locale from a worker thread). The CA's offices read French: the fallback. */
+/* The form's labels: gettext messages in the "subscription form" context, looked up in the
+ * holder's language through porteur-catalog (the form is drawn in a worker thread, and gettext's
+ * language is the process's). The CA's offices read French: the fallback when the language has
+ * no catalogue. */
 enum {
   L_TITLE, L_SUBTITLE, L_ORG, L_NAME, L_SIRET, L_TYPE, L_ADDRESS, L_HOLDER, L_CIVILITY_NAME,
   L_FUNCTION, L_SERVICE, L_EMAIL, L_PHONE, L_LEGAL, L_PRODUCT, L_PRICE, L_OFFICE, L_DOCUMENTS,
@@ -20,54 +24,85 @@ enum {
   L_T_PUBLIC, L_T_COMPANY, L_T_ASSOCIATION, L_T_SOLE, L_T_OTHER, L_COUNT
 };
 
-static const char * const labels_fr[L_COUNT] = {
-  "Formulaire de souscription — certificat ChamberSign", "Centrale d'achat Mégalis Bretagne",
-  "1. Organisation", "Raison sociale", "SIRET", "Type", "Adresse", "2. Porteur du certificat",
-  "Nom", "Fonction", "Service", "Courriel", "Téléphone", "3. Représentant légal",
-  "4. Produit et prix", "Prix", "5. Bureau d'enregistrement", "Pièces à envoyer",
-  "Le présent formulaire daté et signé", "Copie de la pièce d'identité du porteur",
-  "Copie de la pièce d'identité du représentant légal",
-  "Extrait Kbis de moins de 3 mois", "Avis de situation au répertoire SIRENE (INSEE)",
-  "6. Signatures", "Le porteur", "Le représentant légal", "Date et signature :", "HT",
-  "M.", "Mme", "Produit",
-  "Organisme public", "Entreprise privée", "Association", "Entrepreneur individuel", "Autre",
+static const char * const labels[L_COUNT + 1] = {
+  NC_("subscription form", "Subscription form — ChamberSign certificate"),
+  NC_("subscription form", "Mégalis Bretagne purchasing centre"),
+  NC_("subscription form", "1. Organisation"),
+  /* Translators: the organisation's name as registered (French: raison sociale). */
+  NC_("subscription form", "Registered name"),
+  NC_("subscription form", "SIRET"),
+  NC_("subscription form", "Type"),
+  NC_("subscription form", "Address"),
+  NC_("subscription form", "2. Certificate holder"),
+  NC_("subscription form", "Name"),
+  NC_("subscription form", "Function"),
+  NC_("subscription form", "Department"),
+  NC_("subscription form", "E-mail"),
+  NC_("subscription form", "Phone"),
+  NC_("subscription form", "3. Legal representative"),
+  NC_("subscription form", "4. Product and price"),
+  NC_("subscription form", "Price"),
+  NC_("subscription form", "5. Registration office"),
+  NC_("subscription form", "Documents to send"),
+  NC_("subscription form", "This form, dated and signed"),
+  NC_("subscription form", "Copy of the holder’s identity document"),
+  NC_("subscription form", "Copy of the legal representative’s identity document"),
+  NC_("subscription form", "Kbis extract less than 3 months old"),
+  NC_("subscription form", "INSEE SIRENE registration notice"),
+  NC_("subscription form", "6. Signatures"),
+  NC_("subscription form", "The holder"),
+  NC_("subscription form", "The legal representative"),
+  NC_("subscription form", "Date and signature:"),
+  /* Translators: after a price, "excluding taxes" (French: HT). */
+  NC_("subscription form", "excl. tax"),
+  /* Translators: abbreviated civility before a name (French: M.). */
+  NC_("subscription form", "Mr"),
+  /* Translators: abbreviated civility before a name (French: Mme). */
+  NC_("subscription form", "Mrs"),
+  NC_("subscription form", "Product"),
+  NC_("subscription form", "Public body"),
+  NC_("subscription form", "Private company"),
+  NC_("subscription form", "Association"),
+  NC_("subscription form", "Sole trader"),
+  NC_("subscription form", "Other"),
+  NULL
 };
 
-static const char * const labels_en[L_COUNT] = {
-  "Subscription form — ChamberSign certificate", "Mégalis Bretagne purchasing centre",
-  "1. Organisation", "Name", "SIRET", "Type", "Address", "2. Certificate holder",
-  "Name", "Function", "Department", "E-mail", "Phone", "3. Legal representative",
-  "4. Product and price", "Price", "5. Registration office", "Documents to send",
-  "This form, dated and signed", "Copy of the holder's identity document",
-  "Copy of the legal representative's identity document",
-  "Kbis extract less than 3 months old", "INSEE SIRENE registration notice",
-  "6. Signatures", "The holder", "The legal representative", "Date and signature:", "excl. tax",
-  "Mr", "Mrs", "Product",
-  "Public body", "Private company", "Association", "Sole trader", "Other",
-};
-
-static const char * const labels_br[L_COUNT] = {
-  "Furmskrid koumanant — testeni ChamberSign", "Kreizenn brenañ Mégalis Breizh",
-  "1. Aozadur", "Anv", "SIRET", "Seurt", "Chomlec'h", "2. Dalc'her an testeni",
-  "Anv", "Karg", "Servij", "Postel", "Pellgomz", "3. Dileuriad lezennel",
-  "4. Produ ha priz", "Priz", "5. Burev enrollañ", "Teulioù da gas",
-  "Ar furmskrid-mañ, deiziadet ha sinet", "Eilskrid paper-anaout an dalc'her",
-  "Eilskrid paper-anaout an dileuriad lezennel",
-  "Eztenn Kbis nevesoc'h eget 3 miz", "Kemenn-plas e renabl SIRENE (INSEE)",
-  "6. Sinadurioù", "An dalc'her", "An dileuriad lezennel", "Deiziad ha sinadur :", "hep tailhoù",
-  "Ao.", "It.", "Produ",
-  "Aozadur publik", "Embregerezh prevez", "Kevredigezh", "Embreger hiniennel", "All",
-};
+const char * const *
+porteur_order_form_get_labels (void)
+{
+  return labels;
+}
 
 typedef struct {
-  cairo_t            *cr;
-  double              y;
-  const char * const *l;
+  cairo_t    *cr;
+  double      y;
+  const char *language;
 } Form;
+
+static const char *
+label (Form *f,
+       guint id)
+{
+  return porteur_catalog_pgettext (f->language, PORTEUR_ORDER_FORM_CONTEXT, labels[id]);
+}
 
 #define MARGIN 50.0
 #define PAGE_W 595.28
 #define PAGE_H 841.89
+
+const char *
+porteur_order_form_language (const char *language)
+{
+  g_autoptr(PorteurCatalog) catalog = NULL;
+
+  if (language == NULL || *language == '\0')
+    return "fr";
+  if (g_str_has_prefix (language, "en") || g_str_equal (language, "C"))
+    return "en";
+  catalog = porteur_catalog_get_for_language (language, NULL);
+  return catalog ? language : "fr";
+}
 
 static const char *
 str (JsonObject *object,
@@ -142,17 +177,17 @@ person (Form       *f,
 {
   const char *civ = str (p, "civility");
   g_autofree char *name = g_strdup_printf ("%s %s %s",
-                                           g_str_equal (civ, "mrs") ? f->l[L_MRS] :
-                                           g_str_equal (civ, "mr") ? f->l[L_MR] : "",
+                                           g_str_equal (civ, "mrs") ? label (f, L_MRS) :
+                                           g_str_equal (civ, "mr") ? label (f, L_MR) : "",
                                            str (p, "given_name"), str (p, "family_name"));
 
-  row (f, f->l[L_CIVILITY_NAME], g_strstrip (name));
-  row (f, f->l[L_FUNCTION], str (p, "function"));
+  row (f, label (f, L_CIVILITY_NAME), g_strstrip (name));
+  row (f, label (f, L_FUNCTION), str (p, "function"));
   if (holder)
-    row (f, f->l[L_SERVICE], str (p, "service"));
-  row (f, f->l[L_EMAIL], str (p, "email"));
+    row (f, label (f, L_SERVICE), str (p, "service"));
+  row (f, label (f, L_EMAIL), str (p, "email"));
   if (holder)
-    row (f, f->l[L_PHONE], str (p, "phone"));
+    row (f, label (f, L_PHONE), str (p, "phone"));
 }
 
 static const char *
@@ -163,7 +198,7 @@ type_label (Form       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
     if (g_str_equal (type, ids[i]))
-      return f->l[L_T_PUBLIC + i];
+      return label (f, L_T_PUBLIC + i);
   return type;
 }
 
@@ -191,65 +226,65 @@ porteur_order_form_write_pdf (JsonObject  *dossier,
   surface = cairo_pdf_surface_create (path, PAGE_W, PAGE_H);
   cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Porteur");
   f.cr = cairo_create (surface);
-  f.l = g_strcmp0 (language, "en") == 0 ? labels_en : g_strcmp0 (language, "br") == 0 ? labels_br : labels_fr;
-  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, f.l[L_TITLE]);
+  f.language = porteur_order_form_language (language);
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, label (&f, L_TITLE));
   cairo_set_source_rgb (f.cr, 0, 0, 0);
 
   f.y = MARGIN + 10;
-  text_at (&f, MARGIN, 16, TRUE, f.l[L_TITLE]);
+  text_at (&f, MARGIN, 16, TRUE, label (&f, L_TITLE));
   f.y += 16;
-  text_at (&f, MARGIN, 10, FALSE, f.l[L_SUBTITLE]);
+  text_at (&f, MARGIN, 10, FALSE, label (&f, L_SUBTITLE));
 
-  heading (&f, f.l[L_ORG]);
-  row (&f, f.l[L_NAME], str (org, "name"));
-  row (&f, f.l[L_SIRET], str (dossier, "siret"));
-  row (&f, f.l[L_TYPE], type_label (&f, type));
-  row (&f, f.l[L_ADDRESS], str (address, "line1"));
+  heading (&f, label (&f, L_ORG));
+  row (&f, label (&f, L_NAME), str (org, "name"));
+  row (&f, label (&f, L_SIRET), str (dossier, "siret"));
+  row (&f, label (&f, L_TYPE), type_label (&f, type));
+  row (&f, label (&f, L_ADDRESS), str (address, "line1"));
   if (*str (address, "line2"))
     row (&f, "", str (address, "line2"));
   line_city = g_strdup_printf ("%s %s", str (address, "postal_code"), str (address, "city"));
   row (&f, "", line_city);
 
-  heading (&f, f.l[L_HOLDER]);
+  heading (&f, label (&f, L_HOLDER));
   person (&f, porteur_order_member_object (dossier, "holder"), TRUE);
-  heading (&f, f.l[L_LEGAL]);
+  heading (&f, label (&f, L_LEGAL));
   person (&f, porteur_order_member_object (dossier, "legal_representative"), FALSE);
 
-  heading (&f, f.l[L_PRODUCT]);
-  row (&f, f.l[L_PRODUCT_NAME], product ? str (product, "name") : str (dossier, "product"));
+  heading (&f, label (&f, L_PRODUCT));
+  row (&f, label (&f, L_PRODUCT_NAME), product ? str (product, "name") : str (dossier, "product"));
   if (product)
     {
       price = g_strdup_printf ("%s %s %s", str (product, "price_excl_tax"),
-                               str (product, "currency"), f.l[L_EXCL_TAX]);
-      row (&f, f.l[L_PRICE], price);
+                               str (product, "currency"), label (&f, L_EXCL_TAX));
+      row (&f, label (&f, L_PRICE), price);
     }
 
-  heading (&f, f.l[L_OFFICE]);
+  heading (&f, label (&f, L_OFFICE));
   if (office)
     {
       JsonObject *oa = porteur_order_member_object (office, "address");
       g_autofree char *oc = g_strdup_printf ("%s %s", str (oa, "postal_code"), str (oa, "city"));
 
-      row (&f, f.l[L_NAME], str (office, "name"));
-      row (&f, f.l[L_ADDRESS], str (oa, "line1"));
+      row (&f, label (&f, L_CIVILITY_NAME), str (office, "name"));
+      row (&f, label (&f, L_ADDRESS), str (oa, "line1"));
       row (&f, "", oc);
     }
   else
-    row (&f, f.l[L_NAME], str (dossier, "office"));
+    row (&f, label (&f, L_CIVILITY_NAME), str (dossier, "office"));
 
-  heading (&f, f.l[L_DOCUMENTS]);
-  checkbox (&f, f.l[L_DOC_FORM]);
-  checkbox (&f, f.l[L_DOC_ID_HOLDER]);
-  checkbox (&f, f.l[L_DOC_ID_LEGAL]);
-  checkbox (&f, g_str_equal (type, "private-company") ? f.l[L_DOC_KBIS] : f.l[L_DOC_INSEE]);
+  heading (&f, label (&f, L_DOCUMENTS));
+  checkbox (&f, label (&f, L_DOC_FORM));
+  checkbox (&f, label (&f, L_DOC_ID_HOLDER));
+  checkbox (&f, label (&f, L_DOC_ID_LEGAL));
+  checkbox (&f, g_str_equal (type, "private-company") ? label (&f, L_DOC_KBIS) : label (&f, L_DOC_INSEE));
 
-  heading (&f, f.l[L_SIGNATURES]);
+  heading (&f, label (&f, L_SIGNATURES));
   sign_top = f.y;
-  text_at (&f, MARGIN, 9, TRUE, f.l[L_SIGN_HOLDER]);
-  text_at (&f, PAGE_W / 2 + 5, 9, TRUE, f.l[L_SIGN_LEGAL]);
+  text_at (&f, MARGIN, 9, TRUE, label (&f, L_SIGN_HOLDER));
+  text_at (&f, PAGE_W / 2 + 5, 9, TRUE, label (&f, L_SIGN_LEGAL));
   f.y += 13;
-  text_at (&f, MARGIN, 8, FALSE, f.l[L_DATE_SIGN]);
-  text_at (&f, PAGE_W / 2 + 5, 8, FALSE, f.l[L_DATE_SIGN]);
+  text_at (&f, MARGIN, 8, FALSE, label (&f, L_DATE_SIGN));
+  text_at (&f, PAGE_W / 2 + 5, 8, FALSE, label (&f, L_DATE_SIGN));
   cairo_rectangle (f.cr, MARGIN, sign_top - 12, PAGE_W / 2 - MARGIN - 5, 90);
   cairo_rectangle (f.cr, PAGE_W / 2 + 0, sign_top - 12, PAGE_W / 2 - MARGIN, 90);
   cairo_stroke (f.cr);

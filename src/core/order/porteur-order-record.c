@@ -235,6 +235,35 @@ record_from_order (PorteurCaOrder     *order,
   return record_new_take (data);
 }
 
+PorteurOrderRecord *
+porteur_order_record_save_from_order (PorteurCaOrder  *order,
+                                      const char      *access_token,
+                                      GError         **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(PorteurOrderRecord) previous = NULL;
+  g_autoptr(PorteurOrderRecord) record = NULL;
+
+  g_return_val_if_fail (PORTEUR_IS_CA_ORDER (order), NULL);
+
+  previous = porteur_order_record_load (porteur_ca_order_get_number (order), &local_error);
+  if (previous == NULL && !g_error_matches (local_error, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  record = record_from_order (order, previous, access_token, NULL);
+  if (porteur_order_record_get_access_token (record) == NULL)
+    {
+      g_set_error (error, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_CORRUPT,
+                   "Order “%s” has no access token", porteur_ca_order_get_number (order));
+      return NULL;
+    }
+  if (!porteur_order_record_save (record, error))
+    return NULL;
+  return g_steal_pointer (&record);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Submission */
 

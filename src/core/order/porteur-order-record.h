@@ -46,6 +46,14 @@ JsonArray  *porteur_order_record_get_history      (PorteurOrderRecord *record); 
 /* TRUE while the CA accepts a rectification (draft, waiting-documents, documents-complete). */
 gboolean    porteur_order_record_can_rectify      (PorteurOrderRecord *record);
 
+/* Writes the record of an order the CA has just returned outside the wizard (porteur-tool ca
+ * order create/show/rectify/submit): the record is created, or updated keeping its access token,
+ * draft and history; access_token (nullable) is the one create returned. The one place where
+ * access tokens are kept, whatever made the order. */
+PorteurOrderRecord *porteur_order_record_save_from_order (PorteurCaOrder  *order,
+                                                          const char      *access_token,
+                                                          GError         **error);
+
 /* The pending submission of a draft, if a first attempt was made and did not finish. */
 gboolean    porteur_order_submission_pending      (const char         *draft_id);
 

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "ca/porteur-ca-client.h"
+#include "order/porteur-order-draft.h"
+#include "order/porteur-order-record.h"
 #include "store/porteur-store.h"
 #include "porteur-tool.h"
 
@@ -16,8 +18,13 @@
  * The RA API (docs/ca-api.md) through PorteurCaClient. The CA's address and
  * trust come from --ca-url/--ca-trust, PORTEUR_CA_URL/PORTEUR_CA_TRUST, or
  * GSettings (ca-url, ca-trust). The access token of each order created here
- * is kept in the store, document ca/orders/<number>.json (kind "ca-order"),
- * with the CA's address; later commands read it from there, never from argv.
+ * is kept in the order's record (src/core/order/porteur-order-record: store
+ * document order/orders/<number>.json), the same one the wizard and
+ * `porteur-tool order` use, so an order made by either is seen by the other;
+ * later commands read it from there, never from argv, and update the record
+ * with the CA's answer. Tokens kept by earlier versions in
+ * ca/orders/<number>.json (kind "ca-order") are still read, and moved into a
+ * record at the next answer.
  *
  * `order create` keeps its Idempotency-Key in ca/pending/<SHA-256 of the
  * form>.json until the CA's answer is saved: running the same command again
@@ -157,22 +164,11 @@ valid_number (const char *number)
 }
 
 static gboolean
-save_order (PorteurCaOrder *order, const char *ca_url, GError **error)
+save_order (PorteurCaOrder *order, const char *access_token, GError **error)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *path = order_document (porteur_ca_order_get_number (order));
+  g_autoptr(PorteurOrderRecord) record = porteur_order_record_save_from_order (order, access_token, error);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "number");
-  json_builder_add_string_value (b, porteur_ca_order_get_number (order));
-  json_builder_set_member_name (b, "access_token");
-  json_builder_add_string_value (b, porteur_ca_order_get_access_token (order));
-  json_builder_set_member_name (b, "ca_url");
-  json_builder_add_string_value (b, ca_url);
-  json_builder_end_object (b);
-  node = json_builder_get_root (b);
-  return porteur_store_write_document (path, ORDER_DOCUMENT_KIND, ORDER_DOCUMENT_VERSION, node, error);
+  return record != NULL;
 }
 
 /* The access token of @number, from the store. */
@@ -189,6 +185,19 @@ load_token (const char *number, GError **error)
       g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NOT_FOUND, _("“%s” is not an order number"), number);
       return NULL;
     }
+  {
+    g_autoptr(GError) local_error = NULL;
+    g_autoptr(PorteurOrderRecord) record = porteur_order_record_load (number, &local_error);
+
+    if (record && porteur_order_record_get_access_token (record))
+      return g_strdup (porteur_order_record_get_access_token (record));
+    if (record == NULL && !g_error_matches (local_error, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_NOT_FOUND))
+      {
+        g_propagate_error (error, g_steal_pointer (&local_error));
+        return NULL;
+      }
+  }
+  /* An order created by an earlier version of porteur-tool. */
   path = order_document (number);
   node = porteur_store_read_document (path, ORDER_DOCUMENT_KIND, ORDER_DOCUMENT_VERSION, NULL, error);
   if (node == NULL)
@@ -439,7 +448,7 @@ order_create (PorteurTool *tool, PorteurCaClient *client, const char *from)
   g_object_unref (result);
   if (order == NULL)
     return fail (tool, error);
-  if (!save_order (order, porteur_ca_client_get_base_url (client), &error))
+  if (!save_order (order, porteur_ca_order_get_access_token (order), &error))
     {
       /* The order exists at the CA: say which, so that it is not lost. */
       fprintf (stderr, _("porteur-tool %s: order %s was created but its access key could not be saved"),
@@ -508,6 +517,14 @@ order_op (PorteurTool *tool, PorteurCaClient *client, OrderOp op, const char *nu
       g_assert_not_reached ();
     }
   g_object_unref (result);
+  if (order)
+    {
+      g_autoptr(GError) save_error = NULL;
+
+      /* The record follows the CA's answer (and an earlier version's token moves into it). */
+      if (!save_order (order, token, &save_error))
+        g_debug ("Order %s: record not updated: %s", number, save_error->message);
+    }
   explicit_bzero (token, strlen (token));
   if (order == NULL && list == NULL)
     return fail (tool, error);
