@@ -28,27 +28,6 @@ typedef struct
   TestTransport *transport;   /* borrowed from the token */
 } Fixture;
 
-/* Key generation is slow (and slower still under the sanitizers): one card is made per profile
- * and process, and every test starts from a copy of its state. */
-static VtokenCard *
-new_card (const char *profile)
-{
-  static GHashTable *states;
-  g_autoptr(GError) error = NULL;
-  const char *state;
-
-  if (states == NULL)
-    states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (!(state = g_hash_table_lookup (states, profile)))
-    {
-      g_autoptr(VtokenCard) card = vtoken_card_new (profile, &error);
-      g_assert_no_error (error);
-      g_hash_table_insert (states, g_strdup (profile), vtoken_card_save_state (card));
-      state = g_hash_table_lookup (states, profile);
-    }
-  return vtoken_card_new_from_state (profile, state, &error);
-}
-
 static PorteurSecret *
 secret (const char *value)
 {
@@ -73,7 +52,7 @@ fixture_set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->card = new_card (data ? data : "oberthur-iasecc");
+  f->card = test_card_new (data ? data : "oberthur-iasecc");
   g_assert_no_error (error);
   f->token = open_token (f->card, &f->transport, &error);
   g_assert_no_error (error);
@@ -315,7 +294,7 @@ static void
 test_identify_unknown (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VtokenCard) card = new_card ("unknown");
+  g_autoptr(VtokenCard) card = test_card_new ("unknown");
   g_autofree char *dir = g_dir_make_tmp ("porteur-token-XXXXXX", &error);
   g_autofree char *list = g_build_filename (dir, "smartcard_list.txt", NULL);
   g_autoptr(PorteurToken) token = NULL;
@@ -355,7 +334,7 @@ static void
 test_open_quick (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VtokenCard) card = new_card ("oberthur-iasecc");
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
   TestTransport *full_t = NULL;
   g_autoptr(PorteurToken) full = open_token (card, &full_t, &error);
   PorteurTransport *transport = test_transport_new (card);
@@ -857,7 +836,7 @@ static void
 test_pinpad_typed (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VtokenCard) card = new_card ("oberthur-iasecc");
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
   TestTransport *t = NULL;
   g_autoptr(PorteurToken) token = open_token (card, &t, &error);
 
@@ -911,7 +890,7 @@ static void
 test_async (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VtokenCard) card = new_card ("oberthur-iasecc");
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
   TestTransport *t = NULL;
   g_autoptr(PorteurToken) token = open_token (card, &t, &error);
   g_autoptr(PorteurSecret) pin = secret ("1234");
@@ -993,7 +972,7 @@ test_faults (gconstpointer data)
 {
   FaultKind kind = GPOINTER_TO_INT (data);
   g_autoptr(GError) error = NULL;
-  g_autoptr(VtokenCard) card = new_card ("oberthur-iasecc");
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
   g_autofree char *full_state = vtoken_card_save_state (card);
   g_autofree char *fresh_state = NULL;
 

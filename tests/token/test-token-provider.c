@@ -16,27 +16,6 @@
  * signature; a wrong PIN refused once and reported, never retried.
  */
 
-/* Key generation is slow (and slower still under the sanitizers): one card is made per profile
- * and process, and every test starts from a copy of its state. */
-static VtokenCard *
-new_card (const char *profile)
-{
-  static GHashTable *states;
-  g_autoptr(GError) error = NULL;
-  const char *state;
-
-  if (states == NULL)
-    states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (!(state = g_hash_table_lookup (states, profile)))
-    {
-      g_autoptr(VtokenCard) card = vtoken_card_new (profile, &error);
-      g_assert_no_error (error);
-      g_hash_table_insert (states, g_strdup (profile), vtoken_card_save_state (card));
-      state = g_hash_table_lookup (states, profile);
-    }
-  return vtoken_card_new_from_state (profile, state, &error);
-}
-
 static PorteurSecret *
 secret (const char *value)
 {
@@ -73,7 +52,7 @@ test_csr (gconstpointer data)
 {
   guint key_ref = GPOINTER_TO_UINT (data);
   g_autoptr(GError) error = NULL;
-  g_autoptr(VtokenCard) card = new_card ("oberthur-iasecc");
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
   g_autoptr(PorteurToken) token = porteur_token_open (test_transport_new (card), NULL, &error);
   g_autoptr(PorteurSecret) pin = secret ("1234");
   EVP_PKEY *pkey, *expected, *parsed_key;
@@ -133,7 +112,7 @@ static void
 test_digest_sign_and_cms (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VtokenCard) card = new_card ("oberthur-iasecc");
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
   g_autoptr(PorteurToken) token = porteur_token_open (test_transport_new (card), NULL, &error);
   g_autoptr(PorteurSecret) pin = secret ("1234");
   static const char message[] = "Délibération n° 2026-114";
@@ -196,7 +175,7 @@ static void
 test_wrong_pin (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VtokenCard) card = new_card ("oberthur-iasecc");
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
   g_autoptr(PorteurToken) token = porteur_token_open (test_transport_new (card), NULL, &error);
   g_autoptr(PorteurSecret) wrong = secret ("9999");
   EVP_PKEY *pkey = porteur_token_get_evp_pkey (token, 1, wrong, 0, &error);

@@ -173,3 +173,24 @@ test_transport_new (VtokenCard *card)
   self->card = card;
   return &self->parent;
 }
+
+/* Key generation is slow (and slower still under the sanitizers): one card is made per profile
+ * and process, and every test starts from a copy of its state. */
+VtokenCard *
+test_card_new (const char *profile)
+{
+  static GHashTable *states;
+  g_autoptr(GError) error = NULL;
+  const char *state;
+
+  if (states == NULL)
+    states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (!(state = g_hash_table_lookup (states, profile)))
+    {
+      g_autoptr(VtokenCard) card = vtoken_card_new (profile, &error);
+      g_assert_no_error (error);
+      g_hash_table_insert (states, g_strdup (profile), vtoken_card_save_state (card));
+      state = g_hash_table_lookup (states, profile);
+    }
+  return vtoken_card_new_from_state (profile, state, &error);
+}

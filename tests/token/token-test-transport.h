@@ -25,3 +25,5 @@ typedef struct
 } TestTransport;
 
 PorteurTransport *test_transport_new (VtokenCard *card);
+/* A card of @profile, from a state made once per process. */
+VtokenCard       *test_card_new      (const char *profile);
