@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Runs inside tests/pcsc-harness (see run.sh). Test PINs only: OpenSC takes them in argv, as its
 tools require; porteur-tool through --pin-fd."""
-import glob, json, os, socket, statistics, subprocess, sys, time
+import glob, json, os, select, socket, statistics, subprocess, sys, time
 
 TOOL = os.environ["PORTEUR_TOOL"]
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
@@ -97,24 +97,32 @@ if MODE == "ops":
 
 # Insertion latency: our monitor (porteur-tool wait) against pcsc_scan, same insertion.
 lat_ours, lat_scan = [], []
-for _ in range(max(3, RUNS // 2)):
+for _ in range(int(os.environ.get("BENCH_LATENCY_RUNS", max(3, RUNS // 2)))):
     control("remove")
     time.sleep(1.0)
     ours = subprocess.Popen([TOOL, "wait", "--json"], stdout=subprocess.PIPE, text=True, bufsize=1)
-    scan = subprocess.Popen(["stdbuf", "-oL", "pcsc_scan", "-c"], stdout=subprocess.PIPE, text=True, bufsize=1)
+    scan = subprocess.Popen(["stdbuf", "-oL", "pcsc_scan", "-n"], stdout=subprocess.PIPE, text=True, bufsize=1)
     time.sleep(1.5)   # both have seen the empty reader
     t0 = time.perf_counter()
     control("insert")
     def first(proc, marker):
-        while True:
+        deadline = time.perf_counter() + 15
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if not ready:
+                continue
             line = proc.stdout.readline()
             if not line:
                 return None
             if marker(line):
                 return time.perf_counter() - t0
+        return None
     lat_ours.append(first(ours, lambda l: '"token-inserted"' in l))
     lat_scan.append(first(scan, lambda l: "Card inserted" in l))
     ours.terminate(); scan.terminate()
     ours.wait(); scan.wait()
-print("\nInsertion → event: porteur-tool wait %.0f ms, pcsc_scan %.0f ms (medians of %d)" %
-      (statistics.median(lat_ours) * 1000, statistics.median(lat_scan) * 1000, len(lat_ours)))
+lat_ours = [x for x in lat_ours if x is not None]
+lat_scan = [x for x in lat_scan if x is not None]
+print("\nInsertion → event: porteur-tool wait %s, pcsc_scan %s (medians of %d and %d)" %
+      ("%.0f ms" % (statistics.median(lat_ours) * 1000) if lat_ours else "not seen",
+       "%.0f ms" % (statistics.median(lat_scan) * 1000) if lat_scan else "not seen", len(lat_ours), len(lat_scan)))
