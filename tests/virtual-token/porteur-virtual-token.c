@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -299,6 +300,10 @@ main (int   argc,
     { "list-profiles", 0, 0, G_OPTION_ARG_NONE, &list, "List the profiles and exit", NULL },
     { NULL }
   };
+
+  /* vpcd may close the connection while the card answers (a removal, a reset): a write must
+   * then fail, not kill the card with SIGPIPE. */
+  signal (SIGPIPE, SIG_IGN);
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
