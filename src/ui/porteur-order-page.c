@@ -14,6 +14,7 @@
 #include "order/porteur-order-text.h"
 #include "porteur-application.h"
 #include "porteur-order-page.h"
+#include "porteur-page-render.h"
 
 /* poppler-glib 22.12 declares no autoptr cleanups. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerDocument, g_object_unref)
@@ -1647,11 +1648,8 @@ form_thread (GTask        *task,
   g_autofree char *uri = NULL;
   g_autoptr(PopplerDocument) document = NULL;
   g_autoptr(PopplerPage) page = NULL;
-  cairo_surface_t *surface;
-  cairo_t *cr;
   double width, height;
   int w, h;
-  GBytes *bytes;
   GdkTexture *texture;
 
   if (!porteur_order_form_write_pdf (job->dossier, job->product, job->office, language, job->path, &error))
@@ -1669,18 +1667,7 @@ form_thread (GTask        *task,
   poppler_page_get_size (page, &width, &height);
   w = (int) (width * 1.5);
   h = (int) (height * 1.5);
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
-  cr = cairo_create (surface);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  cairo_scale (cr, 1.5, 1.5);
-  poppler_page_render (page, cr);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  bytes = g_bytes_new (cairo_image_surface_get_data (surface), (gsize) cairo_image_surface_get_stride (surface) * h);
-  texture = gdk_memory_texture_new (w, h, GDK_MEMORY_DEFAULT, bytes, cairo_image_surface_get_stride (surface));
-  g_bytes_unref (bytes);
-  cairo_surface_destroy (surface);
+  texture = porteur_page_render_texture (page, w, h, 1.5);
   g_task_return_pointer (task, texture, g_object_unref);
 }
 

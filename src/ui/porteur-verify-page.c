@@ -6,6 +6,7 @@
 
 #include "pdf/porteur-pdf.h"
 #include "porteur-application.h"
+#include "porteur-page-render.h"
 #include "porteur-verify-page.h"
 
 /*
@@ -283,11 +284,8 @@ render_first_page (GTask        *task,
   g_autoptr(GError) error = NULL;
   PopplerDocument *document = poppler_document_new_from_gfile (file, NULL, cancellable, &error);
   PopplerPage *page = NULL;
-  cairo_surface_t *surface;
-  cairo_t *cr;
   double width, height, scale;
   int w, h;
-  GBytes *bytes;
   GdkTexture *texture;
 
   if (document == NULL || !(page = poppler_document_get_page (document, 0)))
@@ -302,22 +300,10 @@ render_first_page (GTask        *task,
   h = MAX (1, (int) (height * scale));
   if (h > 4 * w)
     h = 4 * w;
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
-  cr = cairo_create (surface);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_paint (cr);
-  cairo_scale (cr, scale, scale);
-  poppler_page_render (page, cr);
-  cairo_destroy (cr);
+  texture = porteur_page_render_texture (page, w, h, scale);
   /* Dropped here, in the worker, before the task completes (see DESIGN.md on poppler). */
   g_object_unref (page);
   g_object_unref (document);
-  cairo_surface_flush (surface);
-
-  bytes = g_bytes_new (cairo_image_surface_get_data (surface), (gsize) cairo_image_surface_get_stride (surface) * h);
-  texture = gdk_memory_texture_new (w, h, GDK_MEMORY_DEFAULT, bytes, cairo_image_surface_get_stride (surface));
-  g_bytes_unref (bytes);
-  cairo_surface_destroy (surface);
   g_task_return_pointer (task, texture, g_object_unref);
 }
 
