@@ -459,39 +459,6 @@ porteur_crl_client_check_sync (PorteurCrlClient  *self,
   return NULL;
 }
 
-typedef struct
-{
-  X509 *cert;
-  X509 *issuer;
-  char *source;
-} CheckData;
-
-static void
-check_data_free (CheckData *data)
-{
-  X509_free (data->cert);
-  X509_free (data->issuer);
-  g_free (data->source);
-  g_free (data);
-}
-
-static void
-check_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  CheckData *data = task_data;
-  GError *error = NULL;
-  PorteurCrlResult *result = porteur_crl_client_check_sync (source_object, data->cert, data->issuer,
-                                                            data->source, cancellable, &error);
-
-  if (result)
-    g_task_return_pointer (task, result, g_object_unref);
-  else
-    g_task_return_error (task, error);
-}
-
 void
 porteur_crl_client_check_async (PorteurCrlClient    *self,
                                 X509                *cert,
@@ -501,20 +468,11 @@ porteur_crl_client_check_async (PorteurCrlClient    *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  CheckData *data = g_new0 (CheckData, 1);
-
   g_return_if_fail (PORTEUR_IS_CRL_CLIENT (self));
 
-  if (cert && X509_up_ref (cert))
-    data->cert = cert;
-  if (issuer && X509_up_ref (issuer))
-    data->issuer = issuer;
-  data->source = g_strdup (source);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, porteur_crl_client_check_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
-  g_task_run_in_thread (task, check_thread);
+  porteur_pki_check_in_thread (self, (PorteurPkiCheckFunc) porteur_crl_client_check_sync,
+                               porteur_crl_client_check_async, cert, issuer, source,
+                               cancellable, callback, user_data);
 }
 
 PorteurCrlResult *

@@ -597,39 +597,6 @@ out:
   return result;
 }
 
-typedef struct
-{
-  X509 *cert;
-  X509 *issuer;
-  char *url;
-} CheckData;
-
-static void
-check_data_free (CheckData *data)
-{
-  X509_free (data->cert);
-  X509_free (data->issuer);
-  g_free (data->url);
-  g_free (data);
-}
-
-static void
-check_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  CheckData *data = task_data;
-  GError *error = NULL;
-  PorteurOcspResult *result = porteur_ocsp_client_check_sync (source_object, data->cert, data->issuer,
-                                                              data->url, cancellable, &error);
-
-  if (result)
-    g_task_return_pointer (task, result, g_object_unref);
-  else
-    g_task_return_error (task, error);
-}
-
 void
 porteur_ocsp_client_check_async (PorteurOcspClient   *self,
                                  X509                *cert,
@@ -639,20 +606,11 @@ porteur_ocsp_client_check_async (PorteurOcspClient   *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  CheckData *data = g_new0 (CheckData, 1);
-
   g_return_if_fail (PORTEUR_IS_OCSP_CLIENT (self));
 
-  if (cert && X509_up_ref (cert))
-    data->cert = cert;
-  if (issuer && X509_up_ref (issuer))
-    data->issuer = issuer;
-  data->url = g_strdup (url);
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, porteur_ocsp_client_check_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
-  g_task_run_in_thread (task, check_thread);
+  porteur_pki_check_in_thread (self, (PorteurPkiCheckFunc) porteur_ocsp_client_check_sync,
+                               porteur_ocsp_client_check_async, cert, issuer, url,
+                               cancellable, callback, user_data);
 }
 
 PorteurOcspResult *

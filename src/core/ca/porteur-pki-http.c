@@ -96,3 +96,63 @@ porteur_pki_http_exchange (SoupSession   *session,
     }
   return g_steal_pointer (&response);
 }
+
+typedef struct
+{
+  PorteurPkiCheckFunc func;
+  X509 *cert;
+  X509 *issuer;
+  char *location;
+} CheckData;
+
+static void
+check_data_free (CheckData *data)
+{
+  X509_free (data->cert);
+  X509_free (data->issuer);
+  g_free (data->location);
+  g_free (data);
+}
+
+static void
+check_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  CheckData *data = task_data;
+  GError *error = NULL;
+  GObject *result = data->func (source_object, data->cert, data->issuer, data->location,
+                                cancellable, &error);
+
+  if (result)
+    g_task_return_pointer (task, result, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+porteur_pki_check_in_thread (gpointer             self,
+                             PorteurPkiCheckFunc  func,
+                             gpointer             source_tag,
+                             X509                *cert,
+                             X509                *issuer,
+                             const char          *location,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CheckData *data = g_new0 (CheckData, 1);
+
+  data->func = func;
+  if (cert && X509_up_ref (cert))
+    data->cert = cert;
+  if (issuer && X509_up_ref (issuer))
+    data->issuer = issuer;
+  data->location = g_strdup (location);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
+  g_task_run_in_thread (task, check_thread);
+}

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include <libsoup/soup.h>
+#include <openssl/x509.h>
 
 G_BEGIN_DECLS
 
@@ -30,5 +31,25 @@ GBytes      *porteur_pki_http_exchange    (SoupSession   *session,
                                            int            code,
                                            GCancellable  *cancellable,
                                            GError       **error);
+
+/* The OCSP and CRL clients' asynchronous checks: @func (their _check_sync)
+ * runs in a GTask worker with its own references to @cert and @issuer, and
+ * the task returns the GObject it made. @source_tag is the caller's _async. */
+typedef GObject *(*PorteurPkiCheckFunc) (gpointer       self,
+                                         X509          *cert,
+                                         X509          *issuer,
+                                         const char    *location,
+                                         GCancellable  *cancellable,
+                                         GError       **error);
+
+void         porteur_pki_check_in_thread  (gpointer             self,
+                                           PorteurPkiCheckFunc  func,
+                                           gpointer             source_tag,
+                                           X509                *cert,
+                                           X509                *issuer,
+                                           const char          *location,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
 
 G_END_DECLS
