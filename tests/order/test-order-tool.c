@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "order-test-sim.h"
@@ -294,6 +295,82 @@ test_order_tool_one_record (void)
   run_clear (&run);
 }
 
+/* Tokens kept by earlier versions of `porteur-tool ca order` in ca/orders/<number>.json (kind
+ * "ca-order" v1: {number, access_token, ca_url}) are still read: such a file, written here as the
+ * old version wrote it (and no record), lets `ca order show` reach the order, and the token moves
+ * into the order's record, which `order` then lists and tracks. */
+static void
+test_order_tool_legacy_token (void)
+{
+  g_autoptr(JsonObject) dossier = order_test_dossier ();
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *record_path = NULL;
+  g_autofree char *legacy_dir = NULL;
+  g_autofree char *legacy_path = NULL;
+  g_autofree char *legacy = NULL;
+  JsonObject *data;
+  Run run;
+
+  json_object_set_string_member (dossier, "siret", "732 829 320 00074");
+  path = write_dossier (dossier, "legacy.json");
+  run = tool ("--json", "ca", "order", "create", "--from", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  number = g_strdup (json_object_get_string_member (answer, "number"));
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+
+  /* Take the token out of the record, and forget the record: as before records existed. */
+  record_path = g_strdup_printf ("%s/porteur/order/orders/%s.json", home, number);
+  json_parser_load_from_file (parser, record_path, &error);
+  g_assert_no_error (error);
+  data = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "data");
+  token = g_strdup (json_object_get_string_member (data, "access_token"));
+  g_assert_nonnull (token);
+  g_assert_cmpint (g_unlink (record_path), ==, 0);
+
+  run = tool ("ca", "order", "show", number, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, number));
+  run_clear (&run);
+
+  legacy_dir = g_build_filename (home, "porteur", "ca", "orders", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (legacy_dir, 0700), ==, 0);
+  legacy_path = g_strdup_printf ("%s/%s.json", legacy_dir, number);
+  legacy = g_strdup_printf ("{\n  \"kind\" : \"ca-order\",\n  \"version\" : 1,\n  \"data\" : {\n"
+                            "    \"number\" : \"%s\",\n    \"access_token\" : \"%s\",\n"
+                            "    \"ca_url\" : \"%s\"\n  }\n}\n", number, token, sim->url);
+  g_file_set_contents (legacy_path, legacy, -1, &error);
+  g_assert_no_error (error);
+
+  run = tool ("--json", "ca", "order", "show", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpstr (json_object_get_string_member (answer, "number"), ==, number);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "draft");
+  g_assert_false (json_object_has_member (answer, "access_token"));
+  g_assert_null (strstr (run.out, token));
+  g_clear_pointer (&answer, json_object_unref);
+  run_clear (&run);
+
+  /* The token moved into a record: `order` sees the order, even once the old file is gone. */
+  g_assert_true (g_file_test (record_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (g_unlink (legacy_path), ==, 0);
+  run = tool ("--json", "ca", "order", "submit", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  run_clear (&run);
+  run = tool ("--json", "order", "track", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "waiting-documents");
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -308,6 +385,7 @@ main (int   argc,
   sim = order_test_sim_start ();
   g_test_add_func ("/order/tool", test_order_tool);
   g_test_add_func ("/order/tool/one-record", test_order_tool_one_record);
+  g_test_add_func ("/order/tool/legacy-token", test_order_tool_legacy_token);
   status = g_test_run ();
   order_test_sim_stop (sim);
   cmd = g_strdup_printf ("rm -rf '%s'", home);
