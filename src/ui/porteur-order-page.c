@@ -14,7 +14,6 @@
 #include "order/porteur-order-text.h"
 #include "porteur-application.h"
 #include "porteur-order-page.h"
-#include "porteur-page-render.h"
 
 /* poppler-glib 22.12 declares no autoptr cleanups. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PopplerDocument, g_object_unref)
@@ -1623,6 +1622,7 @@ typedef struct {
   JsonObject *dossier;
   JsonObject *product;
   JsonObject *office;
+  char       *number;
   char       *path;
 } FormJob;
 
@@ -1632,6 +1632,7 @@ form_job_free (FormJob *job)
   g_clear_pointer (&job->dossier, json_object_unref);
   g_clear_pointer (&job->product, json_object_unref);
   g_clear_pointer (&job->office, json_object_unref);
+  g_free (job->number);
   g_free (job->path);
   g_free (job);
 }
@@ -1647,27 +1648,61 @@ form_thread (GTask        *task,
   g_autofree char *language = form_language ();
   g_autofree char *uri = NULL;
   g_autoptr(PopplerDocument) document = NULL;
-  g_autoptr(PopplerPage) page = NULL;
-  double width, height;
-  int w, h;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  g_autoptr(GBytes) bytes = NULL;
+  const double scale = 1.5, gap = 12;
+  double width = 0, height = 0;
+  int n_pages, w, h;
   GdkTexture *texture;
 
-  if (!porteur_order_form_write_pdf (job->dossier, job->product, job->office, language, job->path, &error))
+  if (!porteur_order_form_write_pdf (job->dossier, job->product, job->office, job->number, language, job->path, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   uri = g_filename_to_uri (job->path, NULL, &error);
   if (uri == NULL || (document = poppler_document_new_from_file (uri, NULL, &error)) == NULL ||
-      (page = poppler_document_get_page (document, 0)) == NULL)
+      (n_pages = poppler_document_get_n_pages (document)) < 1)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", error ? error->message : "no page");
       return;
     }
-  poppler_page_get_size (page, &width, &height);
-  w = (int) (width * 1.5);
-  h = (int) (height * 1.5);
-  texture = porteur_page_render_texture (page, w, h, 1.5);
+  /* The pages side by side (a long form flows onto a second page), in one texture. */
+  for (int i = 0; i < n_pages; i++)
+    {
+      g_autoptr(PopplerPage) page = poppler_document_get_page (document, i);
+      double pw, ph;
+
+      poppler_page_get_size (page, &pw, &ph);
+      width += pw + (i > 0 ? gap : 0);
+      height = MAX (height, ph);
+    }
+  w = (int) (width * scale);
+  h = (int) (height * scale);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cr = cairo_create (surface);
+  cairo_scale (cr, scale, scale);
+  for (int i = 0; i < n_pages; i++)
+    {
+      g_autoptr(PopplerPage) page = poppler_document_get_page (document, i);
+      double pw, ph;
+
+      poppler_page_get_size (page, &pw, &ph);
+      cairo_save (cr);
+      cairo_rectangle (cr, 0, 0, pw, ph);
+      cairo_clip (cr);
+      cairo_set_source_rgb (cr, 1, 1, 1);
+      cairo_paint (cr);
+      poppler_page_render (page, cr);
+      cairo_restore (cr);
+      cairo_translate (cr, pw + gap, 0);
+    }
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  bytes = g_bytes_new (cairo_image_surface_get_data (surface), (gsize) cairo_image_surface_get_stride (surface) * h);
+  texture = gdk_memory_texture_new (w, h, GDK_MEMORY_DEFAULT, bytes, cairo_image_surface_get_stride (surface));
+  cairo_surface_destroy (surface);
   g_task_return_pointer (task, texture, g_object_unref);
 }
 
@@ -1724,6 +1759,7 @@ make_form (PorteurOrderPage   *self,
   job->dossier = json_object_ref (dossier);
   job->product = product ? json_object_ref (product) : NULL;
   job->office = office ? json_object_ref (office) : NULL;
+  job->number = g_strdup (porteur_order_record_get_number (record));
   g_task_set_task_data (task, job, (GDestroyNotify) form_job_free);
   if (job->path == NULL)
     {

@@ -6,15 +6,18 @@
 
 G_BEGIN_DECLS
 
-/* Writes the subscription form (one A4 page, PDF) for a contract dossier.
- * product and office are the objects of GET /products and GET /offices (may
- * be NULL: their ids are printed instead). language: "fr", "br", "en"… (labels
+/* Writes the subscription form (PDF, A4: one page, or more when long values need it; every
+ * text wrapped at word boundaries inside the margins) for a contract dossier. product and office
+ * are the objects of GET /products and GET /offices (may be NULL: their ids are printed
+ * instead); number is the request number ("PO-2026-000123"; NULL for a draft: the form says
+ * it is given when the request is sent). language: "fr", "br", "en"… (labels
  * from the language's compiled catalogue, read with porteur-catalog so that this may run in any
  * thread whatever the process locale; languages without a catalogue fall back to French, the
  * CA's language). */
 gboolean porteur_order_form_write_pdf (JsonObject  *dossier,
                                        JsonObject  *product,
                                        JsonObject  *office,
+                                       const char  *number,
                                        const char  *language,
                                        const char  *path,
                                        GError     **error);

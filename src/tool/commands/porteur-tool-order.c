@@ -577,7 +577,7 @@ order_form (PorteurTool  *tool,
         office = porteur_order_catalogue_find_office (catalogue, porteur_order_member_string (dossier, "office"));
     }
   if (!porteur_order_form_write_pdf (dossier, porteur_order_catalogue_find_product (catalogue, porteur_order_member_string (dossier, "product")),
-                                     office, language, output, &error))
+                                     office, record ? porteur_order_record_get_number (record) : NULL, language, output, &error))
     return porteur_tool_fail (tool, error);
   if (tool->json)
     {
