@@ -6,6 +6,7 @@
 
 #include "order/porteur-order-check.h"
 #include "order/porteur-order-draft.h"
+#include "ca/porteur-ca-client.h"
 #include "order/porteur-order-record.h"
 #include "order-test-sim.h"
 
@@ -183,6 +184,64 @@ test_submit_track_rectify (void)
   again = rectify (client, number, dossier, &error);
   g_assert_null (again);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* Booking the face-to-face delivery: the CA books but its answer is lost; booking the same
+   * slot again is the same request (same key, kept in the record), answered with the order. */
+  {
+    g_autoptr(PorteurOrderRecord) validated = porteur_order_record_load (number, &error);
+    g_autoptr(PorteurOrderRecord) pending = NULL;
+    g_autoptr(PorteurOrderRecord) booked = NULL;
+    g_autoptr(GListModel) slots = NULL;
+    g_autoptr(PorteurCaAppointmentSlot) slot = NULL;
+    g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/appointment", number);
+    g_autofree char *key = NULL;
+    Wait wait = { NULL };
+    JsonObject *appointment;
+
+    g_assert_no_error (error);
+    g_assert_true (porteur_order_record_can_book (validated));
+    porteur_ca_client_get_appointment_slots_async (client, number, porteur_order_record_get_access_token (validated),
+                                                   NULL, NULL, NULL, done, &wait);
+    slots = porteur_ca_client_get_appointment_slots_finish (client, wait_result (&wait), &error);
+    g_clear_object (&wait.result);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (slots), >, 0);
+    slot = g_list_model_get_item (slots, 0);
+
+    g_free (order_test_sim_admin (sim, "fault", "POST", path, "lose-answer", "1", NULL));
+    porteur_order_book_async (client, number, porteur_ca_appointment_slot_get_id (slot), NULL, done, &wait);
+    g_assert_null (porteur_order_book_finish (wait_result (&wait), &error));
+    g_clear_object (&wait.result);
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    pending = porteur_order_record_load (number, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (porteur_order_member_string (porteur_order_member_object (pending->data, "pending_booking"), "slot"), ==,
+                     porteur_ca_appointment_slot_get_id (slot));
+    key = g_strdup (porteur_order_member_string (porteur_order_member_object (pending->data, "pending_booking"), "key"));
+    g_assert_nonnull (key);
+    /* What the holder was shown before stays (never the secret itself). */
+    g_assert_cmpstr (porteur_order_record_get_status (pending), ==, "validated");
+
+    porteur_order_book_async (client, number, porteur_ca_appointment_slot_get_id (slot), NULL, done, &wait);
+    booked = porteur_order_book_finish (wait_result (&wait), &error);
+    g_clear_object (&wait.result);
+    g_assert_no_error (error);
+    g_assert_cmpstr (porteur_order_record_get_status (booked), ==, "appointment");
+    g_assert_false (porteur_order_record_can_book (booked));
+    appointment = porteur_order_record_get_appointment (booked);
+    g_assert_nonnull (appointment);
+    g_assert_cmpstr (porteur_order_member_string (appointment, "slot"), ==, porteur_ca_appointment_slot_get_id (slot));
+    g_assert_null (porteur_order_member_object (booked->data, "pending_booking"));
+    history = porteur_order_record_get_history (booked);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (history, json_array_get_length (history) - 1), "status"), ==, "appointment");
+    /* On disk, and kept by the next refresh. */
+    g_clear_pointer (&again, porteur_order_record_free);
+    again = refresh (client, number, &changed);
+    g_assert_false (changed);
+    g_assert_nonnull (porteur_order_record_get_appointment (again));
+  }
 }
 
 static void

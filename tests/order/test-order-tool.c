@@ -98,6 +98,88 @@ pdf_text (const char *pdf)
   return out;
 }
 
+/* The face-to-face delivery of a validated order: its free times, a slot the CA never offered
+ * refused in plain words, one booked, and `order track` showing when, where and what to bring. */
+static void
+book_and_track (const char *number)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *slot = NULL;
+  g_autofree char *start = NULL;
+  JsonArray *slots;
+  JsonObject *appointment;
+  JsonArray *history;
+  gboolean booked_in_history = FALSE;
+  Run run;
+
+  run = tool ("--json", "order", "slots", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  json_parser_load_from_data (parser, run.out, -1, &error);
+  g_assert_no_error (error);
+  slots = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (slots), >=, 10);
+  slot = g_strdup (json_object_get_string_member (json_array_get_object_element (slots, 1), "slot"));
+  start = g_strdup (json_object_get_string_member (json_array_get_object_element (slots, 1), "start"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (slots, 1), "office"), ==, "cci-morbihan-vannes");
+  run_clear (&run);
+  run = tool ("order", "slots", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, slot));
+  g_assert_nonnull (strstr (run.out, "porteur-tool order book"));
+  run_clear (&run);
+
+  run = tool ("order", "book", number, "cci-morbihan-vannes@12345", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "does not offer this time"));
+  run_clear (&run);
+
+  run = tool ("order", "book", number, slot, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Delivery appointment:"));
+  run_clear (&run);
+  /* Once booked, the order is no longer "validated": another booking is refused, in plain words. */
+  run = tool ("order", "book", number, slot, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "no longer free, or the order can no longer be booked"));
+  run_clear (&run);
+
+  run = tool ("order", "track", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Delivery booked"));
+  g_assert_nonnull (strstr (run.out, "Delivery appointment:"));
+  g_assert_nonnull (strstr (run.out, "CCI Morbihan"));
+  g_assert_nonnull (strstr (run.out, "identity document"));
+  g_assert_nonnull (strstr (run.out, "Go to your appointment"));
+  run_clear (&run);
+  run = tool ("--json", "order", "track", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  answer = parse (run.out);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "appointment");
+  appointment = json_object_get_object_member (answer, "appointment");
+  g_assert_cmpstr (json_object_get_string_member (appointment, "slot"), ==, slot);
+  g_assert_nonnull (strstr (json_object_get_string_member (appointment, "office_name"), "CCI Morbihan"));
+  {
+    g_autoptr(GDateTime) a = g_date_time_new_from_iso8601 (json_object_get_string_member (appointment, "start"), NULL);
+    g_autoptr(GDateTime) b = g_date_time_new_from_iso8601 (start, NULL);
+
+    g_assert_true (g_date_time_equal (a, b));
+  }
+  history = json_object_get_array_member (answer, "history");
+  for (guint i = 0; i < json_array_get_length (history); i++)
+    booked_in_history |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (history, i), "status"), "appointment") == 0;
+  g_assert_true (booked_in_history);
+  g_assert_false (json_object_has_member (answer, "pending_booking"));
+  run_clear (&run);
+
+  /* The booked time is no longer free. */
+  run = tool ("order", "slots", number, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.out, slot));
+  run_clear (&run);
+}
+
 static void
 test_order_tool (void)
 {
@@ -202,6 +284,8 @@ test_order_tool (void)
   g_assert_nonnull (strstr (run.out, "Validated"));
   g_assert_nonnull (strstr (run.out, "book the face-to-face delivery at CCI Morbihan"));
   run_clear (&run);
+  g_assert_nonnull (strstr (number, "PO-"));
+  book_and_track (number);
 
   /* The order's form, and unknown names. */
   run = tool ("order", "form", number, "-o", form, NULL);

@@ -206,6 +206,21 @@ porteur_order_record_can_rectify (PorteurOrderRecord *record)
          g_strcmp0 (status, "documents-complete") == 0;
 }
 
+JsonObject *
+porteur_order_record_get_appointment (PorteurOrderRecord *record)
+{
+  return porteur_order_member_object (record->data, "appointment");
+}
+
+gboolean
+porteur_order_record_can_book (PorteurOrderRecord *record)
+{
+  JsonObject *dossier = porteur_order_record_get_dossier (record);
+
+  return g_strcmp0 (porteur_order_record_get_status (record), "validated") == 0 &&
+         g_strcmp0 (porteur_order_member_string (dossier, "support"), "software") != 0;
+}
+
 /* A record from the CA's answer; the access token, draft and history of the previous record
  * are kept when the answer does not carry them. */
 static PorteurOrderRecord *
@@ -231,7 +246,16 @@ record_from_order (PorteurCaOrder     *order,
     json_object_set_string_member (data, "draft_id", draft_id);
   json_object_set_string_member (data, "checked", checked);
   if (previous)
-    json_object_set_array_member (data, "history", json_array_ref (porteur_order_record_get_history (previous)));
+    {
+      /* What only Porteur knows: kept across the CA's answers. */
+      static const char * const local[] = { "enrollment_reference", "enrollment_secret_shown_at",
+                                            "pending_rectification", "pending_booking" };
+
+      json_object_set_array_member (data, "history", json_array_ref (porteur_order_record_get_history (previous)));
+      for (guint i = 0; i < G_N_ELEMENTS (local); i++)
+        if (json_object_has_member (previous->data, local[i]) && !json_object_has_member (data, local[i]))
+          json_object_set_member (data, local[i], json_node_copy (json_object_get_member (previous->data, local[i])));
+    }
   return record_new_take (data);
 }
 
@@ -537,22 +561,13 @@ refresh_data_free (RefreshData *data)
   g_free (data);
 }
 
+/* The CA's history (PorteurCaHistoryEntry) into the record. */
 static void
-got_history (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+set_history (PorteurOrderRecord *record,
+             GListModel         *history)
 {
-  g_autoptr(GTask) task = user_data;
-  RefreshData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GListModel) history = porteur_ca_client_get_history_finish (PORTEUR_CA_CLIENT (source), result, &error);
   JsonArray *array;
 
-  if (history == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
   array = json_array_new ();
   for (guint i = 0; i < g_list_model_get_n_items (history); i++)
     {
@@ -565,7 +580,25 @@ got_history (GObject      *source,
       json_object_set_string_member (item, "note", porteur_ca_history_entry_get_note (entry));
       json_array_add_object_element (array, item);
     }
-  json_object_set_array_member (data->record->data, "history", array);
+  json_object_set_array_member (record->data, "history", array);
+}
+
+static void
+got_history (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RefreshData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) history = porteur_ca_client_get_history_finish (PORTEUR_CA_CLIENT (source), result, &error);
+
+  if (history == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  set_history (data->record, history);
   if (!porteur_order_record_save (data->record, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -732,6 +765,115 @@ porteur_order_rectify_async (PorteurCaClient     *client,
 PorteurOrderRecord *
 porteur_order_rectify_finish (GAsyncResult  *result,
                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Delivery appointment (§3.4) */
+
+static void
+booked_history (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RefreshData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) history = porteur_ca_client_get_history_finish (PORTEUR_CA_CLIENT (source), result, &error);
+
+  /* The appointment is booked and saved: a history that could not be read comes with the next
+   * refresh. */
+  if (history == NULL)
+    {
+      g_debug ("Order %s: history not read after booking: %s", porteur_order_record_get_number (data->record), error->message);
+      g_task_return_pointer (task, g_steal_pointer (&data->record), (GDestroyNotify) porteur_order_record_free);
+      return;
+    }
+  set_history (data->record, history);
+  if (!porteur_order_record_save (data->record, &error))
+    g_debug ("Order %s: history not saved: %s", porteur_order_record_get_number (data->record), error->message);
+  g_task_return_pointer (task, g_steal_pointer (&data->record), (GDestroyNotify) porteur_order_record_free);
+}
+
+static void
+booked (GObject      *source,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RefreshData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaOrder) order = porteur_ca_client_book_appointment_finish (PORTEUR_CA_CLIENT (source), result, &error);
+
+  if (order == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  data->record = record_from_order (order, data->previous, NULL, NULL);
+  json_object_remove_member (data->record->data, "pending_booking");
+  data->status_changed = TRUE;
+  if (!porteur_order_record_save (data->record, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Not cancellable any more: the booking is made, only the history is read. */
+  porteur_ca_client_get_history_async (data->client, porteur_order_record_get_number (data->record),
+                                       porteur_order_record_get_access_token (data->record),
+                                       NULL, booked_history, g_steal_pointer (&task));
+}
+
+void
+porteur_order_book_async (PorteurCaClient     *client,
+                          const char          *number,
+                          const char          *slot_id,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  RefreshData *data = g_new0 (RefreshData, 1);
+  JsonObject *pending;
+
+  g_task_set_source_tag (task, porteur_order_book_async);
+  g_task_set_check_cancellable (task, FALSE);
+  data->client = g_object_ref (client);
+  g_task_set_task_data (task, data, (GDestroyNotify) refresh_data_free);
+  data->previous = porteur_order_record_load (number, &error);
+  if (data->previous == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* The same slot asked again keeps its key; another slot is another request. */
+  pending = porteur_order_member_object (data->previous->data, "pending_booking");
+  if (pending == NULL || porteur_order_member_string (pending, "key") == NULL ||
+      g_strcmp0 (porteur_order_member_string (pending, "slot"), slot_id) != 0)
+    {
+      g_autofree char *key = porteur_ca_new_idempotency_key ();
+
+      pending = json_object_new ();
+      json_object_set_string_member (pending, "slot", slot_id);
+      json_object_set_string_member (pending, "key", key);
+      json_object_set_object_member (data->previous->data, "pending_booking", pending);
+      if (!porteur_order_record_save (data->previous, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  porteur_ca_client_book_appointment_async (client, number, porteur_order_record_get_access_token (data->previous),
+                                            slot_id, porteur_order_member_string (pending, "key"),
+                                            cancellable, booked, g_steal_pointer (&task));
+}
+
+PorteurOrderRecord *
+porteur_order_book_finish (GAsyncResult  *result,
+                           GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

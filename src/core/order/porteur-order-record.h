@@ -88,6 +88,28 @@ void                porteur_order_rectify_async  (PorteurCaClient     *client,
 PorteurOrderRecord *porteur_order_rectify_finish (GAsyncResult        *result,
                                                   GError             **error);
 
+/* §3.4 — the face-to-face delivery appointment booked for the order ({slot, office, start, end},
+ * start and end ISO 8601), or NULL. */
+JsonObject *porteur_order_record_get_appointment  (PorteurOrderRecord *record);
+/* TRUE when the holder can book a delivery appointment: validated, on a token (a software
+ * certificate is downloaded, not delivered). */
+gboolean    porteur_order_record_can_book         (PorteurOrderRecord *record);
+
+/* Books the delivery slot @slot_id (POST …/appointment), then reads the history, and saves the
+ * record (status appointment). The Idempotency-Key is kept with the slot in the record
+ * ("pending_booking") until the CA answers: booking the same slot again after a timeout or a
+ * cancellation is the same request, so it is never booked twice. Errors are the CA client's
+ * (PORTEUR_CA_ERROR_CONFLICT: the slot was taken or the order is not validated;
+ * PORTEUR_CA_ERROR_VALIDATION: a slot the CA never offered). */
+void                porteur_order_book_async     (PorteurCaClient     *client,
+                                                  const char          *number,
+                                                  const char          *slot_id,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+PorteurOrderRecord *porteur_order_book_finish    (GAsyncResult        *result,
+                                                  GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurOrderRecord, porteur_order_record_free)
 
 G_END_DECLS

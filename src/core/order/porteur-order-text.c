@@ -4,6 +4,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "ca/porteur-ca-client.h"
 #include "porteur-order-catalogue.h"
 #include "porteur-order-text.h"
 
@@ -258,4 +259,70 @@ porteur_order_next_steps (const char *status,
       g_strv_builder_add (steps, _("Start a new order with the corrections."));
     }
   return g_strv_builder_end (steps);
+}
+
+/* Delivery appointment (§3.4) ------------------------------------------------------------- */
+
+char *
+porteur_order_appointment_time (GDateTime *start,
+                                GDateTime *end)
+{
+  g_autoptr(GDateTime) local_start = g_date_time_to_local (start);
+  g_autoptr(GDateTime) local_end = g_date_time_to_local (end);
+  /* Translators: the day of a delivery appointment, a g_date_time_format() format ("Tuesday
+   * 1 December 2026"); reorder it as your language writes dates. */
+  /* xgettext:no-c-format */
+  g_autofree char *day = g_date_time_format (local_start, _("%A %-d %B %Y"));
+  g_autofree char *from = g_date_time_format (local_start, "%H:%M");
+  g_autofree char *to = g_date_time_format (local_end, "%H:%M");
+
+  /* Translators: a delivery appointment: the day, the start time, the end time */
+  return g_strdup_printf (_("%s, %s–%s"), day ? day : "", from ? from : "", to ? to : "");
+}
+
+char *
+porteur_order_appointment_time_iso (const char *start,
+                                    const char *end)
+{
+  g_autoptr(GDateTime) s = start ? g_date_time_new_from_iso8601 (start, NULL) : NULL;
+  g_autoptr(GDateTime) e = end ? g_date_time_new_from_iso8601 (end, NULL) : NULL;
+
+  if (s == NULL || e == NULL)
+    return NULL;
+  return porteur_order_appointment_time (s, e);
+}
+
+GStrv
+porteur_order_appointment_bring (JsonObject *dossier)
+{
+  g_autoptr(GStrvBuilder) lines = g_strv_builder_new ();
+  JsonNode *node = dossier ? json_object_get_member (dossier, "has_compatible_token") : NULL;
+  gboolean owns_token = node && JSON_NODE_HOLDS_VALUE (node) &&
+                        json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+
+  g_strv_builder_add (lines, _("The holder comes in person, with the original of a valid identity document (national identity card, passport or residence permit): the office checks it face to face."));
+  if (owns_token)
+    g_strv_builder_add (lines, _("Bring your ChamberSign token: the certificate is put on it there."));
+  else
+    g_strv_builder_add (lines, _("The office hands over the token there: nothing else to bring."));
+  return g_strv_builder_end (lines);
+}
+
+char *
+porteur_order_booking_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_strdup (_("Booking cancelled. If the certification authority had already received it, the appointment appears when the order is refreshed."));
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT))
+    return g_strdup (_("This time is no longer free, or the order can no longer be booked: choose another time."));
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION))
+    return g_strdup (_("The certification authority does not offer this time: choose another one."));
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NETWORK) ||
+      g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_TIMEOUT))
+    return g_strdup (_("The certification authority could not be reached. Nothing was booked twice: try again when the connection is back."));
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_UNAUTHORIZED) ||
+      g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NOT_FOUND))
+    return g_strdup (_("The certification authority does not recognise this order from this computer."));
+  /* Translators: %s is the technical reason */
+  return g_strdup_printf (_("The appointment could not be booked (%s)."), error->message);
 }

@@ -41,4 +41,18 @@ GStrv       porteur_order_next_steps   (const char *status,
                                         const char *support,
                                         JsonObject *office,
                                         const char *reason);
+
+/* A delivery slot or appointment in the holder's local time: "Tuesday 1 December 2026,
+ * 08:00–08:45". */
+char       *porteur_order_appointment_time     (GDateTime  *start,
+                                                GDateTime  *end);
+/* The same from the record's ISO 8601 strings; NULL when they do not parse. */
+char       *porteur_order_appointment_time_iso (const char *start,
+                                                const char *end);
+/* What the holder brings to the face-to-face delivery, one sentence per line: the identity
+ * document, and the token when the dossier says the holder already owns one
+ * (has_compatible_token). */
+GStrv       porteur_order_appointment_bring    (JsonObject *dossier);
+/* A translated sentence for a failed booking (slot taken, no longer offered, CA unreachable…). */
+char       *porteur_order_booking_error        (const GError *error);
 G_END_DECLS

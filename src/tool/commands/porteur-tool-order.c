@@ -14,7 +14,7 @@
 #include "porteur-tool.h"
 
 /*
- * porteur-tool order new|list|show|form|submit|track: the wizard's work from a shell. A dossier
+ * porteur-tool order new|list|show|form|submit|track|slots|book: the wizard's work from a shell. A dossier
  * file is checked with the same rules as the wizard (errors per field, in the holder's language),
  * kept as a draft, sent to the CA (idempotently, see porteur-order-record.h) and followed.
  * Drafts are named by their id (a UUID), orders by their number (PO-YYYY-NNNNNN).
@@ -146,6 +146,36 @@ print_next_steps_human (PorteurOrderRecord *record)
     g_print ("  %u. %s\n", i + 1, steps[i]);
 }
 
+/* The booked delivery appointment: when, where, what to bring. */
+static void
+print_appointment_human (PorteurOrderRecord *record)
+{
+  JsonObject *appointment = porteur_order_record_get_appointment (record);
+  JsonObject *dossier = porteur_order_record_get_dossier (record);
+  g_autoptr(PorteurOrderCatalogue) catalogue = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *address = NULL;
+  g_auto(GStrv) bring = NULL;
+  JsonObject *office;
+
+  if (appointment == NULL)
+    return;
+  catalogue = porteur_order_catalogue_load ();
+  office = record_office (record, catalogue);
+  when = porteur_order_appointment_time_iso (porteur_order_member_string (appointment, "start"),
+                                             porteur_order_member_string (appointment, "end"));
+  address = office ? porteur_order_office_dup_address (office) : NULL;
+  g_print ("%s\n", _("Delivery appointment:"));
+  g_print ("  %s\n", when ? when : porteur_order_member_string (appointment, "start") ?: "");
+  if (office && porteur_order_member_string (office, "name"))
+    g_print ("  %s\n", porteur_order_member_string (office, "name"));
+  if (address && *address)
+    g_print ("  %s\n", address);
+  bring = porteur_order_appointment_bring (dossier);
+  for (guint i = 0; bring[i]; i++)
+    g_print ("  – %s\n", bring[i]);
+}
+
 static JsonNode *
 record_to_json (PorteurOrderRecord *record)
 {
@@ -167,6 +197,20 @@ record_to_json (PorteurOrderRecord *record)
   object = json_node_get_object (node);
   json_object_remove_member (object, "access_token");
   json_object_remove_member (object, "pending_rectification");
+  json_object_remove_member (object, "pending_booking");
+  if (json_object_has_member (object, "appointment"))
+    {
+      JsonObject *appointment = json_object_get_object_member (object, "appointment");
+      JsonObject *office = record_office (record, catalogue);
+      g_autofree char *address = office ? porteur_order_office_dup_address (office) : NULL;
+
+      /* Where, as the holder reads it (the API's appointment names the office by id). */
+      if (appointment && office)
+        {
+          json_object_set_string_member (appointment, "office_name", porteur_order_member_string (office, "name") ?: "");
+          json_object_set_string_member (appointment, "office_address", address ? address : "");
+        }
+    }
   json_object_set_string_member (object, "status_label", porteur_order_status_label (porteur_order_record_get_status (record)));
   {
     JsonArray *array = json_array_new ();
@@ -214,6 +258,7 @@ print_record_human (PorteurOrderRecord *record)
                porteur_order_status_label (porteur_order_member_string (entry, "status")),
                note && *note ? " — " : "", note && *note ? note : "");
     }
+  print_appointment_human (record);
   print_next_steps_human (record);
 }
 
@@ -592,6 +637,106 @@ order_form (PorteurTool  *tool,
   return PORTEUR_TOOL_EXIT_OK;
 }
 
+static int
+order_slots (PorteurTool  *tool,
+             int           argc,
+             char        **argv)
+{
+  g_autoptr(GOptionContext) context = porteur_tool_option_context_new (tool, _("NUMBER"), _("List the free times for the face-to-face delivery of a validated order, at its registration office."), NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PorteurOrderRecord) record = NULL;
+  g_autoptr(GListModel) slots = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  if (!porteur_tool_parse_options (tool, context, &argc, &argv))
+    return PORTEUR_TOOL_EXIT_ERROR;
+  if (argc != 2)
+    return porteur_tool_usage_error (tool, _("Name one order"));
+  if ((record = porteur_order_record_load (argv[1], &error)) == NULL || (client = ca_client (tool, &error)) == NULL)
+    return porteur_tool_fail (tool, error);
+  porteur_ca_client_get_appointment_slots_async (client, argv[1], porteur_order_record_get_access_token (record),
+                                                 NULL, NULL, NULL, store_result, &result);
+  slots = porteur_ca_client_get_appointment_slots_finish (client, run_until_done (&result), &error);
+  if (slots == NULL)
+    {
+      if (!tool->json && g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT))
+        {
+          g_printerr (_("Order %s is not validated yet: delivery times are offered once it is.\n"), argv[1]);
+          return PORTEUR_TOOL_EXIT_NEGATIVE;
+        }
+      return porteur_tool_fail (tool, error);
+    }
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (slots); i++)
+    {
+      g_autoptr(PorteurCaAppointmentSlot) slot = g_list_model_get_item (slots, i);
+      g_autofree char *start = g_date_time_format_iso8601 (porteur_ca_appointment_slot_get_start (slot));
+      g_autofree char *end = g_date_time_format_iso8601 (porteur_ca_appointment_slot_get_end (slot));
+      g_autofree char *when = porteur_order_appointment_time (porteur_ca_appointment_slot_get_start (slot),
+                                                              porteur_ca_appointment_slot_get_end (slot));
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "slot");
+      json_builder_add_string_value (builder, porteur_ca_appointment_slot_get_id (slot));
+      json_builder_set_member_name (builder, "office");
+      json_builder_add_string_value (builder, porteur_ca_appointment_slot_get_office (slot));
+      json_builder_set_member_name (builder, "start");
+      json_builder_add_string_value (builder, start);
+      json_builder_set_member_name (builder, "end");
+      json_builder_add_string_value (builder, end);
+      json_builder_end_object (builder);
+      if (!tool->json)
+        g_print ("  %s  %s\n", porteur_ca_appointment_slot_get_id (slot), when);
+    }
+  json_builder_end_array (builder);
+  if (tool->json)
+    print_builder (tool, builder);
+  else if (g_list_model_get_n_items (slots) == 0)
+    g_print ("%s\n", _("No free time at the moment: try again later or call the registration office."));
+  else
+    g_print (_("Book one with “porteur-tool order book %s SLOT”.\n"), argv[1]);
+  return PORTEUR_TOOL_EXIT_OK;
+}
+
+static int
+order_book (PorteurTool  *tool,
+            int           argc,
+            char        **argv)
+{
+  g_autoptr(GOptionContext) context = porteur_tool_option_context_new (tool, _("NUMBER SLOT"), _("Book the face-to-face delivery of a validated order at one of the free times (see “order slots”). Booking again after a failure never books twice."), NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PorteurOrderRecord) record = NULL;
+
+  if (!porteur_tool_parse_options (tool, context, &argc, &argv))
+    return PORTEUR_TOOL_EXIT_ERROR;
+  if (argc != 3)
+    return porteur_tool_usage_error (tool, _("Name one order and one slot"));
+  if ((client = ca_client (tool, &error)) == NULL)
+    return porteur_tool_fail (tool, error);
+  porteur_order_book_async (client, argv[1], argv[2], NULL, store_result, &result);
+  record = porteur_order_book_finish (run_until_done (&result), &error);
+  if (record == NULL)
+    {
+      if (!tool->json && error->domain == PORTEUR_CA_ERROR)
+        {
+          g_autofree char *sentence = porteur_order_booking_error (error);
+
+          g_printerr ("porteur-tool %s: %s\n  (%s)\n", tool->command, sentence, error->message);
+          return PORTEUR_TOOL_EXIT_ERROR;
+        }
+      return porteur_tool_fail (tool, error);
+    }
+  if (tool->json)
+    print_record_json (tool, record);
+  else
+    print_record_human (record);
+  return PORTEUR_TOOL_EXIT_OK;
+}
+
 static const OrderCommand order_commands[] = {
   { "new", N_("Check a dossier (JSON) and keep it as a draft"), order_new },
   { "list", N_("List drafts and orders"), order_list },
@@ -599,6 +744,8 @@ static const OrderCommand order_commands[] = {
   { "form", N_("Write the subscription form (PDF)"), order_form },
   { "submit", N_("Send a draft to the certification authority"), order_submit },
   { "track", N_("Refresh an order’s status from the certification authority"), order_track },
+  { "slots", N_("List the free delivery times of a validated order"), order_slots },
+  { "book", N_("Book the face-to-face delivery of a validated order"), order_book },
   { NULL, NULL, NULL }
 };
 
