@@ -101,6 +101,13 @@ struct _PorteurOrderPage
   AdwPreferencesGroup   *secret_group;
   char                  *secret;            /* the enrollment secret, once given; wiped */
   char                  *secret_number;     /* the order it belongs to */
+  AdwPreferencesGroup   *booking_group;     /* the free delivery times; valid like checklist_group */
+  GtkWidget             *booking_status;    /* its status row: asking, booking, error */
+  GtkWidget             *booking_spinner;
+  GtkWidget             *booking_cancel;
+  GPtrArray             *slot_rows;         /* the day rows in booking_group */
+  char                  *slot_choice;       /* the slot id the holder picked */
+  GCancellable          *booking;           /* the booking under way (its own: Cancel stops only it) */
 };
 
 G_DEFINE_FINAL_TYPE (PorteurOrderPage, porteur_order_page, ADW_TYPE_BIN)
@@ -2150,6 +2157,352 @@ add_secret_group (PorteurOrderPage   *self,
     info_row (self->secret_group, NULL, _("Reference"), reference);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The face-to-face delivery appointment (§3.4): the free times at the office, booked here */
+
+static void load_slots (PorteurOrderPage *self);
+
+/* The status row of the booking group: what is going on (asking, booking, an error), or hidden. */
+static void
+set_booking_status (PorteurOrderPage *self,
+                    const char       *title,
+                    const char       *subtitle,
+                    gboolean          busy,
+                    gboolean          error)
+{
+  if (self->booking_status == NULL)
+    return;
+  gtk_widget_set_visible (self->booking_status, title != NULL);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->booking_status), title ? title : "");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->booking_status), subtitle ? subtitle : "");
+  gtk_widget_set_visible (self->booking_spinner, busy);
+  gtk_spinner_set_spinning (GTK_SPINNER (self->booking_spinner), busy);
+  gtk_widget_set_visible (self->booking_cancel, busy && self->booking != NULL);
+  if (error)
+    gtk_widget_add_css_class (self->booking_status, "error");
+  else
+    gtk_widget_remove_css_class (self->booking_status, "error");
+  gtk_widget_set_name (self->booking_status, error ? "booking-error" : busy ? "booking-busy" : "booking-status");
+}
+
+static void
+update_book_action (PorteurOrderPage *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.book-appointment",
+                                 self->booking_group != NULL && self->slot_choice != NULL && self->booking == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.cancel-booking", self->booking != NULL);
+}
+
+static void
+on_slot_toggled (GtkCheckButton   *check,
+                 PorteurOrderPage *self)
+{
+  if (!gtk_check_button_get_active (check))
+    return;
+  g_free (self->slot_choice);
+  self->slot_choice = g_strdup (g_object_get_data (G_OBJECT (check), "slot-id"));
+  update_book_action (self);
+}
+
+static void
+clear_slot_rows (PorteurOrderPage *self)
+{
+  if (self->slot_rows == NULL)
+    return;
+  if (self->booking_group)
+    {
+      release_focus_within (GTK_WIDGET (self->booking_group));
+      for (guint i = 0; i < self->slot_rows->len; i++)
+        adw_preferences_group_remove (self->booking_group, g_ptr_array_index (self->slot_rows, i));
+    }
+  g_clear_pointer (&self->slot_rows, g_ptr_array_unref);
+}
+
+static void
+on_slots (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(ViewCall) call = user_data;
+  PorteurOrderPage *self = call->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) slots = porteur_ca_client_get_appointment_slots_finish (PORTEUR_CA_CLIENT (source), result, &error);
+  GtkWidget *first_check = NULL;
+  GtkWidget *day_row = NULL;
+  g_autofree char *day_key = NULL;
+  gboolean chosen_offered = FALSE;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      call->view != self->order_view || self->booking_group == NULL)
+    return;
+  if (slots == NULL)
+    {
+      g_autofree char *sentence = porteur_order_booking_error (error);
+
+      g_message ("Reading the delivery times failed: %s", error->message);
+      set_booking_status (self, _("The free times could not be read"), sentence, FALSE, TRUE);
+      return;
+    }
+  if (g_list_model_get_n_items (slots) == 0)
+    {
+      set_booking_status (self, _("No free time at the moment"),
+                          _("Refresh later, or call the registration office."), FALSE, FALSE);
+      return;
+    }
+  set_booking_status (self, NULL, NULL, FALSE, FALSE);
+  clear_slot_rows (self);
+  self->slot_rows = g_ptr_array_new ();
+  /* One expandable row per day, the first one open; a radio button per time. */
+  for (guint i = 0; i < g_list_model_get_n_items (slots); i++)
+    {
+      g_autoptr(PorteurCaAppointmentSlot) slot = g_list_model_get_item (slots, i);
+      g_autoptr(GDateTime) start = g_date_time_to_local (porteur_ca_appointment_slot_get_start (slot));
+      g_autoptr(GDateTime) end = g_date_time_to_local (porteur_ca_appointment_slot_get_end (slot));
+      g_autofree char *key = g_date_time_format (start, "%Y-%m-%d");
+      g_autofree char *from = g_date_time_format (start, "%H:%M");
+      g_autofree char *to = g_date_time_format (end, "%H:%M");
+      g_autofree char *hours = g_strdup_printf ("%s–%s", from, to);
+      g_autofree char *name = g_strdup_printf ("slot-%s", porteur_ca_appointment_slot_get_id (slot));
+      GtkWidget *row, *check;
+
+      if (day_row == NULL || g_strcmp0 (key, day_key) != 0)
+        {
+          /* xgettext:no-c-format */
+          g_autofree char *day = g_date_time_format (start, _("%A %-d %B %Y"));
+          g_autofree char *day_name = g_strdup_printf ("day-%s", key);
+
+          day_row = adw_expander_row_new ();
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (day_row), day);
+          adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (day_row), FALSE);
+          adw_expander_row_set_expanded (ADW_EXPANDER_ROW (day_row), self->slot_rows->len == 0);
+          gtk_widget_set_name (day_row, day_name);
+          adw_preferences_group_add (self->booking_group, day_row);
+          g_ptr_array_add (self->slot_rows, day_row);
+          g_free (day_key);
+          day_key = g_strdup (key);
+        }
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), hours);
+      check = gtk_check_button_new ();
+      if (first_check)
+        gtk_check_button_set_group (GTK_CHECK_BUTTON (check), GTK_CHECK_BUTTON (first_check));
+      else
+        first_check = check;
+      g_object_set_data_full (G_OBJECT (check), "slot-id", g_strdup (porteur_ca_appointment_slot_get_id (slot)), g_free);
+      gtk_widget_set_name (check, name);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, hours, -1);
+      if (g_strcmp0 (self->slot_choice, porteur_ca_appointment_slot_get_id (slot)) == 0)
+        {
+          gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+          chosen_offered = TRUE;
+        }
+      g_signal_connect (check, "toggled", G_CALLBACK (on_slot_toggled), self);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (day_row), row);
+    }
+  if (!chosen_offered)
+    g_clear_pointer (&self->slot_choice, g_free);
+  update_book_action (self);
+}
+
+static void
+load_slots (PorteurOrderPage *self)
+{
+  PorteurCaClient *client = get_client (self, NULL);
+
+  if (self->record == NULL || self->booking_group == NULL)
+    return;
+  set_booking_status (self, _("Asking the certification authority for free times…"), NULL, TRUE, FALSE);
+  if (client == NULL || porteur_order_record_get_access_token (self->record) == NULL)
+    {
+      set_booking_status (self, _("The free times could not be read"),
+                          _("No certification authority is configured, or this order was not made from this computer."), FALSE, TRUE);
+      return;
+    }
+  porteur_ca_client_get_appointment_slots_async (client, porteur_order_record_get_number (self->record),
+                                                 porteur_order_record_get_access_token (self->record),
+                                                 NULL, NULL, self->cancellable, on_slots, view_call_new (self));
+}
+
+static void
+on_booked (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(ViewCall) call = user_data;
+  PorteurOrderPage *self = call->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) record = porteur_order_book_finish (result, &error);
+
+  g_clear_object (&self->booking);
+  if (record)
+    {
+      /* Booked: the order view shows the appointment (and the status, the history). */
+      g_clear_pointer (&self->slot_choice, g_free);
+      if (self->record && g_strcmp0 (porteur_order_record_get_number (self->record), porteur_order_record_get_number (record)) == 0)
+        show_order (self, record);
+      return;
+    }
+  if (call->view != self->order_view || self->booking_group == NULL)
+    return;
+  {
+    g_autofree char *sentence = porteur_order_booking_error (error);
+
+    g_message ("Booking the delivery failed: %s", error->message);
+    set_booking_status (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? _("Not booked") : _("The appointment could not be booked"),
+                        sentence, FALSE, !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  }
+  update_book_action (self);
+  /* The time was taken meanwhile: the free times again. */
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT) ||
+      g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION))
+    {
+      PorteurCaClient *client = get_client (self, NULL);
+
+      if (client && self->record)
+        porteur_ca_client_get_appointment_slots_async (client, porteur_order_record_get_number (self->record),
+                                                       porteur_order_record_get_access_token (self->record),
+                                                       NULL, NULL, self->cancellable, on_slots, view_call_new (self));
+    }
+}
+
+static void
+choose_slot_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+  g_autofree char *name = g_strdup_printf ("slot-%s", g_variant_get_string (parameter, NULL));
+
+  /* The same as clicking the time's radio button. */
+  for (guint i = 0; self->slot_rows && i < self->slot_rows->len; i++)
+    {
+      GtkWidget *found = NULL;
+      GtkWidget *day = g_ptr_array_index (self->slot_rows, i);
+      GPtrArray *stack = g_ptr_array_new ();
+
+      g_ptr_array_add (stack, day);
+      while (stack->len && found == NULL)
+        {
+          GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+
+          if (GTK_IS_CHECK_BUTTON (w) && g_strcmp0 (gtk_widget_get_name (w), name) == 0)
+            found = w;
+          for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+            g_ptr_array_add (stack, c);
+        }
+      g_ptr_array_unref (stack);
+      if (found)
+        {
+          gtk_check_button_set_active (GTK_CHECK_BUTTON (found), TRUE);
+          return;
+        }
+    }
+}
+
+static void
+book_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+  PorteurCaClient *client = get_client (self, NULL);
+
+  if (self->record == NULL || self->slot_choice == NULL || self->booking != NULL || client == NULL)
+    return;
+  self->booking = g_cancellable_new ();
+  set_booking_status (self, _("Booking your appointment…"), NULL, TRUE, FALSE);
+  update_book_action (self);
+  porteur_order_book_async (client, porteur_order_record_get_number (self->record), self->slot_choice,
+                            self->booking, on_booked, view_call_new (self));
+}
+
+static void
+cancel_booking_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+
+  if (self->booking)
+    g_cancellable_cancel (self->booking);
+}
+
+static void
+add_appointment_group (PorteurOrderPage   *self,
+                       PorteurOrderRecord *record,
+                       JsonObject         *office)
+{
+  JsonObject *appointment = porteur_order_record_get_appointment (record);
+  const char *office_name = porteur_order_member_string (office, "name");
+  g_autofree char *address = office ? porteur_order_office_dup_address (office) : NULL;
+  AdwPreferencesGroup *group;
+  GtkWidget *row, *buttons;
+
+  if (appointment)
+    {
+      g_autofree char *when = porteur_order_appointment_time_iso (porteur_order_member_string (appointment, "start"),
+                                                                  porteur_order_member_string (appointment, "end"));
+      g_auto(GStrv) bring = porteur_order_appointment_bring (porteur_order_record_get_dossier (record));
+
+      group = add_group (self->order_box, _("Delivery Appointment"), NULL);
+      gtk_widget_set_name (GTK_WIDGET (group), "appointment");
+      row = info_row (group, "x-office-calendar-symbolic", when ? when : porteur_order_member_string (appointment, "start"), _("When"));
+      gtk_widget_set_name (row, "appointment-when");
+      row = info_row (group, "mark-location-symbolic", office_name ? office_name : porteur_order_member_string (appointment, "office"),
+                      address && *address ? address : NULL);
+      gtk_widget_set_name (row, "appointment-where");
+      for (guint i = 0; bring[i]; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("appointment-bring-%u", i);
+
+          row = info_row (group, i == 0 ? "contact-new-symbolic" : "media-removable-symbolic", bring[i], NULL);
+          adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+          gtk_widget_set_name (row, name);
+        }
+      return;
+    }
+  if (!porteur_order_record_can_book (record))
+    return;
+
+  {
+    g_autofree char *where = office_name ? (address && *address ? g_strdup_printf ("%s, %s", office_name, address) : g_strdup (office_name))
+                                         : g_strdup (_("your registration office"));
+    /* Translators: %s is the registration office and its address */
+    g_autofree char *description = g_strdup_printf (_("The certificate is handed over face to face at %s: choose a time. The holder comes in person."), where);
+
+    group = add_group (self->order_box, _("Book the Delivery"), description);
+  }
+  gtk_widget_set_name (GTK_WIDGET (group), "appointment-booking");
+  self->booking_group = group;
+  row = adw_action_row_new ();
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+  self->booking_spinner = gtk_spinner_new ();
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), self->booking_spinner);
+  self->booking_cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  gtk_widget_set_valign (self->booking_cancel, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->booking_cancel), "order.cancel-booking");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->booking_cancel);
+  adw_preferences_group_add (group, row);
+  self->booking_status = row;
+  buttons = view_button (_("_Book This Time"), "order.book-appointment", TRUE);
+  gtk_widget_set_name (buttons, "book-appointment");
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
+  gtk_widget_set_margin_top (buttons, 12);
+  /* The button goes under the times: a box after the group. */
+  {
+    GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+
+    gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+    gtk_box_append (GTK_BOX (box), buttons);
+    gtk_box_append (GTK_BOX (self->order_box), box);
+  }
+  update_book_action (self);
+  load_slots (self);
+}
+
 static void
 show_order (PorteurOrderPage   *self,
             PorteurOrderRecord *record)
@@ -2185,6 +2538,11 @@ show_order (PorteurOrderPage   *self,
   self->order_view++;
   self->checklist_group = NULL;
   self->secret_group = NULL;
+  self->booking_group = NULL;
+  self->booking_status = self->booking_spinner = self->booking_cancel = NULL;
+  g_clear_pointer (&self->slot_rows, g_ptr_array_unref);
+  if (!same)
+    g_clear_pointer (&self->slot_choice, g_free);
   if (self->secret_number && g_strcmp0 (self->secret_number, porteur_order_record_get_number (record)) != 0)
     wipe_secret (self);
 
@@ -2215,6 +2573,7 @@ show_order (PorteurOrderPage   *self,
       adw_preferences_group_add (group, row);
     }
 
+  add_appointment_group (self, record, office);
   add_secret_group (self, record);
 
   group = add_group (self->order_box, _("Subscription Form"),
@@ -2659,6 +3018,11 @@ porteur_order_page_dispose (GObject *object)
   self->order_view++;
   self->checklist_group = NULL;
   self->secret_group = NULL;
+  self->booking_group = NULL;
+  if (self->booking)
+    g_cancellable_cancel (self->booking);
+  g_clear_object (&self->booking);
+  g_clear_pointer (&self->slot_rows, g_ptr_array_unref);
   wipe_secret (self);
   /* AdwBin owns its child: let it go first, then the template's other objects. */
   adw_bin_set_child (ADW_BIN (self), NULL);
@@ -2684,6 +3048,7 @@ porteur_order_page_finalize (GObject *object)
   g_clear_pointer (&self->record, porteur_order_record_free);
   g_clear_pointer (&self->rectify_number, g_free);
   g_clear_pointer (&self->send_error, g_free);
+  g_clear_pointer (&self->slot_choice, g_free);
   if (self->form_path)
     g_unlink (self->form_path);
   g_clear_pointer (&self->form_path, g_free);
@@ -2732,6 +3097,9 @@ porteur_order_page_class_init (PorteurOrderPageClass *klass)
   gtk_widget_class_install_action (widget_class, "order.home", NULL, home_action);
   gtk_widget_class_install_action (widget_class, "order.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "order.show-secret", NULL, show_secret_action);
+  gtk_widget_class_install_action (widget_class, "order.choose-slot", "s", choose_slot_action);
+  gtk_widget_class_install_action (widget_class, "order.book-appointment", NULL, book_action);
+  gtk_widget_class_install_action (widget_class, "order.cancel-booking", NULL, cancel_booking_action);
   gtk_widget_class_install_action (widget_class, "order.rectify", NULL, rectify_action);
   gtk_widget_class_install_action (widget_class, "order.save-form", NULL, save_form_action);
   gtk_widget_class_install_action (widget_class, "order.print-form", NULL, print_form_action);

@@ -206,6 +206,40 @@ status_is_validated (gpointer data)
   return status && g_strcmp0 (gtk_label_get_label (GTK_LABEL (status)), porteur_order_status_label ("validated")) == 0;
 }
 
+/* The first widget whose name starts with prefix. */
+static GtkWidget *
+find_prefixed (GtkWidget  *widget,
+               const char *prefix)
+{
+  if (g_str_has_prefix (gtk_widget_get_name (widget), prefix))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_prefixed (child, prefix);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+slots_shown (gpointer data)
+{
+  return find_prefixed (GTK_WIDGET (data), "slot-") != NULL || find_named (GTK_WIDGET (data), "booking-error") != NULL;
+}
+
+static gboolean
+booking_done (gpointer data)
+{
+  return find_named (GTK_WIDGET (data), "booking-busy") == NULL;
+}
+
+static gboolean
+appointment_shown (gpointer data)
+{
+  return find_named (GTK_WIDGET (data), "appointment-when") != NULL || find_named (GTK_WIDGET (data), "booking-error") != NULL;
+}
+
 static gboolean
 checklist_shown (gpointer data)
 {
@@ -554,6 +588,66 @@ test_wizard (void)
       g_assert_null (find_named (GTK_WIDGET (page), "enrollment-secret"));
       g_assert_nonnull (field (page, "enrollment-secret-shown"));
       shot (window, "order-secret-shown");
+    }
+
+    /* The delivery: the office's free times, one picked and booked; a booking cancelled at once
+     * books nothing visible, the same time booked again is the appointment, shown with where and
+     * what to bring, the status and the history. */
+    {
+      GtkWidget *check, *row;
+      g_autofree char *slot = NULL;
+      g_autofree char *slot_id = NULL;
+      JsonArray *history;
+      gboolean in_history = FALSE;
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(PorteurOrderRecord) booked = NULL;
+
+      g_assert_nonnull (field (page, "appointment-booking"));
+      g_assert_true (porteur_test_ui_wait_until (slots_shown, page, 30000));
+      g_assert_null (find_named (GTK_WIDGET (page), "booking-error"));
+      g_assert_false (gtk_widget_is_sensitive (field (page, "book-appointment")));
+      check = find_prefixed (GTK_WIDGET (page), "slot-");
+      slot = g_strdup (gtk_widget_get_name (check));
+      slot_id = g_strdup (slot + strlen ("slot-"));
+      g_assert_nonnull (strstr (slot_id, "cci-morbihan-lorient@"));
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.choose-slot", g_variant_new_string (slot_id));
+      g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+      porteur_test_ui_iterate (10);
+      g_assert_true (gtk_widget_is_sensitive (field (page, "book-appointment")));
+      shot (window, "order-slots");
+
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.book-appointment", NULL);
+      g_assert_nonnull (field (page, "booking-busy"));
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.cancel-booking", NULL);
+      g_assert_true (porteur_test_ui_wait_until (booking_done, page, 30000));
+      row = field (page, "booking-status");
+      assert_translated (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "Not booked");
+      assert_translated (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                         "Booking cancelled. If the certification authority had already received it, the appointment appears when the order is refreshed.");
+      shot (window, "order-booking-cancelled");
+
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.book-appointment", NULL);
+      g_assert_true (porteur_test_ui_wait_until (appointment_shown, page, 30000));
+      g_assert_null (find_named (GTK_WIDGET (page), "booking-error"));
+      g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (field (page, "order-status"))), ==, porteur_order_status_label ("appointment"));
+      row = field (page, "appointment-where");
+      g_assert_nonnull (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "Lorient"));
+      g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "56"));
+      row = field (page, "appointment-bring-0");
+      assert_translated (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                         "The holder comes in person, with the original of a valid identity document (national identity card, passport or residence permit): the office checks it face to face.");
+      g_assert_nonnull (field (page, "appointment-bring-1"));
+      g_assert_null (find_named (GTK_WIDGET (page), "appointment-booking"));
+      /* Shown in the history, kept on disk. */
+      booked = porteur_order_record_load (order_number, &load_error);
+      g_assert_no_error (load_error);
+      g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_appointment (booked), "slot"), ==, slot_id);
+      g_assert_null (porteur_order_member_object (booked->data, "pending_booking"));
+      history = porteur_order_record_get_history (booked);
+      for (guint i = 0; i < json_array_get_length (history); i++)
+        in_history |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (history, i), "status"), "appointment") == 0;
+      g_assert_true (in_history);
+      shot (window, "order-appointment");
     }
 
     /* Listed with its status. */

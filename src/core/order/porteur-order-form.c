@@ -184,6 +184,8 @@ layout_new (Form       *f,
   /* A word broken between characters gets no hyphen: an e-mail address must read as it is. */
   attrs = pango_attr_list_new ();
   pango_attr_list_insert (attrs, pango_attr_insert_hyphens_new (FALSE));
+  /* No ligatures: "Le Goff" stays six letters when the PDF is re-rendered (printing) and searched. */
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("liga 0, clig 0, dlig 0, hlig 0"));
   pango_layout_set_attributes (layout, attrs);
   pango_attr_list_unref (attrs);
   pango_layout_set_text (layout, valid, -1);
