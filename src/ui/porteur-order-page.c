@@ -2340,7 +2340,8 @@ on_booked (GObject      *source,
     {
       /* Booked: the order view shows the appointment (and the status, the history). */
       g_clear_pointer (&self->slot_choice, g_free);
-      if (self->record && g_strcmp0 (porteur_order_record_get_number (self->record), porteur_order_record_get_number (record)) == 0)
+      /* (Unless the page is gone: dispose drops its cancellable.) */
+      if (self->cancellable && self->record && g_strcmp0 (porteur_order_record_get_number (self->record), porteur_order_record_get_number (record)) == 0)
         show_order (self, record);
       return;
     }
