@@ -107,6 +107,12 @@ test_unblock_by_issuer (void)
   for (int i = 0; i < 3; i++)
     run (card, "00200001" PIN_9999, NULL);
   g_assert_cmphex (run (card, "0082000010 00000000000000000000000000000000", NULL), ==, 0x6985); /* no challenge yet */
+  /* Role authentication needs the issuer key chosen first (MSE SET AT, algorithm 1C). */
+  g_assert_cmphex (run (card, "0084000008", &challenge), ==, 0x9000);
+  g_clear_pointer (&challenge, g_bytes_unref);
+  g_assert_cmphex (run (card, "0082000010 00000000000000000000000000000000", NULL), ==, 0x6985);
+  g_assert_cmphex (run (card, "002281A4 06 800101 830101", NULL), ==, 0x6A80);  /* wrong algorithm */
+  g_assert_cmphex (run (card, "002281A4 06 80011C 830101", NULL), ==, 0x9000);
   g_assert_cmphex (run (card, "0084000008", &challenge), ==, 0x9000);
   g_assert_cmpuint (g_bytes_get_size (challenge), ==, 8);
   HMAC (EVP_sha256 (), key, sizeof key, g_bytes_get_data (challenge, NULL), 8, mac, &mac_length);
@@ -215,6 +221,10 @@ test_generate_and_chaining (void)
 
   g_assert_cmphex (run (card, "00470000 05 7003BF900200", NULL), ==, 0x6982);
   g_assert_cmphex (run (card, "00200001" PIN_1234, NULL), ==, 0x9000);
+  /* RSA: the public exponent first (PUT DATA), as IAS-ECC wants it; then GENERATE. */
+  g_assert_cmphex (run (card, "00470000 05 7003BF900200", NULL), ==, 0x6985);
+  g_assert_cmphex (run (card, "00DB3FFF 0E 700CBFA002087F4905820300FFFF", NULL), ==, 0x6A80);
+  g_assert_cmphex (run (card, "00DB3FFF 0E 700CBFA002087F490582030100 01", NULL), ==, 0x9000);
   sw = run (card, "00470000 05 7003BF900200 00", &first);
   /* An RSA-2048 public key does not fit in 256 bytes: the rest comes with GET RESPONSE. */
   g_assert_cmphex (sw & 0xFF00, ==, 0x6100);

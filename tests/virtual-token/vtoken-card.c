@@ -143,6 +143,8 @@ struct _VtokenCard
   guint8         challenge[8];
   gboolean       challenge_valid;
   gboolean       role_authenticated;
+  guint8         role_key;      /* issuer key chosen by MSE SET AT (81 A4, algorithm 1C), 0 none */
+  gboolean       exponent_ready[8]; /* PUT DATA of the public exponent done, by key ref */
   GBytes        *hash;          /* set by PSO HASH */
   GBytes        *pending;       /* the rest of a long response (GET RESPONSE) */
 };
@@ -357,6 +359,8 @@ vtoken_card_reset (VtokenCard *card)
   card->se_key = 0;
   card->challenge_valid = FALSE;
   card->role_authenticated = FALSE;
+  card->role_key = 0;
+  memset (card->exponent_ready, 0, sizeof card->exponent_ready);
   g_clear_pointer (&card->hash, g_bytes_unref);
   g_clear_pointer (&card->pending, g_bytes_unref);
 }
@@ -770,7 +774,8 @@ vtoken_card_process (VtokenCard   *card,
 
         if (!pin)
           return SW (0x6A88);
-        if (!((puk && puk->verified) || card->role_authenticated))
+        /* The role authentication counts for the PIN whose issuer key was used. */
+        if (!((puk && puk->verified) || (card->role_authenticated && card->role_key == pin->ref)))
           return SW (0x6982);
         if (p1 == 0x02 || p1 == 0x00)
           {
@@ -785,6 +790,7 @@ vtoken_card_process (VtokenCard   *card,
         if (puk)
           puk->verified = FALSE;
         card->role_authenticated = FALSE;
+        card->role_key = 0;
         return SW (0x9000);
       }
 
@@ -798,7 +804,9 @@ vtoken_card_process (VtokenCard   *card,
         guint8 mac[32];
         unsigned int mac_length = 0;
 
-        if (!card->challenge_valid)
+        /* Like an IAS-ECC card: EXTERNAL AUTHENTICATE needs the issuer key chosen first by
+         * MSE SET AT (00 22 81 A4 … 80 01 1C 83 01 keyref) and a fresh challenge. */
+        if (!card->challenge_valid || card->role_key == 0)
           return SW (0x6985);
         card->challenge_valid = FALSE;
         HMAC (EVP_sha256 (), issuer_key, sizeof issuer_key, card->challenge, 8, mac, &mac_length);
@@ -809,6 +817,23 @@ vtoken_card_process (VtokenCard   *card,
       }
 
     case 0x22:
+      if (p1 == 0x81 && p2 == 0xA4)
+        {
+          guint8 algorithm = 0, key = 0;
+          for (gsize i = 0; data && i + 2 < lc + 1 && i + 2 + data[i + 1] <= lc; i += 2 + data[i + 1])
+            {
+              if (data[i] == 0x80 && data[i + 1] == 1)
+                algorithm = data[i + 2];
+              else if (data[i] == 0x83 && data[i + 1] == 1)
+                key = data[i + 2] & 0x7F;
+            }
+          card->role_authenticated = FALSE;
+          card->role_key = 0;
+          if (algorithm != 0x1C || find_pin (card, key) == NULL)
+            return SW (0x6A80);
+          card->role_key = key;
+          return SW (0x9000);
+        }
       for (gsize i = 0; i + 2 < lc + 1 && data; i += 2 + data[i + 1])
         if (data[i] == 0x84 && data[i + 1] == 1 && i + 2 < lc)
           card->se_key = data[i + 2] & 0x7F;
@@ -854,10 +879,40 @@ vtoken_card_process (VtokenCard   *card,
         pin = find_pin (card, spec->pin_ref);
         if (!pin || !pin->verified)
           return SW (0x6982);
+        /* RSA: the public exponent must have been put first (PUT DATA on BF A0 ref). */
+        if (g_str_equal (spec->type, "RSA") && !card->exponent_ready[ref])
+          return SW (0x6985);
+        card->exponent_ready[ref] = FALSE;
         EVP_PKEY_free (card->keys[ref]);
         card->keys[ref] = generate_key (spec->type);
         pub = public_key_template (card->keys[ref]);
         return respond_data (card, g_bytes_get_data (pub, NULL), g_bytes_get_size (pub));
+      }
+
+    case 0xDB:
+      {
+        /* PUT DATA of a public key's exponent: 70 0C BF A0 ref 08 7F 49 05 82 03 01 00 01. */
+        static const guint8 e65537[] = { 0x7F, 0x49, 0x05, 0x82, 0x03, 0x01, 0x00, 0x01 };
+        const KeySpec *spec = NULL;
+        guint8 ref;
+        Pin *pin;
+
+        if (p1 != 0x3F || p2 != 0xFF || lc != 14 || data[0] != 0x70 || data[1] != 0x0C ||
+            data[2] != 0xBF || data[3] != 0xA0 || data[5] != 0x08)
+          return SW (0x6A80);
+        ref = data[4] & 0x7F;
+        for (const KeySpec *k = card->profile->keys; k->ref; k++)
+          if (k->ref == ref)
+            spec = k;
+        if (!spec || !g_str_equal (spec->type, "RSA"))
+          return SW (0x6A88);
+        pin = find_pin (card, spec->pin_ref);
+        if (!pin || !pin->verified)
+          return SW (0x6982);
+        if (memcmp (data + 6, e65537, sizeof e65537) != 0)
+          return SW (0x6A80);
+        card->exponent_ready[ref] = TRUE;
+        return SW (0x9000);
       }
 
     case 0xCB:

@@ -1299,8 +1299,15 @@ porteur_token_unblock_pin_with_ca (PorteurToken          *self,
     return FALSE;
   if (!begin (self, cancellable, error))
     return FALSE;
-  ok = select_application (self, cancellable, error) &&
-       command (self, 0x84, 0x00, 0x00, NULL, 0, 8, "Asking the token for a challenge", &challenge, cancellable, error);
+  {
+    /* Role authentication (MSE SET AT for external authentication, CWA-14890 algorithm 1C) with
+     * the issuer key that guards the reset: IAS-ECC numbers it as the PIN (OpenSC's
+     * iasecc_sm_external_authentication passes the PIN reference as the key reference). */
+    guint8 crt[] = { 0x80, 0x01, 0x1C, 0x83, 0x01, pin->reference & 0x7F };
+    ok = select_application (self, cancellable, error) &&
+         command (self, 0x22, 0x81, 0xA4, crt, sizeof crt, 0, "Preparing the role authentication", NULL, cancellable, error) &&
+         command (self, 0x84, 0x00, 0x00, NULL, 0, 8, "Asking the token for a challenge", &challenge, cancellable, error);
+  }
   if (ok && g_bytes_get_size (challenge) != 8)
     {
       g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "The token's challenge is not 8 bytes long");
@@ -1735,8 +1742,14 @@ porteur_token_generate_key (PorteurToken    *self,
   if (!begin (self, cancellable, error))
     return NULL;
   {
-    guint8 data[] = { 0x70, 0x03, 0xBF, 0x90, key->key_reference & 0x7F };
+    guint8 ref = key->key_reference & 0x7F;
+    guint8 data[] = { 0x70, 0x03, 0xBF, 0x90, ref };
+    /* RSA: the public exponent goes into the public key's SDO first (PUT DATA), as IAS-ECC
+     * wants it before GENERATE (OpenSC's iasecc_sdo_generate does the same): 65537. */
+    guint8 exponent[] = { 0x70, 0x0C, 0xBF, 0xA0, ref, 0x08, 0x7F, 0x49, 0x05, 0x82, 0x03, 0x01, 0x00, 0x01 };
     ok = select_application (self, cancellable, error) && verify_for_key (self, key, pin, flags, cancellable, error) &&
+         (key->is_ec ||
+          command (self, 0xDB, 0x3F, 0xFF, exponent, sizeof exponent, 0, "Setting the public exponent", NULL, cancellable, error)) &&
          command (self, 0x47, 0x00, 0x00, data, sizeof data, 256, "Generating a key pair", &template, cancellable, error);
   }
   end (self, FALSE);
