@@ -6,6 +6,8 @@
 #include <openssl/rsa.h>
 #include <openssl/hmac.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/core_names.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -754,6 +756,204 @@ test_generate_and_write (Fixture       *f,
   EVP_PKEY_free (old_key);
 }
 
+static const PorteurTokenCert *
+cert_for_key (PorteurToken *token,
+              guint8        reference)
+{
+  GPtrArray *certs = porteur_token_get_certificates (token);
+  const PorteurTokenCert *found = NULL;
+
+  for (guint i = 0; i < certs->len; i++)
+    {
+      const PorteurTokenCert *c = g_ptr_array_index (certs, i);
+      if ((c->key_reference & 0x7F) == reference)
+        {
+          g_assert_null (found);   /* one certificate per key, whatever the directory holds */
+          found = c;
+        }
+    }
+  return found;
+}
+
+static GBytes *
+der_of (X509 *x)
+{
+  guint8 *der = NULL;
+  int n = i2d_X509 (x, &der);
+  GBytes *bytes = g_bytes_new (der, n);
+
+  OPENSSL_free (der);
+  return bytes;
+}
+
+/* A key generated in a slot the directory does not list, its certificate written: the token
+ * lists the pair with the ID OpenSC would give it (SHA-1 of the modulus), the certificate's
+ * subject as label and its key usage. */
+static void
+test_write_new_entries (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurSecret) pin = secret ("1234");
+  g_autoptr(PorteurToken) reopened = NULL;
+  g_autoptr(GBytes) der = NULL, signature = NULL, other_der = NULL;
+  EVP_PKEY *fresh, *other;
+  X509 *x, *y;
+  X509_EXTENSION *ext;
+  BIGNUM *modulus = NULL;
+  guint8 buffer[512], sha1[20], digest[32] = { 4, 5, 6 };
+  g_autofree char *id_hex = NULL;
+  const PorteurTokenCert *c;
+  guint before = porteur_token_get_certificates (f->token)->len;
+
+  g_assert_null (cert_for_key (f->token, 4));
+  fresh = porteur_token_generate_key (f->token, 4, pin, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fresh);
+
+  /* A certificate for another key is refused before anything is written. */
+  other = EVP_RSA_gen (2048);
+  y = make_cert (other, "Someone else");
+  other_der = der_of (y);
+  g_assert_false (porteur_token_write_certificate (f->token, 4, other_der, pin, 0, NULL, &error));
+  g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  x = make_cert (fresh, "Anne Le Goff (signature)");
+  ext = X509V3_EXT_conf_nid (NULL, NULL, NID_key_usage, "critical,nonRepudiation");
+  X509_add_ext (x, ext, -1);
+  X509_EXTENSION_free (ext);
+  X509_sign (x, other, EVP_sha256 ());
+  der = der_of (x);
+  g_assert_true (porteur_token_write_certificate (f->token, 4, der, pin, 0, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (porteur_token_get_certificates (f->token)->len, ==, before + 1);
+
+  EVP_PKEY_get_bn_param (fresh, OSSL_PKEY_PARAM_RSA_N, &modulus);
+  EVP_Digest (buffer, BN_bn2bin (modulus, buffer), sha1, NULL, EVP_sha1 (), NULL);
+  {
+    GString *h = g_string_new (NULL);
+    for (int i = 0; i < 20; i++)
+      g_string_append_printf (h, "%02X", sha1[i]);
+    id_hex = g_string_free (h, FALSE);
+  }
+
+  vtoken_card_reset (f->card);
+  reopened = open_token (f->card, NULL, &error);
+  g_assert_no_error (error);
+  c = cert_for_key (reopened, 4);
+  g_assert_nonnull (c);
+  g_assert_true (g_bytes_equal (c->der, der));
+  g_assert_cmpstr (c->label, ==, "Anne Le Goff (signature)");
+  g_assert_cmpstr (c->key_label, ==, "Anne Le Goff (signature)");
+  g_assert_cmpstr (c->id_hex, ==, id_hex);
+  g_assert_true (c->non_repudiation);
+  g_assert_cmpuint (c->key_bits, ==, 2048);
+  g_assert_cmpuint (c->pin_reference, ==, 1);
+  /* The other keys are still listed with their certificates. */
+  g_assert_cmpuint (porteur_token_get_certificates (reopened)->len, ==, before + 1);
+  for (guint8 k = 1; k <= 3; k++)
+    g_assert_nonnull (cert_for_key (reopened, k)->der);
+
+  /* The new key signs through the reopened token (qualified path: PIN each time). */
+  signature = porteur_token_sign (reopened, 4, pin, 0, "SHA256", digest, 32, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (signature_verifies (fresh, digest, signature));
+
+  BN_free (modulus);
+  X509_free (x);
+  X509_free (y);
+  EVP_PKEY_free (fresh);
+  EVP_PKEY_free (other);
+}
+
+/* The token is pulled out before each APDU of a certificate write (new entries in a spare slot,
+ * and a renewal that replaces a key's entries): the next opening reads a consistent directory —
+ * the old pair or the new one, never a broken one — and writing again completes it. */
+static void
+test_write_faults (gconstpointer data)
+{
+  guint8 slot = GPOINTER_TO_UINT (data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
+  g_autoptr(PorteurSecret) pin = secret ("1234");
+  g_autoptr(GBytes) der = NULL, old_der = NULL;
+  g_autofree char *state = NULL;
+  EVP_PKEY *fresh;
+  X509 *x;
+  guint total = 0, certs_before;
+
+  {
+    g_autoptr(PorteurToken) token = open_token (card, NULL, &error);
+    const PorteurTokenCert *old;
+    g_assert_no_error (error);
+    old = cert_for_key (token, slot);
+    old_der = old ? g_bytes_ref (old->der) : NULL;
+    certs_before = porteur_token_get_certificates (token)->len;
+    fresh = porteur_token_generate_key (token, slot, pin, 0, NULL, &error);
+    g_assert_no_error (error);
+  }
+  x = make_cert (fresh, "Anne Le Goff (renewed)");
+  der = der_of (x);
+  state = vtoken_card_save_state (card);
+
+  for (guint at = 1; total == 0 || at <= total; at++)
+    {
+      g_autoptr(PorteurToken) token = NULL, after = NULL;
+      TestTransport *t = NULL;
+      const PorteurTokenCert *c;
+      guint base;
+      gboolean ok;
+
+      g_assert_true (vtoken_card_load_state (card, state, &error));
+      vtoken_card_reset (card);
+      token = open_token (card, &t, &error);
+      g_assert_no_error (error);
+      base = t->count;
+      if (total == 0)
+        {
+          /* First pass: no fault, to count the APDUs. */
+          g_assert_true (porteur_token_write_certificate (token, slot, der, pin, 0, NULL, &error));
+          g_assert_no_error (error);
+          total = t->count - base;
+          g_test_message ("writing the certificate of key %u: %u APDUs", slot, total);
+          g_assert_cmpuint (total, >=, 5);
+          at = 0;
+          continue;
+        }
+      t->remove_at = base + at;
+      ok = porteur_token_write_certificate (token, slot, der, pin, 0, NULL, &error);
+      g_assert_false (ok);
+      g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_REMOVED);
+      g_clear_error (&error);
+
+      /* Put back: the directory reads, and the key has its old certificate or its new one. */
+      vtoken_card_reset (card);
+      after = open_token (card, NULL, &error);
+      g_assert_no_error (error);
+      c = cert_for_key (after, slot);
+      if (c == NULL)
+        g_assert_null (old_der);
+      else
+        g_assert_true (g_bytes_equal (c->der, der) || (old_der && g_bytes_equal (c->der, old_der)));
+      g_test_message ("removed at APDU %u of %u: %s", at, total,
+                      c == NULL ? "no certificate yet" : g_bytes_equal (c->der, der) ? "new certificate" : "old certificate");
+      g_assert_cmpuint (porteur_token_get_certificates (after)->len, <=, certs_before + 1);
+
+      /* Writing again completes it. */
+      g_assert_true (porteur_token_write_certificate (after, slot, der, pin, 0, NULL, &error));
+      g_assert_no_error (error);
+      g_clear_object (&after);
+      vtoken_card_reset (card);
+      after = open_token (card, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_bytes_equal (cert_for_key (after, slot)->der, der));
+      g_assert_cmpuint (porteur_token_get_certificates (after)->len, ==, certs_before + (old_der ? 0 : 1));
+    }
+  X509_free (x);
+  EVP_PKEY_free (fresh);
+}
+
 /* --- Pinpad readers ------------------------------------------------------------------------- */
 
 /* Our blocks, byte for byte, against pcsc-lite's own structures (reader.h). */
@@ -1095,6 +1295,9 @@ main (int   argc,
   g_test_add ("/token/pin/unblock-ca", Fixture, NULL, fixture_set_up, test_pin_unblock_ca, fixture_tear_down);
   g_test_add ("/token/sign", Fixture, NULL, fixture_set_up, test_sign, fixture_tear_down);
   g_test_add ("/token/generate-and-write", Fixture, NULL, fixture_set_up, test_generate_and_write, fixture_tear_down);
+  g_test_add ("/token/write/new-entries", Fixture, NULL, fixture_set_up, test_write_new_entries, fixture_tear_down);
+  g_test_add_data_func ("/token/write/faults/new-slot", GUINT_TO_POINTER (4), test_write_faults);
+  g_test_add_data_func ("/token/write/faults/renewal", GUINT_TO_POINTER (1), test_write_faults);
   g_test_add_func ("/token/pinpad/blocks", test_pinpad_blocks);
   g_test_add ("/token/pinpad/none", Fixture, NULL, fixture_set_up, test_pinpad_reader, fixture_tear_down);
   g_test_add_func ("/token/pinpad/typed", test_pinpad_typed);

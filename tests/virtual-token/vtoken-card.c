@@ -35,6 +35,7 @@ typedef struct
   const char *hex;          /* static contents */
   int         cert_of_key;  /* contents = the certificate of this key ref, 0 = none */
   guint8      write_pin;    /* PIN ref needed for UPDATE BINARY, 0 = never */
+  gsize       alloc;        /* allocated size (the FCP's 80), unused bytes are 00; 0 = contents */
 } FileSpec;
 
 typedef struct
@@ -53,6 +54,7 @@ typedef struct
   guint8      pin_ref;      /* PIN that must be verified to use it */
   const char *label;
   gboolean    non_repudiation;
+  gboolean    spare;        /* an empty slot: no key, no certificate, no PKCS#15 entry */
 } KeySpec;
 
 typedef struct
@@ -81,13 +83,16 @@ static const FileSpec iasecc_files[] = {
                                     "303230090C0350554B030206C03003040102A120301E0302018E0A01010201080201080201088001020401FF300604043F005000", 0, 0 },
   { 0x4402, 0x5000, FALSE, 0, NULL, "303930170C0E41757468656E7469636174696F6E03020780040101300E040101030205200101FF02020081A10E300C300604043F00500002020800"
                                     "303F301C0C135175616C6966696564207369676E617475726503020780040101300F04010203030600400101FF02020082A10E300C300604043F00500002020800"
-                                    "A03D301B0C124543432061757468656E7469636174696F6E03020780040101300E040103030205200101FF02020083A10E300C300604043F00500002020100", 0, 0 },
+                                    "A03D301B0C124543432061757468656E7469636174696F6E03020780040101300E040103030205200101FF02020083A10E300C300604043F00500002020100", 0, 0x01, 0x200 },
   { 0x4404, 0x5000, FALSE, 0, NULL, "302530100C0E41757468656E7469636174696F6E3003040101A10C300A300804063F0050003401"
                                     "302A30150C135175616C6966696564207369676E61747572653003040102A10C300A300804063F0050003402"
-                                    "302930140C124543432061757468656E7469636174696F6E3003040103A10C300A300804063F0050003403", 0, 0 },
-  { 0x3401, 0x5000, FALSE, 0, NULL, NULL, 1, 0x01 },                                                    /* authentication certificate */
-  { 0x3402, 0x5000, FALSE, 0, NULL, NULL, 2, 0x01 },                                                    /* signature certificate */
-  { 0x3403, 0x5000, FALSE, 0, NULL, NULL, 3, 0x01 },                                                    /* ECC certificate */
+                                    "302930140C124543432061757468656E7469636174696F6E3003040103A10C300A300804063F0050003403", 0, 0x01, 0x200 },
+  { 0x3401, 0x5000, FALSE, 0, NULL, NULL, 1, 0x01, 0x800 },                                            /* authentication certificate */
+  { 0x3402, 0x5000, FALSE, 0, NULL, NULL, 2, 0x01, 0x800 },                                            /* signature certificate */
+  { 0x3403, 0x5000, FALSE, 0, NULL, NULL, 3, 0x01, 0x800 },                                            /* ECC certificate */
+  /* Spare certificate files, created empty at personalisation (for new keys and renewals). */
+  { 0x3404, 0x5000, FALSE, 0, NULL, NULL, 0, 0x01, 0x800 },
+  { 0x3405, 0x5000, FALSE, 0, NULL, NULL, 0, 0x01, 0x800 },
   { 0 }
 };
 static const PinSpec iasecc_pins[] = {
@@ -99,6 +104,7 @@ static const KeySpec iasecc_keys[] = {
   { 0x01, "RSA", 0x01, "Authentication", FALSE },
   { 0x02, "RSA", 0x01, "Qualified signature", TRUE },
   { 0x03, "EC", 0x01, "ECC authentication", FALSE },
+  { 0x04, "RSA", 0x01, NULL, FALSE, TRUE },   /* a spare key slot, for a second certificate */
   { 0 }
 };
 static const FileSpec unknown_files[] = {
@@ -137,6 +143,7 @@ struct _VtokenCard
   guint          n_pins;
   EVP_PKEY      *keys[8];       /* by key ref */
   GBytes        *certs[8];      /* by key ref */
+  GBytes        *data[MAX_FILES]; /* written contents of the other writable files, by index */
   guint16        current_df;
   gint           current_ef;    /* index in profile files, -1 none */
   guint8         se_key;
@@ -246,11 +253,37 @@ file_spec (VtokenCard *card,
 }
 
 static GBytes *
+padded (GBytes *contents,
+        gsize   alloc)
+{
+  GByteArray *a;
+  gsize n = g_bytes_get_size (contents);
+
+  if (alloc == 0 || n >= alloc)
+    return contents;
+  a = g_byte_array_sized_new (alloc);
+  g_byte_array_append (a, g_bytes_get_data (contents, NULL), n);
+  g_byte_array_set_size (a, alloc);
+  memset (a->data + n, 0, alloc - n);
+  g_bytes_unref (contents);
+  return g_byte_array_free_to_bytes (a);
+}
+
+/* A file as the card holds it: written data, else its personalised contents, padded with 00 to
+ * its allocated size (a real EF has a fixed size). */
+static GBytes *
 file_contents (VtokenCard     *card,
                const FileSpec *spec)
 {
+  gint index = spec - card->profile->files;
+
   if (spec->cert_of_key)
-    return card->certs[spec->cert_of_key] ? g_bytes_ref (card->certs[spec->cert_of_key]) : g_bytes_new (NULL, 0);
+    return padded (card->certs[spec->cert_of_key] ? g_bytes_ref (card->certs[spec->cert_of_key]) : g_bytes_new (NULL, 0),
+                   spec->alloc);
+  if (index >= 0 && index < MAX_FILES && card->data[index])
+    return g_bytes_ref (card->data[index]);
+  if (spec->alloc)
+    return padded (hex_to_bytes (spec->hex ? spec->hex : ""), spec->alloc);
   if (spec->fid == 0xD003)
     {
       g_autoptr(GBytes) serial = hex_to_bytes (card->profile->serial);
@@ -317,6 +350,8 @@ card_new (const char  *profile,
   ca_key = found->keys[0].ref && generate ? EVP_RSA_gen (2048) : NULL;
   for (const KeySpec *k = found->keys; k->ref && generate; k++)
     {
+      if (k->spare)
+        continue;
       card->keys[k->ref] = generate_key (k->type);
       card->certs[k->ref] = make_certificate (card->keys[k->ref], ca_key, "Anne Le Goff", k->non_repudiation, k->ref);
     }
@@ -335,6 +370,8 @@ vtoken_card_free (VtokenCard *card)
       EVP_PKEY_free (card->keys[i]);
       g_clear_pointer (&card->certs[i], g_bytes_unref);
     }
+  for (guint i = 0; i < MAX_FILES; i++)
+    g_clear_pointer (&card->data[i], g_bytes_unref);
   g_clear_pointer (&card->atr, g_bytes_unref);
   g_clear_pointer (&card->hash, g_bytes_unref);
   g_clear_pointer (&card->pending, g_bytes_unref);
@@ -483,15 +520,18 @@ select_file (VtokenCard   *card,
   if ((p2 & 0x0C) == 0x0C)
     return SW (0x9000);
   {
-    /* FCP: type, FID, size, life cycle, and the access rules OpenSC expects (A1/8C). */
+    /* FCP: type, FID, size, life cycle, and the access rules OpenSC expects (A1/8C: AM 7B =
+     * delete, terminate, activate, deactivate, update, read). An EF that may be written takes
+     * UPDATE BINARY after the user PIN (SCB 1x: user authentication in SE x); others never. */
     g_autoptr(GBytes) contents = files[found].is_df ? g_bytes_new (NULL, 0) : file_contents (card, &files[found]);
     gsize size = g_bytes_get_size (contents);
+    guint8 update = files[found].write_pin ? 0x10 | files[found].write_pin : 0xFF;
     guint8 fcp[] = { 0x62, 0x19,
                      0x80, 0x02, size >> 8, size & 0xFF,
                      0x82, 0x01, files[found].is_df ? 0x38 : 0x01,
                      0x83, 0x02, files[found].fid >> 8, files[found].fid & 0xFF,
                      0x8A, 0x01, 0x05,
-                     0xA1, 0x09, 0x8C, 0x07, 0x7B, 0x00, 0xFF, 0x11, 0xFF, 0xFF, 0x00 };
+                     0xA1, 0x09, 0x8C, 0x07, 0x7B, 0xFF, 0xFF, 0xFF, 0xFF, files[found].is_df ? 0xFF : update, 0x00 };
     return respond (fcp, sizeof fcp, 0x9000);
   }
 }
@@ -707,20 +747,36 @@ vtoken_card_process (VtokenCard   *card,
         const FileSpec *spec = file_spec (card, card->current_ef);
         Pin *pin = spec ? find_pin (card, spec->write_pin) : NULL;
         gsize offset = (p1 << 8) | p2;
+        g_autoptr(GBytes) old = NULL;
         GByteArray *a;
 
+        if (p1 & 0x80)
+          return SW (0x6A86);
         if (spec == NULL)
           return SW (0x6986);
-        if (!spec->cert_of_key || pin == NULL || !pin->verified)
+        if (spec->write_pin == 0 || pin == NULL || !pin->verified)
           return SW (0x6982);
+        if (lc == 0)
+          return SW (0x6700);
+        old = file_contents (card, spec);
+        if (spec->alloc && offset + lc > spec->alloc)
+          return SW (0x6B00);
         a = g_byte_array_new ();
-        if (card->certs[spec->cert_of_key])
-          g_byte_array_append (a, g_bytes_get_data (card->certs[spec->cert_of_key], NULL), g_bytes_get_size (card->certs[spec->cert_of_key]));
+        g_byte_array_append (a, g_bytes_get_data (old, NULL), g_bytes_get_size (old));
         if (a->len < offset + lc)
           g_byte_array_set_size (a, offset + lc);
         memcpy (a->data + offset, data, lc);
-        g_clear_pointer (&card->certs[spec->cert_of_key], g_bytes_unref);
-        card->certs[spec->cert_of_key] = g_byte_array_free_to_bytes (a);
+        if (spec->cert_of_key)
+          {
+            g_clear_pointer (&card->certs[spec->cert_of_key], g_bytes_unref);
+            card->certs[spec->cert_of_key] = g_byte_array_free_to_bytes (a);
+          }
+        else
+          {
+            gint index = card->current_ef;
+            g_clear_pointer (&card->data[index], g_bytes_unref);
+            card->data[index] = g_byte_array_free_to_bytes (a);
+          }
         return SW (0x9000);
       }
 
@@ -1021,6 +1077,24 @@ vtoken_card_save_state (VtokenCard *card)
       BIO_free (bio);
     }
   json_builder_end_array (b);
+  /* Written files (PKCS#15 directories, spare certificate files). */
+  json_builder_set_member_name (b, "files");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < MAX_FILES; i++)
+    {
+      g_autofree char *contents = NULL;
+
+      if (!card->data[i])
+        continue;
+      contents = bytes_to_hex (g_bytes_get_data (card->data[i], NULL), g_bytes_get_size (card->data[i]));
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "fid");
+      json_builder_add_int_value (b, card->profile->files[i].fid);
+      json_builder_set_member_name (b, "contents");
+      json_builder_add_string_value (b, contents);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (g, root);
@@ -1035,7 +1109,7 @@ vtoken_card_load_state (VtokenCard  *card,
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root;
-  JsonArray *pins, *keys;
+  JsonArray *pins, *keys, *files;
 
   if (!json_parser_load_from_data (parser, json, -1, error))
     return FALSE;
@@ -1073,6 +1147,21 @@ vtoken_card_load_state (VtokenCard  *card,
       BIO_free (bio);
       g_clear_pointer (&card->certs[ref], g_bytes_unref);
       card->certs[ref] = hex_to_bytes (json_object_get_string_member_with_default (o, "certificate", ""));
+    }
+  files = json_object_has_member (root, "files") ? json_object_get_array_member (root, "files") : NULL;
+  for (guint f = 0; files && f < MAX_FILES; f++)
+    g_clear_pointer (&card->data[f], g_bytes_unref);
+  for (guint i = 0; files && i < json_array_get_length (files); i++)
+    {
+      JsonObject *o = json_array_get_object_element (files, i);
+      gint64 fid = json_object_get_int_member_with_default (o, "fid", 0);
+
+      for (guint f = 0; f < MAX_FILES && card->profile->files[f].fid; f++)
+        if (card->profile->files[f].fid == fid && card->profile->files[f].write_pin && !card->profile->files[f].cert_of_key)
+          {
+            g_clear_pointer (&card->data[f], g_bytes_unref);
+            card->data[f] = hex_to_bytes (json_object_get_string_member_with_default (o, "contents", ""));
+          }
     }
   return TRUE;
 }

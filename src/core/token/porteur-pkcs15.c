@@ -117,6 +117,21 @@ bit_string (const PorteurTlv *tlv)
   return flags;
 }
 
+/* Directory files (PrKDF, CDF) are written in place: a removed entry becomes a run of 00 bytes,
+ * as OpenSC's sc_pkcs15_parse_df also skips between entries. The file ends at its end or at an
+ * FF byte; 00 runs are skipped. */
+static gboolean
+next_entry (PorteurTlvIter *iter,
+            PorteurTlv     *tlv,
+            gsize          *offset,
+            GError        **error)
+{
+  while (iter->offset < iter->length && iter->data[iter->offset] == 0x00)
+    iter->offset++;
+  *offset = iter->offset;
+  return porteur_tlv_iter_next (iter, tlv, error);
+}
+
 static GBytes *
 path_of (const PorteurTlv *tlv)
 {
@@ -354,22 +369,26 @@ porteur_pkcs15_parse_prkdf (PorteurPkcs15 *p15,
 {
   PorteurTlvIter iter;
   PorteurTlv object;
+  gsize at = 0;
   g_autoptr(GError) local = NULL;
 
   porteur_tlv_iter_init (&iter, data, length);
-  while (porteur_tlv_iter_next (&iter, &object, &local))
+  while (next_entry (&iter, &object, &at, &local))
     {
       PorteurTlvIter parts;
       PorteurTlv part, field, attrs;
       guint index = 0, value;
       g_autoptr(PorteurPkcs15Key) key = NULL;
 
+      p15->prkdf_end = iter.offset;
       if (object.tag != 0x30 && object.tag != 0xA0)
         continue;
       if (p15->keys->len >= MAX_OBJECTS)
         return invalid (error, "PrKDF", "too many objects");
       key = g_new0 (PorteurPkcs15Key, 1);
       key->is_ec = object.tag == 0xA0;
+      key->offset = at;
+      key->length = iter.offset - at;
       porteur_tlv_iter_init_tlv (&parts, &object);
       while (porteur_tlv_iter_next (&parts, &part, &local))
         {
@@ -412,21 +431,25 @@ porteur_pkcs15_parse_cdf (PorteurPkcs15 *p15,
 {
   PorteurTlvIter iter;
   PorteurTlv object;
+  gsize at = 0;
   g_autoptr(GError) local = NULL;
 
   porteur_tlv_iter_init (&iter, data, length);
-  while (porteur_tlv_iter_next (&iter, &object, &local))
+  while (next_entry (&iter, &object, &at, &local))
     {
       PorteurTlvIter parts;
       PorteurTlv part, field, attrs;
       guint index = 0;
       g_autoptr(PorteurPkcs15Cert) cert = NULL;
 
+      p15->cdf_end = iter.offset;
       if (object.tag != 0x30)
         continue;   /* other certificate types */
       if (p15->certs->len >= MAX_OBJECTS)
         return invalid (error, "CDF", "too many objects");
       cert = g_new0 (PorteurPkcs15Cert, 1);
+      cert->offset = at;
+      cert->length = iter.offset - at;
       porteur_tlv_iter_init_tlv (&parts, &object);
       while (porteur_tlv_iter_next (&parts, &part, &local))
         {
@@ -516,4 +539,125 @@ porteur_pkcs15_find_key (PorteurPkcs15 *p15,
         return key;
     }
   return NULL;
+}
+
+static void
+append_bytes (GByteArray *out,
+              guint32     tag,
+              GBytes     *value)
+{
+  gsize n;
+  const guint8 *d = g_bytes_get_data (value, &n);
+
+  porteur_tlv_append (out, tag, d, n);
+}
+
+static void
+append_array (GByteArray *out,
+              guint32     tag,
+              GByteArray *value)
+{
+  porteur_tlv_append (out, tag, value->data, value->len);
+}
+
+/* BIT STRING from flags (bit i = named bit i, MSB first), with its unused-bits count. */
+static void
+append_bits (GByteArray *out,
+             guint       flags)
+{
+  guint8 bytes[5] = { 0 };
+  gsize n = 0;
+  guint highest = 0;
+
+  for (guint i = 0; i < 32; i++)
+    if (flags & (1u << i))
+      highest = i + 1;
+  n = (highest + 7) / 8;
+  for (guint i = 0; i < highest; i++)
+    if (flags & (1u << i))
+      bytes[1 + i / 8] |= 0x80 >> (i % 8);
+  bytes[0] = n ? (guint8) (n * 8 - highest) : 0;
+  porteur_tlv_append (out, 0x03, bytes, n + 1);
+}
+
+static void
+append_uint (GByteArray *out,
+             guint       value)
+{
+  guint8 b[3];
+  gsize n = 0;
+
+  /* Two bytes at least (the layout of the profiles: 02 02 00 81), positive. */
+  if (value > 0x7FFF)
+    b[n++] = (value >> 16) & 0xFF;
+  b[n++] = (value >> 8) & 0xFF;
+  b[n++] = value & 0xFF;
+  porteur_tlv_append (out, 0x02, b, n);
+}
+
+GBytes *
+porteur_pkcs15_encode_key (const char *label,
+                           GBytes     *id,
+                           GBytes     *auth_id,
+                           guint       usage,
+                           guint8      reference,
+                           gboolean    is_ec,
+                           guint       bits,
+                           GBytes     *app_path)
+{
+  g_autoptr(GByteArray) common = g_byte_array_new ();
+  g_autoptr(GByteArray) key_attrs = g_byte_array_new ();
+  g_autoptr(GByteArray) path = g_byte_array_new ();
+  g_autoptr(GByteArray) type_attrs = g_byte_array_new ();
+  g_autoptr(GByteArray) wrapped = g_byte_array_new ();
+  g_autoptr(GByteArray) object = g_byte_array_new ();
+  GByteArray *out = g_byte_array_new ();
+  static const guint8 private_flag[] = { 0x07, 0x80 };    /* private */
+  static const guint8 native[] = { 0xFF };
+
+  /* CommonObjectAttributes: label, flags (private), authId. */
+  porteur_tlv_append (common, 0x0C, (const guint8 *) label, strlen (label));
+  porteur_tlv_append (common, 0x03, private_flag, sizeof private_flag);
+  if (auth_id)
+    append_bytes (common, 0x04, auth_id);
+  /* CommonKeyAttributes: iD, usage, native, keyReference. */
+  append_bytes (key_attrs, 0x04, id);
+  append_bits (key_attrs, usage);
+  porteur_tlv_append (key_attrs, 0x01, native, 1);
+  append_uint (key_attrs, reference);
+  /* [1] type attributes: { path of the application, modulus length or field size }. */
+  append_bytes (path, 0x04, app_path);
+  append_array (type_attrs, 0x30, path);
+  append_uint (type_attrs, bits);
+  append_array (wrapped, 0x30, type_attrs);
+  append_array (object, 0x30, common);
+  append_array (object, 0x30, key_attrs);
+  append_array (object, 0xA1, wrapped);
+  append_array (out, is_ec ? 0xA0 : 0x30, object);
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+porteur_pkcs15_encode_cert (const char *label,
+                            GBytes     *id,
+                            GBytes     *path)
+{
+  g_autoptr(GByteArray) common = g_byte_array_new ();
+  g_autoptr(GByteArray) cert_attrs = g_byte_array_new ();
+  g_autoptr(GByteArray) path_seq = g_byte_array_new ();
+  g_autoptr(GByteArray) value = g_byte_array_new ();
+  g_autoptr(GByteArray) wrapped = g_byte_array_new ();
+  g_autoptr(GByteArray) object = g_byte_array_new ();
+  GByteArray *out = g_byte_array_new ();
+
+  porteur_tlv_append (common, 0x0C, (const guint8 *) label, strlen (label));
+  append_bytes (cert_attrs, 0x04, id);
+  append_bytes (path_seq, 0x04, path);
+  append_array (value, 0x30, path_seq);
+  append_array (wrapped, 0x30, value);
+  append_array (object, 0x30, common);
+  append_array (object, 0x30, cert_attrs);
+  append_array (object, 0xA1, wrapped);
+  append_array (out, 0x30, object);
+  return g_byte_array_free_to_bytes (out);
 }

@@ -59,6 +59,8 @@ typedef struct
   guint    usage;          /* PorteurPkcs15Usage */
   gboolean is_ec;
   guint    bits;           /* modulus or field length; 0 when not given */
+  gsize    offset;         /* where the entry lies in the PrKDF, and its encoded length */
+  gsize    length;
 } PorteurPkcs15Key;
 
 typedef struct
@@ -67,6 +69,8 @@ typedef struct
   GBytes  *id;
   GBytes  *path;           /* file path on the card (2-byte FIDs), from the MF */
   gboolean authority;
+  gsize    offset;         /* where the entry lies in the CDF, and its encoded length */
+  gsize    length;
 } PorteurPkcs15Cert;
 
 typedef struct
@@ -86,6 +90,9 @@ typedef struct
   GPtrArray *pins;          /* PorteurPkcs15Pin */
   GPtrArray *keys;          /* PorteurPkcs15Key */
   GPtrArray *certs;         /* PorteurPkcs15Cert */
+  /* End of the last entry in the PrKDF and the CDF: new entries are appended there. */
+  gsize      prkdf_end;
+  gsize      cdf_end;
 } PorteurPkcs15;
 
 PorteurPkcs15 *porteur_pkcs15_new           (void);
@@ -102,6 +109,20 @@ const PorteurPkcs15Pin *porteur_pkcs15_find_pin       (PorteurPkcs15 *p15, guint
 const PorteurPkcs15Pin *porteur_pkcs15_find_pin_by_id (PorteurPkcs15 *p15, GBytes *auth_id);
 const PorteurPkcs15Pin *porteur_pkcs15_find_puk_for   (PorteurPkcs15 *p15, const PorteurPkcs15Pin *pin);
 const PorteurPkcs15Key *porteur_pkcs15_find_key       (PorteurPkcs15 *p15, GBytes *id);
+
+/* DER encodings of one directory entry, in the layout IAS-ECC profiles use (the parsers above
+ * read them back). @auth_id may be NULL; @bits is the modulus length (RSA) or field size (EC). */
+GBytes *porteur_pkcs15_encode_key  (const char *label,
+                                    GBytes     *id,
+                                    GBytes     *auth_id,
+                                    guint       usage,
+                                    guint8      reference,
+                                    gboolean    is_ec,
+                                    guint       bits,
+                                    GBytes     *app_path);
+GBytes *porteur_pkcs15_encode_cert (const char *label,
+                                    GBytes     *id,
+                                    GBytes     *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurPkcs15, porteur_pkcs15_free)
 

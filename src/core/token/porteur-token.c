@@ -7,6 +7,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <locale.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct _PorteurToken
   PorteurTokenFamily  family;
   PorteurPkcs15      *p15;
   GPtrArray          *certs;     /* PorteurTokenCert */
+  GPtrArray          *spare_keys; /* PorteurTokenCert: key slots without a PKCS#15 entry */
   GPtrArray          *pins;      /* PorteurPinStatus */
   gboolean            supported;
   gboolean            features_known;
@@ -45,6 +47,8 @@ struct _PorteurToken
 };
 
 G_DEFINE_FINAL_TYPE (PorteurToken, porteur_token, G_TYPE_OBJECT)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
 
 /* Our own ATR table. Masks blank what varies between batches (TA1, TCK, version bytes). */
 static const struct
@@ -267,6 +271,7 @@ porteur_token_finalize (GObject *object)
   g_clear_pointer (&self->transport, porteur_transport_free);
   g_clear_pointer (&self->p15, porteur_pkcs15_free);
   g_clear_pointer (&self->certs, g_ptr_array_unref);
+  g_clear_pointer (&self->spare_keys, g_ptr_array_unref);
   g_clear_pointer (&self->pins, g_ptr_array_unref);
   g_free (self->atr_hex);
   g_free (self->model);
@@ -290,6 +295,7 @@ porteur_token_init (PorteurToken *self)
 {
   g_rec_mutex_init (&self->lock);
   self->certs = g_ptr_array_new_with_free_func ((GDestroyNotify) porteur_token_cert_free);
+  self->spare_keys = g_ptr_array_new_with_free_func ((GDestroyNotify) porteur_token_cert_free);
   self->pins = g_ptr_array_new_with_free_func ((GDestroyNotify) porteur_pin_status_free);
 }
 
@@ -411,11 +417,34 @@ select_path (PorteurToken  *self,
   return TRUE;
 }
 
+/* Length of the DER object at the start of @data (tag 30), 0 when it is not one (an empty file
+ * reads as 00 or FF), -1 when more bytes are needed to tell. */
+static gssize
+der_object_length (const guint8 *data,
+                   gsize         n)
+{
+  if (n < 2)
+    return -1;
+  if (data[0] != 0x30)
+    return 0;
+  if (data[1] < 0x80)
+    return 2 + data[1];
+  if (data[1] == 0x81)
+    return n < 3 ? -1 : 3 + data[2];
+  if (data[1] == 0x82)
+    return n < 4 ? -1 : 4 + (data[2] << 8 | data[3]);
+  return 0;
+}
+
+/* Reads the selected EF; @size from its FCP (0: unknown). With @der_only, the reading stops at
+ * the end of the DER object the file starts with: certificate files are larger than their
+ * certificates, and an empty one costs one READ BINARY. */
 static GBytes *
-read_current (PorteurToken  *self,
-              gsize          size,
-              GCancellable  *cancellable,
-              GError       **error)
+read_current_full (PorteurToken  *self,
+                   gsize          size,
+                   gboolean       der_only,
+                   GCancellable  *cancellable,
+                   GError       **error)
 {
   g_autoptr(GByteArray) contents = g_byte_array_new ();
 
@@ -459,8 +488,27 @@ read_current (PorteurToken  *self,
           break;
         }
       porteur_response_clear (&response);
+      if (der_only)
+        {
+          gssize total = der_object_length (contents->data, contents->len);
+          if (total == 0)
+            break;
+          if (total > 0 && (size == 0 || (gsize) total < size))
+            size = total;
+        }
     }
+  if (der_only && size && contents->len > size)
+    g_byte_array_set_size (contents, size);
   return g_byte_array_free_to_bytes (g_steal_pointer (&contents));
+}
+
+static GBytes *
+read_current (PorteurToken  *self,
+              gsize          size,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  return read_current_full (self, size, FALSE, cancellable, error);
 }
 
 static GBytes *
@@ -727,8 +775,12 @@ load_certificate (PorteurToken     *self,
       g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "No certificate %s", cert->id_hex);
       return FALSE;
     }
-  if (!(contents = read_path (self, entry->path, cancellable, error)))
-    return FALSE;
+  {
+    gsize size = 0;
+    if (!select_path (self, entry->path, &size, cancellable, error) ||
+        !(contents = read_current_full (self, size, TRUE, cancellable, error)))
+      return FALSE;
+  }
   g_clear_pointer (&cert->der, g_bytes_unref);
   cert->der = trim_der (contents);   /* NULL: an empty or damaged file */
   cert->loaded = TRUE;
@@ -773,11 +825,27 @@ read_certificates (PorteurToken  *self,
           cert->non_repudiation = (key->usage & PORTEUR_PKCS15_USAGE_NON_REPUDIATION) != 0;
           cert->pin_reference = pin ? pin->reference : porteur_token_get_user_pin_reference (self);
         }
-      g_ptr_array_add (self->certs, cert);
-      if (!(self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES) &&
-          !load_certificate (self, cert, cancellable, error))
-        return FALSE;
+      /* Two certificates for one key: the later entry wins. Entries are appended, so it is the
+       * newer one; the older is what an interrupted write left (porteur_token_write_certificate
+       * removes it last). */
+      for (guint j = 0; cert && cert->key_reference && j < self->certs->len; j++)
+        {
+          PorteurTokenCert *other = g_ptr_array_index (self->certs, j);
+          if (other->key_reference && (other->key_reference & 0x7F) == (cert->key_reference & 0x7F))
+            {
+              /* It takes the older one's place in the list. */
+              g_debug ("Certificate %s replaces %s for key %02X", cert->id_hex, other->id_hex, cert->key_reference);
+              porteur_token_cert_free (other);
+              self->certs->pdata[j] = g_steal_pointer (&cert);
+            }
+        }
+      if (cert)
+        g_ptr_array_add (self->certs, cert);
     }
+  for (guint i = 0; i < self->certs->len; i++)
+    if (!(self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES) &&
+        !load_certificate (self, g_ptr_array_index (self->certs, i), cancellable, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -1511,6 +1579,24 @@ find_key (PorteurToken  *self,
       if (cert->key_reference && (cert->key_reference & 0x7F) == (key_reference & 0x7F))
         return cert;
     }
+  for (guint i = 0; i < self->spare_keys->len; i++)
+    {
+      const PorteurTokenCert *cert = g_ptr_array_index (self->spare_keys, i);
+      if ((cert->key_reference & 0x7F) == (key_reference & 0x7F))
+        return cert;
+    }
+  /* A key slot the directory does not list (a spare slot, or a key generated but not yet given
+   * a certificate): usable with the user PIN; the token itself says whether it exists. */
+  if (self->supported && (key_reference & 0x7F) != 0 && porteur_token_get_user_pin_reference (self))
+    {
+      PorteurTokenCert *spare = g_new0 (PorteurTokenCert, 1);
+      spare->label = g_strdup ("");
+      spare->id_hex = g_strdup ("");
+      spare->key_reference = 0x80 | (key_reference & 0x7F);
+      spare->pin_reference = porteur_token_get_user_pin_reference (self);
+      g_ptr_array_add (self->spare_keys, spare);
+      return spare;
+    }
   g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "The token has no key %02X", key_reference);
   return NULL;
 }
@@ -1696,6 +1782,8 @@ parse_public_key (GBytes  *template,
 
   if (!porteur_tlv_parse (d, n, &t, NULL, NULL) || t.tag != 0x7F49)
     goto out;
+  /* The template says what the key is (81/82 RSA, 86 EC), whatever the directory claimed. */
+  is_ec = !porteur_tlv_find_child (&t, 0x81, &modulus);
   if (!is_ec && porteur_tlv_find_child (&t, 0x81, &modulus) && porteur_tlv_find_child (&t, 0x82, &exponent) &&
       modulus.length >= 64 && modulus.length <= 1024 && exponent.length >= 1 && exponent.length <= 8)
     {
@@ -1820,6 +1908,278 @@ porteur_token_get_public_key (PorteurToken  *self,
   }
 }
 
+/* --- Writing a certificate and its PKCS#15 entries ------------------------------------------ */
+
+/* The object identifier OpenSC and the CA tools give a key: SHA-1 of the RSA modulus or of the
+ * EC point (OpenSC's "mozilla" style). */
+static GBytes *
+key_id_of (EVP_PKEY *pub)
+{
+  guint8 buffer[1024], digest[20];
+  gsize n = 0;
+
+  if (EVP_PKEY_get_base_id (pub) == EVP_PKEY_EC)
+    {
+      if (!EVP_PKEY_get_octet_string_param (pub, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buffer, sizeof buffer, &n))
+        return NULL;
+    }
+  else
+    {
+      BIGNUM *modulus = NULL;
+      if (!EVP_PKEY_get_bn_param (pub, OSSL_PKEY_PARAM_RSA_N, &modulus) || BN_num_bytes (modulus) > (int) sizeof buffer)
+        {
+          BN_free (modulus);
+          return NULL;
+        }
+      n = BN_bn2bin (modulus, buffer);
+      BN_free (modulus);
+    }
+  if (!EVP_Digest (buffer, n, digest, NULL, EVP_sha1 (), NULL))
+    return NULL;
+  return g_bytes_new (digest, sizeof digest);
+}
+
+/* PKCS#15 key usage from the certificate's keyUsage (no extension: signing). */
+static guint
+usage_of (X509 *x)
+{
+  guint32 ku = X509_get_key_usage (x);
+  guint usage = 0;
+
+  if (ku == UINT32_MAX)
+    return PORTEUR_PKCS15_USAGE_SIGN;
+  if (ku & KU_DIGITAL_SIGNATURE)
+    usage |= PORTEUR_PKCS15_USAGE_SIGN;
+  if (ku & KU_NON_REPUDIATION)
+    usage |= PORTEUR_PKCS15_USAGE_NON_REPUDIATION;
+  if (ku & KU_KEY_ENCIPHERMENT)
+    usage |= PORTEUR_PKCS15_USAGE_DECRYPT | PORTEUR_PKCS15_USAGE_UNWRAP;
+  if (ku & KU_DATA_ENCIPHERMENT)
+    usage |= PORTEUR_PKCS15_USAGE_DECRYPT;
+  if (ku & KU_KEY_AGREEMENT)
+    usage |= PORTEUR_PKCS15_USAGE_DERIVE;
+  return usage ? usage : PORTEUR_PKCS15_USAGE_SIGN;
+}
+
+/* A label for a new entry: the subject's common name, bounded so that an entry stays within one
+ * UPDATE BINARY. */
+static char *
+label_of (X509 *x)
+{
+  char cn[256] = "";
+  g_autofree char *valid = NULL;
+  const char *end;
+
+  if (X509_NAME_get_text_by_NID (X509_get_subject_name (x), NID_commonName, cn, sizeof cn) <= 0)
+    return g_strdup ("Certificate");
+  valid = g_utf8_make_valid (cn, -1);
+  end = valid;
+  while (*end && end - valid < 64)
+    end = g_utf8_next_char (end);
+  if (end - valid > 64)
+    end = g_utf8_prev_char (end);
+  return g_strndup (valid, end - valid);
+}
+
+/* UPDATE BINARY of @n bytes at @offset of the selected EF, in chunks. */
+static gboolean
+update_binary (PorteurToken  *self,
+               gsize          offset,
+               const guint8  *data,
+               gsize          n,
+               const char    *what,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  for (gsize done = 0; done < n; done += WRITE_CHUNK)
+    {
+      gsize chunk = MIN ((gsize) WRITE_CHUNK, n - done);
+      gsize at = offset + done;
+      if (at > 0x7FFF)
+        {
+          g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED, "%s: offset out of range", what);
+          return FALSE;
+        }
+      if (!command (self, 0xD6, (at >> 8) & 0x7F, at & 0xFF, data + done, chunk, 0, what, NULL, cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* One directory entry change: a single UPDATE BINARY (entries are smaller than one), so that a
+ * token pulled out leaves either the old entry or the new one. */
+static gboolean
+update_entry (PorteurToken  *self,
+              GBytes        *dir_path,
+              gsize          offset,
+              const guint8  *data,
+              gsize          n,
+              const char    *what,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  gsize size = 0;
+
+  g_assert (n <= WRITE_CHUNK);
+  return select_path (self, dir_path, &size, cancellable, error) &&
+         update_binary (self, offset, data, n, what, cancellable, error);
+}
+
+static gboolean
+same_path_fid (GBytes *path,
+               guint16 fid)
+{
+  gsize n;
+  const guint8 *p = g_bytes_get_data (path, &n);
+
+  return n >= 2 && p[n - 2] == fid >> 8 && p[n - 1] == (fid & 0xFF);
+}
+
+/* The key reference's current entries: the last PrKDF entry for it that has a certificate, else
+ * the last one; and that certificate's CDF entry. */
+static void
+current_entries (PorteurPkcs15            *p15,
+                 guint8                    reference,
+                 const PorteurPkcs15Key  **key_out,
+                 const PorteurPkcs15Cert **cert_out)
+{
+  const PorteurPkcs15Key *key = NULL;
+  const PorteurPkcs15Cert *cert = NULL;
+
+  for (guint i = 0; i < p15->certs->len; i++)
+    {
+      const PorteurPkcs15Cert *c = g_ptr_array_index (p15->certs, i);
+      const PorteurPkcs15Key *k = porteur_pkcs15_find_key (p15, c->id);
+      if (k && (k->reference & 0x7F) == (reference & 0x7F))
+        key = k, cert = c;
+    }
+  if (key == NULL)
+    for (guint i = 0; i < p15->keys->len; i++)
+      {
+        const PorteurPkcs15Key *k = g_ptr_array_index (p15->keys, i);
+        if ((k->reference & 0x7F) == (reference & 0x7F))
+          key = k;
+      }
+  *key_out = key;
+  *cert_out = cert;
+}
+
+/* Puts @entry in the directory at @dir_path: in place over @old when the length is the same,
+ * else appended after the last entry (@end), within the file's @size. */
+static gboolean
+place_entry (PorteurToken  *self,
+             GBytes        *dir_path,
+             GBytes        *contents,
+             gsize          end,
+             gsize          old_offset,
+             gsize          old_length,
+             GBytes        *entry,
+             gsize         *placed_at,
+             const char    *what,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  gsize n, size;
+  const guint8 *e = g_bytes_get_data (entry, &n);
+  const guint8 *c = g_bytes_get_data (contents, &size);
+
+  if (old_length == n && old_offset + n <= size && memcmp (c + old_offset, e, n) == 0)
+    {
+      *placed_at = old_offset;
+      return TRUE;   /* already there */
+    }
+  *placed_at = old_length == n ? old_offset : end;
+  return update_entry (self, dir_path, *placed_at, e, n, what, cancellable, error);
+}
+
+/* Removes a replaced entry (a run of 00). Not when it is the file's first entry: OpenSC stops
+ * reading a directory that starts with 00, so that one stays; Porteur ignores it (the later
+ * entry for the same key wins). */
+static gboolean
+remove_entry (PorteurToken  *self,
+              GBytes        *dir_path,
+              gsize          offset,
+              gsize          length,
+              const char    *what,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  guint8 zeros[WRITE_CHUNK] = { 0 };
+
+  if (offset == 0 || length == 0 || length > WRITE_CHUNK)
+    return TRUE;
+  return update_entry (self, dir_path, offset, zeros, length, what, cancellable, error);
+}
+
+/* Certificate files not named by the CDF, in the profile's range (3401…340F under the
+ * application), large enough for @n bytes. */
+static gboolean
+find_free_file (PorteurToken   *self,
+                PorteurPkcs15  *p15,
+                GBytes         *app_path,
+                gsize           n,
+                GBytes        **out,
+                GCancellable   *cancellable,
+                GError        **error)
+{
+  for (guint16 fid = 0x3401; fid <= 0x340F; fid++)
+    {
+      gboolean used = FALSE;
+      g_autoptr(GByteArray) path = g_byte_array_new ();
+      g_autoptr(GBytes) candidate = NULL;
+      g_autoptr(GError) local = NULL;
+      guint8 f[2] = { fid >> 8, fid & 0xFF };
+      gsize size = 0;
+
+      for (guint i = 0; i < p15->certs->len && !used; i++)
+        used = same_path_fid (((PorteurPkcs15Cert *) g_ptr_array_index (p15->certs, i))->path, fid);
+      if (used)
+        continue;
+      g_byte_array_append (path, g_bytes_get_data (app_path, NULL), g_bytes_get_size (app_path));
+      g_byte_array_append (path, f, 2);
+      candidate = g_byte_array_free_to_bytes (g_steal_pointer (&path));
+      if (!select_path (self, candidate, &size, cancellable, &local))
+        {
+          if (g_error_matches (local, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND))
+            return TRUE;   /* the range ends at the first missing file */
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (size >= n)
+        {
+          *out = g_steal_pointer (&candidate);
+          return TRUE;
+        }
+    }
+  return TRUE;
+}
+
+static GBytes *
+public_key_template (PorteurToken  *self,
+                     guint8         key_reference,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  guint8 query[] = { 0x4D, 0x08, 0x70, 0x06, 0xBF, 0xA0, key_reference & 0x7F, 0x03, 0x7F, 0x49, 0x80, 0x00 };
+  GBytes *template = NULL;
+
+  if (!command (self, 0xCB, 0x3F, 0xFF, query, sizeof query, 256, "Reading a public key", &template, cancellable, error))
+    return NULL;
+  return template;
+}
+
+/*
+ * Writes the certificate of key @key_reference and its PKCS#15 entries. Order, so that a token
+ * pulled out at any APDU leaves a directory Porteur (and OpenSC) read consistently:
+ *  1. the certificate into a certificate file the CDF does not name (invisible until step 3);
+ *  2. the key's PrKDF entry (label, ID = SHA-1 of the public key, usage from keyUsage, key
+ *     reference): in place when same-sized, else appended after the last entry;
+ *  3. the certificate's CDF entry, likewise: from here the new pair is what everyone reads;
+ *  4. the replaced CDF entry, then the replaced PrKDF entry, become 00 runs.
+ * Each directory change is one UPDATE BINARY. Interrupted: before 3, an unused file or a key
+ * entry without a certificate (ignored when listing; reused by the next write); between 3 and 4,
+ * two certificates for one key, and the later one wins (read_certificates).
+ */
 gboolean
 porteur_token_write_certificate (PorteurToken    *self,
                                  guint8           key_reference,
@@ -1830,17 +2190,24 @@ porteur_token_write_certificate (PorteurToken    *self,
                                  GError         **error)
 {
   const PorteurTokenCert *key;
-  PorteurPkcs15Cert *entry = NULL;
-  gsize n, size = 0;
+  gsize n;
   const guint8 *d = g_bytes_get_data (der, &n);
+  g_autoptr(X509) x = NULL;
+  g_autoptr(GBytes) id = NULL, template = NULL, prkdf = NULL, cdf = NULL, target = NULL;
+  g_autoptr(GBytes) key_entry = NULL, cert_entry = NULL, app_path = NULL, auth_id = NULL;
+  g_autoptr(PorteurPkcs15) fresh = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *label = NULL;
+  const PorteurPkcs15Key *old_key = NULL;
+  const PorteurPkcs15Cert *old_cert = NULL;
+  EVP_PKEY *pub;
+  gsize key_at = 0, cert_at = 0;
   gboolean ok;
 
   {
     const guint8 *p = d;
-    X509 *x = d2i_X509 (NULL, &p, (long) n);
-    gboolean valid = x != NULL && (gsize) (p - d) == n;
-    X509_free (x);
-    if (!valid)
+    x = d2i_X509 (NULL, &p, (long) n);
+    if (x == NULL || (gsize) (p - d) != n || !(pub = X509_get0_pubkey (x)) || !(id = key_id_of (pub)))
       {
         g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED, "Not a DER certificate");
         return FALSE;
@@ -1848,37 +2215,120 @@ porteur_token_write_certificate (PorteurToken    *self,
   }
   if (!(key = find_key (self, key_reference, error)))
     return FALSE;
-  for (guint i = 0; i < self->p15->certs->len; i++)
+  if (self->p15->prkdf_path == NULL || self->p15->cdf_path == NULL)
     {
-      PorteurPkcs15Cert *c = g_ptr_array_index (self->p15->certs, i);
-      g_autofree char *id = hex_of (g_bytes_get_data (c->id, NULL), g_bytes_get_size (c->id), NULL);
-      if (g_str_equal (id, key->id_hex))
-        entry = c;
-    }
-  if (entry == NULL)
-    {
-      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "No certificate file for key %02X", key_reference);
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED, "The token has no key or certificate directory");
       return FALSE;
     }
   if (!begin (self, cancellable, error))
     return FALSE;
-  ok = select_application (self, cancellable, error) && verify_for_key (self, key, pin, flags, cancellable, error) &&
-       select_path (self, entry->path, &size, cancellable, error);
-  if (ok && size && n > size)
+  ok = select_application (self, cancellable, error) && verify_for_key (self, key, pin, flags, cancellable, error);
+
+  /* The certificate must be for the key the slot holds now. */
+  if (ok && (template = public_key_template (self, key->key_reference, cancellable, &local)))
     {
-      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
-                   "The certificate (%" G_GSIZE_FORMAT " bytes) does not fit in its file (%" G_GSIZE_FORMAT ")", n, size);
+      EVP_PKEY *on_token = parse_public_key (template, FALSE, error);
+      ok = on_token != NULL;
+      if (ok && EVP_PKEY_eq (on_token, pub) != 1)
+        {
+          g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
+                       "The certificate is not for the key %02X on the token", key_reference & 0x7F);
+          ok = FALSE;
+        }
+      EVP_PKEY_free (on_token);
+    }
+  else if (ok && (local->domain != PORTEUR_TOKEN_ERROR || local->code == PORTEUR_TOKEN_ERROR_REMOVED ||
+                  local->code == PORTEUR_TOKEN_ERROR_RESET || local->code == PORTEUR_TOKEN_ERROR_MALFORMED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
       ok = FALSE;
     }
-  for (gsize offset = 0; ok && offset < n; offset += WRITE_CHUNK)
+
+  /* The directories as they are now (another application may have written them). */
+  if (ok)
     {
-      gsize chunk = MIN ((gsize) WRITE_CHUNK, n - offset);
-      ok = command (self, 0xD6, (offset >> 8) & 0x7F, offset & 0xFF, d + offset, chunk, 0,
-                    "Writing the certificate", NULL, cancellable, error);
+      fresh = porteur_pkcs15_new ();
+      ok = (prkdf = read_path (self, self->p15->prkdf_path, cancellable, error)) &&
+           porteur_pkcs15_parse_prkdf (fresh, g_bytes_get_data (prkdf, NULL), g_bytes_get_size (prkdf), error) &&
+           (cdf = read_path (self, self->p15->cdf_path, cancellable, error)) &&
+           porteur_pkcs15_parse_cdf (fresh, g_bytes_get_data (cdf, NULL), g_bytes_get_size (cdf), error);
     }
+  if (ok)
+    {
+      const PorteurPkcs15Pin *user = porteur_pkcs15_find_pin (self->p15, key->pin_reference);
+      gsize pn;
+      const guint8 *pp = g_bytes_get_data (self->p15->cdf_path, &pn);
+
+      current_entries (fresh, key->key_reference, &old_key, &old_cert);
+      app_path = g_bytes_new (pp, pn >= 2 ? pn - 2 : 0);
+      label = old_key && old_key->label[0] ? g_strdup (old_key->label) : label_of (x);
+      auth_id = old_key && old_key->auth_id ? g_bytes_ref (old_key->auth_id) :
+                user && user->auth_id ? g_bytes_ref (user->auth_id) : NULL;
+      key_entry = porteur_pkcs15_encode_key (label, id, auth_id, usage_of (x),
+                                             old_key ? old_key->reference : (0x80 | (key->key_reference & 0x7F)),
+                                             EVP_PKEY_get_base_id (pub) == EVP_PKEY_EC, EVP_PKEY_get_bits (pub), app_path);
+      ok = find_free_file (self, fresh, app_path, n, &target, cancellable, error);
+    }
+  if (ok && target == NULL)
+    {
+      /* No free file: the slot's own file, overwritten in place (an interruption leaves a
+       * damaged certificate, listed as such until written again). */
+      gsize size = 0;
+      if (old_cert)
+        target = g_bytes_ref (old_cert->path);
+      ok = target && select_path (self, target, &size, cancellable, error) && (size == 0 || size >= n);
+      if (!ok && (error == NULL || *error == NULL))
+        g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
+                     "The token has no certificate file large enough (%" G_GSIZE_FORMAT " bytes)", n);
+    }
+  if (ok)
+    {
+      cert_entry = porteur_pkcs15_encode_cert (label, id, target);
+      /* Room for both entries is checked before anything is written. */
+      if (g_bytes_get_size (key_entry) > WRITE_CHUNK || g_bytes_get_size (cert_entry) > WRITE_CHUNK ||
+          (!(old_key && old_key->length == g_bytes_get_size (key_entry)) &&
+           fresh->prkdf_end + g_bytes_get_size (key_entry) > g_bytes_get_size (prkdf)) ||
+          (!(old_cert && old_cert->length == g_bytes_get_size (cert_entry)) &&
+           fresh->cdf_end + g_bytes_get_size (cert_entry) > g_bytes_get_size (cdf)))
+        {
+          g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
+                       "The token's key or certificate directory is full");
+          ok = FALSE;
+        }
+    }
+  /* 1. The certificate. */
+  if (ok)
+    {
+      gsize size = 0;
+      ok = select_path (self, target, &size, cancellable, error) &&
+           update_binary (self, 0, d, n, "Writing the certificate", cancellable, error);
+    }
+  /* 2. and 3. The entries. */
+  if (ok)
+    ok = place_entry (self, self->p15->prkdf_path, prkdf, fresh->prkdf_end,
+                      old_key ? old_key->offset : 0, old_key ? old_key->length : 0,
+                      key_entry, &key_at, "Writing the key's entry", cancellable, error) &&
+         place_entry (self, self->p15->cdf_path, cdf, fresh->cdf_end,
+                      old_cert ? old_cert->offset : 0, old_cert ? old_cert->length : 0,
+                      cert_entry, &cert_at, "Writing the certificate's entry", cancellable, error);
+  /* 4. The replaced entries. */
+  if (ok && old_cert && old_cert->offset != cert_at)
+    ok = remove_entry (self, self->p15->cdf_path, old_cert->offset, old_cert->length,
+                       "Removing the replaced certificate's entry", cancellable, error);
+  if (ok && old_key && old_key->offset != key_at)
+    ok = remove_entry (self, self->p15->prkdf_path, old_key->offset, old_key->length,
+                       "Removing the replaced key's entry", cancellable, error);
   /* Read back what the token now holds. */
   if (ok)
-    ok = select_application (self, cancellable, error) && load_certificate (self, (PorteurTokenCert *) key, cancellable, error);
+    {
+      ok = read_contents (self, cancellable, error) && read_certificates (self, cancellable, error);
+      for (guint i = 0; ok && i < self->certs->len; i++)
+        {
+          PorteurTokenCert *c = g_ptr_array_index (self->certs, i);
+          if ((c->key_reference & 0x7F) == (key_reference & 0x7F) && !c->loaded)
+            ok = load_certificate (self, c, cancellable, error);
+        }
+    }
   end (self, FALSE);
   return ok;
 }
