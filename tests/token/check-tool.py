@@ -186,6 +186,49 @@ with tempfile.TemporaryDirectory() as tmp:
     expect(p.returncode == 1 and card_tries(1) == 2, "a request with a wrong PIN: refused once, one try spent")
     run("pin", "verify", secrets=["1234"])
 
+# A second key in a slot the token's directory does not list: generate, request, certificate
+# written with new PKCS#15 entries; a fresh pcscd connection lists it with its key, and so does
+# OpenSC's pkcs15-tool (an implementation we did not write).
+with tempfile.TemporaryDirectory() as tmp:
+    t0 = js(run("token", "--json"))
+    expect(all(c["key"] != 4 for c in t0["certificates"]), "slot 4 has no certificate yet")
+    p = run("key", "generate", "--key", "4", "--json", secrets=["1234"])
+    expect(p.returncode == 0 and "BEGIN PUBLIC KEY" in js(p)["public_key"], "key generate in a spare slot")
+    req, ca_key, ca_crt, crt = (os.path.join(tmp, n) for n in ("req.pem", "ca.key", "ca.crt", "new.crt"))
+    p = run("key", "csr", "--key", "4", "--subject", "/CN=Anne Le Goff (chiffrement)/O=COMMUNE DE RENNES", "--out", req, secrets=["1234"])
+    expect(p.returncode == 0, "key csr with the spare slot's key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt,
+                    "-subj", "/CN=Second Test CA", "-days", "2"], check=True, capture_output=True)
+    ext = os.path.join(tmp, "ext.cnf")
+    open(ext, "w").write("keyUsage = critical, digitalSignature, keyEncipherment\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", req, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
+                    "-extfile", ext, "-out", crt, "-days", "1"], check=True, capture_output=True)
+    p = run("key", "write-cert", "--key", "4", "--in", crt, secrets=["1234"])
+    expect(p.returncode == 0, "key write-cert in the spare slot: written with new directory entries (%s)" % p.stderr.strip()[-200:])
+    der_new = subprocess.run(["openssl", "x509", "-in", crt, "-outform", "DER"], capture_output=True).stdout
+    t4 = js(run("token", "--json"))
+    listed = [c for c in t4["certificates"] if c["key"] == 4]
+    import base64, hashlib
+    modulus = subprocess.run(["openssl", "x509", "-in", crt, "-noout", "-modulus"], capture_output=True, text=True).stdout.strip().split("=")[1]
+    key_id = hashlib.sha1(bytes.fromhex(modulus)).hexdigest().upper()
+    expect(len(listed) == 1 and base64.b64decode(listed[0]["der"]) == der_new, "token (a new connection) lists the new certificate with key 4")
+    expect(len(t4["certificates"]) == len(t0["certificates"]) + 1, "the other certificates are still listed")
+    expect(listed and listed[0]["label"] == "Anne Le Goff (chiffrement)", "the new entry is labelled with the subject's name")
+    d = subprocess.run(["pkcs15-tool", "-D"], capture_output=True, text=True)
+    out = d.stdout
+    expect(d.returncode == 0 and out.count("Anne Le Goff (chiffrement)") >= 2, "pkcs15-tool -D lists the new key and certificate")
+    block = out[out.find("Private RSA Key [Anne Le Goff (chiffrement)]"):][:900]
+    expect(("ID             : " + key_id.lower()) in block, "OpenSC sees the ID = SHA-1 of the modulus (%s, key 4 = %s)" % (key_id, listed[0]["id"] if listed else None))
+    expect("Key ref        : 132 (0x84)" in block and "sign" in block and "decrypt" in block, "OpenSC reads the key reference and the usage from keyUsage: %s" % block[:400].replace("\n", " | "))
+    data = os.path.join(tmp, "doc.txt")
+    open(data, "w").write("deuxième clé\n")
+    pem = os.path.join(tmp, "new.pub")
+    subprocess.run(["openssl", "x509", "-in", crt, "-pubkey", "-noout", "-out", pem], check=True)
+    sig = os.path.join(tmp, "sig")
+    p = run("sign", "--key", "4", "--in", data, "--out", sig, secrets=["1234"])
+    v = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pem, "-signature", sig, data], capture_output=True, text=True)
+    expect(p.returncode == 0 and v.returncode == 0, "key 4 signs; openssl verifies with the new certificate")
+
 # The token removed in the middle of an operation: a precise error, and the counters stay true.
 for at in (1, 2, 3):
     expect(control("remove-at %d" % at).startswith("ok"), "the token will vanish at APDU %d" % at)
