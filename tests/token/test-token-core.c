@@ -15,6 +15,7 @@
 
 #include "token/porteur-pinpad.h"
 #include "token/porteur-token.h"
+#include "token/porteur-token-cache.h"
 #include "token-test-transport.h"
 
 /*
@@ -389,6 +390,142 @@ test_open_quick (void)
   before = porteur_token_get_apdu_count (quick);
   g_assert_true (porteur_token_load_certificate (quick, cert, NULL, &error));
   g_assert_cmpuint (porteur_token_get_apdu_count (quick), ==, before);
+}
+
+/* Sets the contents of one of the card's files, as another application (or a re-personalisation)
+ * would, through the card's state. */
+static void
+card_set_file (VtokenCard *card,
+               guint16     fid,
+               const char *hex)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = vtoken_card_save_state (card);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root, *file;
+  JsonArray *files;
+  g_autofree char *modified = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, state, -1, &error));
+  root = json_node_get_object (json_parser_get_root (parser));
+  files = json_object_get_array_member (root, "files");
+  file = json_object_new ();
+  json_object_set_int_member (file, "fid", fid);
+  json_object_set_string_member (file, "contents", hex);
+  json_array_add_object_element (files, file);
+  modified = json_to_string (json_parser_get_root (parser), FALSE);
+  g_assert_true (vtoken_card_load_state (card, modified, &error));
+  g_assert_no_error (error);
+}
+
+static PorteurToken *
+open_for_pins (VtokenCard    *card,
+               TestTransport **transport_out)
+{
+  g_autoptr(GError) error = NULL;
+  PorteurTransport *transport = test_transport_new (card);
+  PorteurToken *token;
+
+  *transport_out = (TestTransport *) transport;
+  token = porteur_token_open_with_flags (transport, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS |
+                                         PORTEUR_TOKEN_OPEN_PINS_ONLY, NULL, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+/* The PIN description cache: used (3 APDUs to open, 6 for a status), on disk for the next
+ * process, dropped when another application rewrote the PINs' directory, and by our own write. */
+static void
+test_description_cache (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
+  g_autoptr(PorteurToken) first = NULL, cached = NULL, from_disk = NULL, changed = NULL, again = NULL;
+  g_autoptr(PorteurPinStatus) status = NULL;
+  g_autoptr(PorteurSecret) pin = secret ("1234");
+  TestTransport *t = NULL;
+  g_autofree char *path = NULL, *contents = NULL;
+  guint opened, uncached;
+  /* The AODF as another tool would leave it after renaming the user PIN ("User PIN" → "Code PIN"). */
+  static const char renamed_aodf[] =
+    "303A30110C08436F64652050494E030206C00401023003040101A120301E0302028C0A01010201040201080201088001010401FF300604043F005000"
+    "303230090C0350554B030206C03003040102A120301E0302018E0A01010201080201080201088001020401FF300604043F005000";
+
+  porteur_token_cache_clear_memory ();
+  first = open_for_pins (card, &t);
+  uncached = t->count;
+  path = porteur_token_cache_path (porteur_token_get_atr_hex (first));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  /* Public directory data only: no PIN, versioned. */
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "\"version\" : 1"));
+  g_assert_null (strstr (contents, "1234"));
+  g_assert_null (strstr (contents, "31323334"));
+
+  /* The same process: 3 APDUs (application, AODF select and read), then the status. */
+  cached = open_for_pins (card, &t);
+  opened = t->count;
+  g_assert_cmpuint (opened, ==, 3);
+  g_assert_cmpuint (opened, <, uncached);
+  g_assert_true (porteur_token_get_pin_status (cached, 1, &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (t->count, <=, 6);
+  g_assert_cmpint (status->tries_left, ==, 3);
+  g_assert_cmpint (status->tries_max, ==, 3);
+  g_assert_cmpstr (status->label, ==, "User PIN");
+
+  /* The token pulled out at each APDU of a cached opening: a precise error. */
+  for (guint at = 1; at <= 3; at++)
+    {
+      PorteurTransport *transport = test_transport_new (card);
+      g_autoptr(PorteurToken) none = NULL;
+      ((TestTransport *) transport)->remove_at = at;
+      none = porteur_token_open_with_flags (transport, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS |
+                                            PORTEUR_TOKEN_OPEN_PINS_ONLY, NULL, &error);
+      g_assert_null (none);
+      g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_REMOVED);
+      g_clear_error (&error);
+      vtoken_card_reset (card);
+    }
+
+  /* A new process: from the disk. */
+  porteur_token_cache_clear_memory ();
+  from_disk = open_for_pins (card, &t);
+  g_assert_cmpuint (t->count, ==, 3);
+  g_assert_true (porteur_token_verify_pin (from_disk, 1, pin, 0, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Another application rewrote the AODF: the cache is not used, the new label is read. */
+  card_set_file (card, 0x4401, renamed_aodf);
+  vtoken_card_reset (card);
+  changed = open_for_pins (card, &t);
+  g_assert_cmpuint (t->count, >, 3);
+  g_assert_cmpstr (((PorteurPinStatus *) g_ptr_array_index (porteur_token_get_pins (changed), 0))->label, ==, "Code PIN");
+  /* … and the fresh description replaced the cached one. */
+  again = open_for_pins (card, &t);
+  g_assert_cmpuint (t->count, ==, 3);
+  g_assert_cmpstr (((PorteurPinStatus *) g_ptr_array_index (porteur_token_get_pins (again), 0))->label, ==, "Code PIN");
+
+  /* Our own write drops it. */
+  {
+    g_autoptr(PorteurToken) full = open_token (card, NULL, &error);
+    g_autoptr(GBytes) der = NULL;
+    g_autoptr(PorteurTokenCacheEntry) entry = NULL;
+    const PorteurTokenCert *c;
+    g_assert_no_error (error);
+    c = g_ptr_array_index (porteur_token_get_certificates (full), 0);
+    der = g_bytes_ref (c->der);
+    g_assert_nonnull (porteur_token_cache_lookup (porteur_token_get_atr_hex (full)) ? (gpointer) 1 : NULL);
+    g_assert_true (porteur_token_write_certificate (full, 1, der, pin, 0, NULL, &error));
+    g_assert_no_error (error);
+    /* Dropped from memory and from the disk; the next opening reads the token. */
+    entry = porteur_token_cache_lookup (porteur_token_get_atr_hex (full));
+    g_assert_null (entry);
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+    g_clear_object (&again);
+    again = open_for_pins (card, &t);
+    g_assert_cmpuint (t->count, >, 3);
+  }
 }
 
 /* --- PINs ------------------------------------------------------------------------------------ */
@@ -1278,7 +1415,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/token/tlv", test_tlv);
   g_test_add_func ("/token/apdu", test_apdu);
@@ -1287,6 +1424,7 @@ main (int   argc,
   g_test_add ("/token/identify/chambersign", Fixture, "chambersign-gemalto", fixture_set_up, test_identify_chambersign, fixture_tear_down);
   g_test_add_func ("/token/identify/unknown", test_identify_unknown);
   g_test_add_func ("/token/identify/quick", test_open_quick);
+  g_test_add_func ("/token/identify/cache", test_description_cache);
   g_test_add ("/token/pin/verify", Fixture, NULL, fixture_set_up, test_pin_verify, fixture_tear_down);
   g_test_add ("/token/pin/format", Fixture, NULL, fixture_set_up, test_pin_format, fixture_tear_down);
   g_test_add ("/token/pin/last-try", Fixture, NULL, fixture_set_up, test_pin_last_try, fixture_tear_down);

@@ -201,7 +201,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_data_func ("/token-provider/csr/rsa-qualified", GUINT_TO_POINTER (2), test_csr);
   g_test_add_data_func ("/token-provider/csr/rsa-authentication", GUINT_TO_POINTER (1), test_csr);
   g_test_add_data_func ("/token-provider/csr/ecdsa", GUINT_TO_POINTER (3), test_csr);

@@ -1077,7 +1077,8 @@ vtoken_card_save_state (VtokenCard *card)
       BIO_free (bio);
     }
   json_builder_end_array (b);
-  /* Written files (PKCS#15 directories, spare certificate files). */
+  /* Written files (PKCS#15 directories, spare certificate files). A state may also rewrite a
+   * read-only file: that is how tests re-personalise a token or play another application. */
   json_builder_set_member_name (b, "files");
   json_builder_begin_array (b);
   for (guint i = 0; i < MAX_FILES; i++)
@@ -1157,7 +1158,8 @@ vtoken_card_load_state (VtokenCard  *card,
       gint64 fid = json_object_get_int_member_with_default (o, "fid", 0);
 
       for (guint f = 0; f < MAX_FILES && card->profile->files[f].fid; f++)
-        if (card->profile->files[f].fid == fid && card->profile->files[f].write_pin && !card->profile->files[f].cert_of_key)
+        if (card->profile->files[f].fid == fid && !card->profile->files[f].is_df && !card->profile->files[f].cert_of_key &&
+            card->profile->files[f].fid != 0xD003)
           {
             g_clear_pointer (&card->data[f], g_bytes_unref);
             card->data[f] = hex_to_bytes (json_object_get_string_member_with_default (o, "contents", ""));

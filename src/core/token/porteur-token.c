@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "porteur-pinpad.h"
+#include "porteur-token-cache.h"
 #include "porteur-token.h"
 
 #define READ_CHUNK 0xE7          /* IAS-ECC's largest READ BINARY */
@@ -44,6 +45,11 @@ struct _PorteurToken
   PorteurPinpadFeatures features;
   PorteurTokenOpenFlags open_flags;
   guint32             policy_read;   /* PIN references whose policy was asked (bit per reference < 32) */
+  /* The files of the PIN description as read (for the cache), and whether it came from it. */
+  GBytes             *raw_dir;
+  GBytes             *raw_odf;
+  GBytes             *raw_aodf;
+  gboolean            from_cache;
 };
 
 G_DEFINE_FINAL_TYPE (PorteurToken, porteur_token, G_TYPE_OBJECT)
@@ -272,6 +278,9 @@ porteur_token_finalize (GObject *object)
   g_clear_pointer (&self->p15, porteur_pkcs15_free);
   g_clear_pointer (&self->certs, g_ptr_array_unref);
   g_clear_pointer (&self->spare_keys, g_ptr_array_unref);
+  g_clear_pointer (&self->raw_dir, g_bytes_unref);
+  g_clear_pointer (&self->raw_odf, g_bytes_unref);
+  g_clear_pointer (&self->raw_aodf, g_bytes_unref);
   g_clear_pointer (&self->pins, g_ptr_array_unref);
   g_free (self->atr_hex);
   g_free (self->model);
@@ -735,7 +744,68 @@ read_contents (PorteurToken  *self,
     }
   g_clear_pointer (&self->p15, porteur_pkcs15_free);
   self->p15 = g_steal_pointer (&p15);
+  g_clear_pointer (&self->raw_dir, g_bytes_unref);
+  g_clear_pointer (&self->raw_odf, g_bytes_unref);
+  g_clear_pointer (&self->raw_aodf, g_bytes_unref);
+  self->raw_dir = g_steal_pointer (&dir);
+  self->raw_odf = g_steal_pointer (&odf);
+  self->raw_aodf = g_steal_pointer (&aodf);
   return TRUE;
+}
+
+/*
+ * The PIN description from the cache, if the token proves it current: its application (by the
+ * cached EF.DIR's AID) selects, and its AODF reads back exactly as cached. The AODF is the one
+ * file a PIN operation's description comes from, so a token re-personalised or whose PINs were
+ * rewritten by another tool is read afresh; EF.DIR and the ODF only lead to it (a changed AID
+ * fails the selection, a moved AODF reads differently). 3 APDUs instead of 7.
+ */
+static gboolean
+open_from_cache (PorteurToken           *self,
+                 PorteurTokenCacheEntry *entry,
+                 GCancellable           *cancellable,
+                 GError                **error)
+{
+  g_autoptr(PorteurPkcs15) p15 = porteur_pkcs15_new ();
+  g_autoptr(GBytes) aodf = NULL;
+  gsize n;
+  const guint8 *d;
+
+  d = g_bytes_get_data (entry->dir, &n);
+  if (!porteur_pkcs15_parse_dir (p15, d, n, error))
+    return FALSE;
+  d = g_bytes_get_data (entry->odf, &n);
+  if (!porteur_pkcs15_parse_odf (p15, d, n, error))
+    return FALSE;
+  if (p15->aodf_path == NULL)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "No AODF in the cached description");
+      return FALSE;
+    }
+  d = g_bytes_get_data (p15->aid, &n);
+  if (!select_aid (self, d, n, cancellable, error) || !(aodf = read_path (self, p15->aodf_path, cancellable, error)))
+    return FALSE;
+  if (!g_bytes_equal (aodf, entry->aodf))
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "The token's AODF changed since it was cached");
+      return FALSE;
+    }
+  d = g_bytes_get_data (aodf, &n);
+  if (!porteur_pkcs15_parse_aodf (p15, d, n, error))
+    return FALSE;
+  self->family = entry->family;
+  g_clear_pointer (&self->p15, porteur_pkcs15_free);
+  self->p15 = g_steal_pointer (&p15);
+  return TRUE;
+}
+
+static void
+cache_description (PorteurToken *self)
+{
+  PorteurTokenCacheEntry entry = { self->family, self->raw_dir, self->raw_odf, self->raw_aodf };
+
+  if (self->supported && !self->from_cache && self->raw_dir && self->raw_odf && self->raw_aodf)
+    porteur_token_cache_store (self->atr_hex, &entry);
 }
 
 /* A certificate file is often larger than its certificate: keep the DER object only. */
@@ -893,6 +963,28 @@ identify (PorteurToken  *self,
   self->atr_hex = atr ? hex_of (g_bytes_get_data (atr, NULL), g_bytes_get_size (atr), NULL) : g_strdup ("");
   self->model = g_strdup (model);
 
+  /* A PIN operation's opening: the cached description, when the token proves it current. */
+  if ((self->open_flags & PORTEUR_TOKEN_OPEN_PINS_ONLY) && (self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_DETAILS))
+    {
+      g_autoptr(PorteurTokenCacheEntry) entry = porteur_token_cache_lookup (self->atr_hex);
+      if (entry && open_from_cache (self, entry, cancellable, &local))
+        {
+          g_debug ("Token %s: PIN description from the cache", self->atr_hex);
+          self->from_cache = TRUE;
+          goto pins;
+        }
+      if (local && (local->domain != PORTEUR_TOKEN_ERROR || local->code == PORTEUR_TOKEN_ERROR_REMOVED ||
+                    local->code == PORTEUR_TOKEN_ERROR_RESET || local->code == PORTEUR_TOKEN_ERROR_MALFORMED ||
+                    local->code == PORTEUR_TOKEN_ERROR_PCSC))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (local)
+        g_debug ("Token %s: cached description not used (%s)", self->atr_hex, local->message);
+      g_clear_error (&local);
+    }
+
   /* AID probing decides, whatever the ATR says. */
   if (select_aid (self, ias_ecc_aid, sizeof ias_ecc_aid, cancellable, &local))
     self->family = PORTEUR_TOKEN_FAMILY_IAS_ECC;
@@ -957,6 +1049,7 @@ identify (PorteurToken  *self,
 contents:
   if (!read_contents (self, cancellable, error))
     return FALSE;
+pins:
   if (self->serial == NULL)
     self->serial = g_strdup (self->p15->serial);
   self->label = g_strdup (self->p15->label ? self->p15->label : self->p15->app_label);
@@ -981,6 +1074,7 @@ contents:
   if (!read_certificates (self, cancellable, error))
     return FALSE;
   self->supported = TRUE;
+  cache_description (self);
   return TRUE;
 }
 
@@ -2222,6 +2316,9 @@ porteur_token_write_certificate (PorteurToken    *self,
     }
   if (!begin (self, cancellable, error))
     return FALSE;
+  /* Whatever happens next, the description this process or another cached is not to be trusted
+   * without reading (it is revalidated by content anyway; this drops it outright). */
+  porteur_token_cache_forget (self->atr_hex);
   ok = select_application (self, cancellable, error) && verify_for_key (self, key, pin, flags, cancellable, error);
 
   /* The certificate must be for the key the slot holds now. */
