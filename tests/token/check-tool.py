@@ -203,8 +203,14 @@ with tempfile.TemporaryDirectory() as tmp:
     open(ext, "w").write("keyUsage = critical, digitalSignature, keyEncipherment\n")
     subprocess.run(["openssl", "x509", "-req", "-in", req, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
                     "-extfile", ext, "-out", crt, "-days", "1"], check=True, capture_output=True)
+    debug = dict(os.environ, G_MESSAGES_DEBUG="all")   # (GLib writes debug messages to stdout)
+    run("pin", "status", env=debug)
+    p = run("pin", "status", env=debug)
+    expect(p.returncode == 0 and "PIN description from the cache" in p.stdout + p.stderr, "pin status (a new process) uses the cached description")
     p = run("key", "write-cert", "--key", "4", "--in", crt, secrets=["1234"])
     expect(p.returncode == 0, "key write-cert in the spare slot: written with new directory entries (%s)" % p.stderr.strip()[-200:])
+    p = run("pin", "status", env=debug)
+    expect(p.returncode == 0 and "PIN description from the cache" not in p.stdout + p.stderr, "after our write, the next pin status reads the token")
     der_new = subprocess.run(["openssl", "x509", "-in", crt, "-outform", "DER"], capture_output=True).stdout
     t4 = js(run("token", "--json"))
     listed = [c for c in t4["certificates"] if c["key"] == 4]
