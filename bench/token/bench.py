@@ -10,6 +10,10 @@ LOG = os.path.join(os.environ["PORTEUR_HARNESS_WORK"], "pcscd.log")
 MODULE = (glob.glob("/usr/lib/*/opensc-pkcs11.so") + glob.glob("/usr/lib/opensc-pkcs11.so"))[0]
 DATA = "/tmp/porteur-bench-token.txt"
 open(DATA, "w").write("bench\n" * 100)
+# pkcs15-crypt signs a digest computed beforehand (as porteur-tool does off-card).
+import hashlib
+DIGEST = "/tmp/porteur-bench-token.sha256"
+open(DIGEST, "wb").write(hashlib.sha256(open(DATA, "rb").read()).digest())
 
 def control(command):
     for _ in range(50):
@@ -62,6 +66,16 @@ ops = [
     ("signature (RSA 2048, SHA-256)",
      ([TOOL, "sign", "--key", "1", "--in", DATA], ["1234"]),
      (["pkcs11-tool", "--module", MODULE, "--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "01",
+       "--pin", "1234", "-i", DATA, "-o", "/tmp/porteur-bench-token.sig"], None)),
+    # OpenSC's other signing tool: pkcs15-crypt, on the digest (SHA-256, PKCS#1 v1.5).
+    ("signature, pkcs15-crypt (RSA 2048, SHA-256)",
+     ([TOOL, "sign", "--key", "1", "--in", DATA], ["1234"]),
+     (["pkcs15-crypt", "--sign", "--key", "01", "--sha-256", "--pkcs1", "--pin", "1234",
+       "-i", DIGEST, "-o", "/tmp/porteur-bench-token.sig"], None)),
+    # and CKM_RSA_PKCS (the card's INTERNAL AUTHENTICATE path, no hashing on the card).
+    ("signature, pkcs11-tool RSA-PKCS",
+     ([TOOL, "sign", "--key", "1", "--in", DATA], ["1234"]),
+     (["pkcs11-tool", "--module", MODULE, "--sign", "--mechanism", "RSA-PKCS", "--id", "01",
        "--pin", "1234", "-i", DATA, "-o", "/tmp/porteur-bench-token.sig"], None)),
 ]
 

@@ -2158,8 +2158,22 @@ current_entries (PorteurPkcs15            *p15,
   *cert_out = cert;
 }
 
-/* Puts @entry in the directory at @dir_path: in place over @old when the length is the same,
- * else appended after the last entry (@end), within the file's @size. */
+/* Whether a new entry of @n bytes replaces @old in place rather than being appended: only when
+ * it has the same length and either @old is the file's first entry (which is never zeroed, see
+ * remove_entry) or there is no room left after the last entry. Appending is preferred: until the
+ * old entry is removed, the old pair stays whole. */
+static gboolean
+in_place (gsize old_offset,
+          gsize old_length,
+          gsize n,
+          gsize end,
+          gsize size)
+{
+  return old_length == n && (old_offset == 0 || end + n > size);
+}
+
+/* Puts @entry in the directory at @dir_path: in place over the old entry (see in_place), else
+ * appended after the last entry (@end), within the file's size. */
 static gboolean
 place_entry (PorteurToken  *self,
              GBytes        *dir_path,
@@ -2182,7 +2196,7 @@ place_entry (PorteurToken  *self,
       *placed_at = old_offset;
       return TRUE;   /* already there */
     }
-  *placed_at = old_length == n ? old_offset : end;
+  *placed_at = old_length && in_place (old_offset, old_length, n, end, size) ? old_offset : end;
   return update_entry (self, dir_path, *placed_at, e, n, what, cancellable, error);
 }
 
@@ -2383,9 +2397,11 @@ porteur_token_write_certificate (PorteurToken    *self,
       cert_entry = porteur_pkcs15_encode_cert (label, id, target);
       /* Room for both entries is checked before anything is written. */
       if (g_bytes_get_size (key_entry) > WRITE_CHUNK || g_bytes_get_size (cert_entry) > WRITE_CHUNK ||
-          (!(old_key && old_key->length == g_bytes_get_size (key_entry)) &&
+          (!(old_key && in_place (old_key->offset, old_key->length, g_bytes_get_size (key_entry),
+                                  fresh->prkdf_end, g_bytes_get_size (prkdf))) &&
            fresh->prkdf_end + g_bytes_get_size (key_entry) > g_bytes_get_size (prkdf)) ||
-          (!(old_cert && old_cert->length == g_bytes_get_size (cert_entry)) &&
+          (!(old_cert && in_place (old_cert->offset, old_cert->length, g_bytes_get_size (cert_entry),
+                                   fresh->cdf_end, g_bytes_get_size (cdf))) &&
            fresh->cdf_end + g_bytes_get_size (cert_entry) > g_bytes_get_size (cdf)))
         {
           g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
