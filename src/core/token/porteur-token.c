@@ -2255,8 +2255,29 @@ find_free_file (PorteurToken   *self,
         }
       if (size >= n)
         {
-          *out = g_steal_pointer (&candidate);
-          return TRUE;
+          /* Free means empty (00 or FF) or holding a certificate (30 82 … 30 82: a certificate's
+           * TBSCertificate) the CDF no longer names: never a file another object may use (a
+           * public key, a data object) that the CDF does not know about. */
+          g_autoptr(GBytes) head = NULL;
+          const guint8 *h;
+          gsize hn;
+          if (!command (self, 0xB0, 0x00, 0x00, NULL, 0, 8, "Reading a certificate file", &head, cancellable, &local))
+            {
+              if (local->domain != PORTEUR_TOKEN_ERROR || local->code == PORTEUR_TOKEN_ERROR_REMOVED ||
+                  local->code == PORTEUR_TOKEN_ERROR_RESET)
+                {
+                  g_propagate_error (error, g_steal_pointer (&local));
+                  return FALSE;
+                }
+              continue;
+            }
+          h = g_bytes_get_data (head, &hn);
+          if (hn == 0 || h[0] == 0x00 || h[0] == 0xFF ||
+              (hn >= 6 && h[0] == 0x30 && h[1] == 0x82 && h[4] == 0x30 && h[5] == 0x82))
+            {
+              *out = g_steal_pointer (&candidate);
+              return TRUE;
+            }
         }
     }
   return TRUE;
