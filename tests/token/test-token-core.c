@@ -515,7 +515,9 @@ test_description_cache (void)
     g_assert_no_error (error);
     c = g_ptr_array_index (porteur_token_get_certificates (full), 0);
     der = g_bytes_ref (c->der);
-    g_assert_nonnull (porteur_token_cache_lookup (porteur_token_get_atr_hex (full)) ? (gpointer) 1 : NULL);
+    entry = porteur_token_cache_lookup (porteur_token_get_atr_hex (full));
+    g_assert_nonnull (entry);
+    g_clear_pointer (&entry, porteur_token_cache_entry_free);
     g_assert_true (porteur_token_write_certificate (full, 1, der, pin, 0, NULL, &error));
     g_assert_no_error (error);
     /* Dropped from memory and from the disk; the next opening reads the token. */
@@ -1007,6 +1009,37 @@ test_write_new_entries (Fixture       *f,
 /* The token is pulled out before each APDU of a certificate write (new entries in a spare slot,
  * and a renewal that replaces a key's entries): the next opening reads a consistent directory —
  * the old pair or the new one, never a broken one — and writing again completes it. */
+/* Opened as a quick operation would (certificates listed, read when asked for). */
+static PorteurToken *
+open_quick (VtokenCard     *card,
+            TestTransport **transport_out)
+{
+  g_autoptr(GError) error = NULL;
+  PorteurTransport *transport = test_transport_new (card);
+  PorteurToken *token;
+
+  if (transport_out)
+    *transport_out = (TestTransport *) transport;
+  token = porteur_token_open_with_flags (transport, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS, NULL, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static const PorteurTokenCert *
+loaded_cert_for_key (PorteurToken *token,
+                     guint8        reference)
+{
+  g_autoptr(GError) error = NULL;
+  PorteurTokenCert *c = (PorteurTokenCert *) cert_for_key (token, reference);
+
+  if (c)
+    {
+      g_assert_true (porteur_token_load_certificate (token, c, NULL, &error));
+      g_assert_no_error (error);
+    }
+  return c;
+}
+
 static void
 test_write_faults (gconstpointer data)
 {
@@ -1027,12 +1060,42 @@ test_write_faults (gconstpointer data)
     old = cert_for_key (token, slot);
     old_der = old ? g_bytes_ref (old->der) : NULL;
     certs_before = porteur_token_get_certificates (token)->len;
-    fresh = porteur_token_generate_key (token, slot, pin, 0, NULL, &error);
+    /* A spare slot gets a new key; a renewal here keeps the key (its new certificate still gets
+     * a new entry: the ID becomes the key's SHA-1). RSA generation is what is slow under the
+     * sanitizers: once, and the CA key is an EC one. */
+    fresh = old ? porteur_token_get_public_key (token, slot, NULL, &error)
+                : porteur_token_generate_key (token, slot, pin, 0, NULL, &error);
     g_assert_no_error (error);
   }
-  x = make_cert (fresh, "Anne Le Goff (renewed)");
+  {
+    EVP_PKEY *ca = EVP_EC_gen ("P-256");
+    X509_NAME *name = X509_NAME_new ();
+    x = X509_new ();
+    X509_set_version (x, 2);
+    ASN1_INTEGER_set (X509_get_serialNumber (x), 43);
+    X509_gmtime_adj (X509_getm_notBefore (x), 0);
+    X509_gmtime_adj (X509_getm_notAfter (x), 3600);
+    X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const unsigned char *) "Anne Le Goff (renewed)", -1, -1, 0);
+    X509_set_subject_name (x, name);
+    X509_set_issuer_name (x, name);
+    X509_set_pubkey (x, fresh);
+    X509_sign (x, ca, EVP_sha256 ());
+    X509_NAME_free (name);
+    EVP_PKEY_free (ca);
+  }
   der = der_of (x);
-  state = vtoken_card_save_state (card);
+  if (old_der)
+    g_assert_false (g_bytes_equal (der, old_der));
+  /* Between runs only the files and counters change (the new certificate goes to a spare file,
+   * never into a key's own file): reload those, not the keys (parsing RSA keys a hundred times is
+   * slow under the sanitizers). */
+  {
+    g_autofree char *full_state = vtoken_card_save_state (card);
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_assert_true (json_parser_load_from_data (parser, full_state, -1, &error));
+    json_object_set_array_member (json_node_get_object (json_parser_get_root (parser)), "keys", json_array_new ());
+    state = json_to_string (json_parser_get_root (parser), FALSE);
+  }
 
   for (guint at = 1; total == 0 || at <= total; at++)
     {
@@ -1044,8 +1107,7 @@ test_write_faults (gconstpointer data)
 
       g_assert_true (vtoken_card_load_state (card, state, &error));
       vtoken_card_reset (card);
-      token = open_token (card, &t, &error);
-      g_assert_no_error (error);
+      token = open_quick (card, &t);
       base = t->count;
       if (total == 0)
         {
@@ -1066,9 +1128,8 @@ test_write_faults (gconstpointer data)
 
       /* Put back: the directory reads, and the key has its old certificate or its new one. */
       vtoken_card_reset (card);
-      after = open_token (card, NULL, &error);
-      g_assert_no_error (error);
-      c = cert_for_key (after, slot);
+      after = open_quick (card, NULL);
+      c = loaded_cert_for_key (after, slot);
       if (c == NULL)
         g_assert_null (old_der);
       else
@@ -1082,9 +1143,8 @@ test_write_faults (gconstpointer data)
       g_assert_no_error (error);
       g_clear_object (&after);
       vtoken_card_reset (card);
-      after = open_token (card, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_true (g_bytes_equal (cert_for_key (after, slot)->der, der));
+      after = open_quick (card, NULL);
+      g_assert_true (g_bytes_equal (loaded_cert_for_key (after, slot)->der, der));
       g_assert_cmpuint (porteur_token_get_certificates (after)->len, ==, certs_before + (old_der ? 0 : 1));
     }
   X509_free (x);
