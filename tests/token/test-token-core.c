@@ -392,6 +392,60 @@ test_open_quick (void)
   g_assert_cmpuint (porteur_token_get_apdu_count (quick), ==, before);
 }
 
+/* Our directory entries read back through our parsers, with 00 runs around them (a removed
+ * entry), and the first entry's offset and length as the writer needs them. */
+static void
+test_pkcs15_encode (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurPkcs15) p15 = porteur_pkcs15_new ();
+  static const guint8 id_data[20] = { 0xAB, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 0xCD };
+  static const guint8 auth[] = { 0x01 }, app[] = { 0x3F, 0x00, 0x50, 0x00 }, file[] = { 0x3F, 0x00, 0x50, 0x00, 0x34, 0x04 };
+  g_autoptr(GBytes) id = g_bytes_new_static (id_data, sizeof id_data);
+  g_autoptr(GBytes) auth_id = g_bytes_new_static (auth, sizeof auth);
+  g_autoptr(GBytes) app_path = g_bytes_new_static (app, sizeof app);
+  g_autoptr(GBytes) path = g_bytes_new_static (file, sizeof file);
+  g_autoptr(GBytes) key = porteur_pkcs15_encode_key ("Clé de signature", id, auth_id,
+                                                     PORTEUR_PKCS15_USAGE_NON_REPUDIATION | PORTEUR_PKCS15_USAGE_SIGN,
+                                                     0x84, FALSE, 2048, app_path);
+  g_autoptr(GBytes) cert = porteur_pkcs15_encode_cert ("Clé de signature", id, path);
+  g_autoptr(GByteArray) dir = g_byte_array_new ();
+  static const guint8 zeros[24] = { 0 };
+  const PorteurPkcs15Key *k;
+  const PorteurPkcs15Cert *c;
+
+  g_assert_cmpuint (g_bytes_get_size (key), <=, 0xE7);
+  g_byte_array_append (dir, zeros, 10);
+  g_byte_array_append (dir, g_bytes_get_data (key, NULL), g_bytes_get_size (key));
+  g_byte_array_append (dir, zeros, sizeof zeros);
+  g_assert_true (porteur_pkcs15_parse_prkdf (p15, dir->data, dir->len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (p15->keys->len, ==, 1);
+  k = g_ptr_array_index (p15->keys, 0);
+  g_assert_cmpstr (k->label, ==, "Clé de signature");
+  g_assert_true (g_bytes_equal (k->id, id));
+  g_assert_true (g_bytes_equal (k->auth_id, auth_id));
+  g_assert_cmphex (k->reference, ==, 0x84);
+  g_assert_cmphex (k->usage, ==, PORTEUR_PKCS15_USAGE_NON_REPUDIATION | PORTEUR_PKCS15_USAGE_SIGN);
+  g_assert_cmpuint (k->bits, ==, 2048);
+  g_assert_false (k->is_ec);
+  g_assert_cmpuint (k->offset, ==, 10);
+  g_assert_cmpuint (k->length, ==, g_bytes_get_size (key));
+  g_assert_cmpuint (p15->prkdf_end, ==, 10 + g_bytes_get_size (key));
+
+  g_byte_array_set_size (dir, 0);
+  g_byte_array_append (dir, g_bytes_get_data (cert, NULL), g_bytes_get_size (cert));
+  g_byte_array_append (dir, zeros, sizeof zeros);
+  g_byte_array_append (dir, g_bytes_get_data (cert, NULL), g_bytes_get_size (cert));
+  g_assert_true (porteur_pkcs15_parse_cdf (p15, dir->data, dir->len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (p15->certs->len, ==, 2);
+  c = g_ptr_array_index (p15->certs, 1);
+  g_assert_true (g_bytes_equal (c->path, path));
+  g_assert_true (g_bytes_equal (c->id, id));
+  g_assert_cmpuint (c->offset, ==, g_bytes_get_size (cert) + sizeof zeros);
+}
+
 /* Sets the contents of one of the card's files, as another application (or a re-personalisation)
  * would, through the card's state. */
 static void
@@ -1485,6 +1539,7 @@ main (int   argc,
   g_test_add_func ("/token/identify/unknown", test_identify_unknown);
   g_test_add_func ("/token/identify/quick", test_open_quick);
   g_test_add_func ("/token/identify/cache", test_description_cache);
+  g_test_add_func ("/token/pkcs15/encode", test_pkcs15_encode);
   g_test_add ("/token/pin/verify", Fixture, NULL, fixture_set_up, test_pin_verify, fixture_tear_down);
   g_test_add ("/token/pin/format", Fixture, NULL, fixture_set_up, test_pin_format, fixture_tear_down);
   g_test_add ("/token/pin/last-try", Fixture, NULL, fixture_set_up, test_pin_last_try, fixture_tear_down);

@@ -204,7 +204,13 @@ EVP_PKEY *porteur_token_get_public_key  (PorteurToken      *self,
                                          guint8             key_reference,
                                          GCancellable      *cancellable,
                                          GError           **error);
-/* Writes @der into the certificate file of @key_reference and re-reads the contents. */
+/*
+ * Writes @der as the certificate of @key_reference (which may be a slot the directory does not
+ * list yet) and adds or replaces its PrKDF and CDF entries: ID = SHA-1 of the public key, label
+ * (the key entry's, else the subject's CN), usage from keyUsage. Refused when the certificate is
+ * not for the key the slot holds. Written in an order that a removal at any APDU cannot leave
+ * inconsistent (see porteur-token.c); then the contents are re-read.
+ */
 gboolean porteur_token_write_certificate (PorteurToken     *self,
                                           guint8            key_reference,
                                           GBytes           *der,
