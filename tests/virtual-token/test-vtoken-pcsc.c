@@ -248,6 +248,7 @@ main (int   argc,
 {
   DWORD length = 0;
   g_autofree char *readers = NULL;
+  int status;
 
   g_test_init (&argc, &argv, NULL);
   g_assert_nonnull (g_getenv ("PCSCLITE_CSOCK_NAME"));
@@ -265,5 +266,7 @@ main (int   argc,
   g_test_add_func ("/vtoken-pcsc/injected-status-and-delay", test_injected_status_and_delay);
   g_test_add_func ("/vtoken-pcsc/mute", test_mute);
   g_test_add_func ("/vtoken-pcsc/removed-after-answer", test_removed_after_answer);
-  return g_test_run ();
+  status = g_test_run ();
+  SCardReleaseContext (context);
+  return status;
 }
