@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -267,6 +269,8 @@ explain (const GError *error)
       default:
         return _("The revocation list is not usable.");
       }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return _("Cancelled: the certification authority was told to abandon the request.");
   if (error->domain == PORTEUR_CMP_ERROR)
     switch ((PorteurCmpError) error->code)
       {
@@ -695,6 +699,57 @@ parse_reason (const char *text)
   return -2;
 }
 
+/* Runs the CMP transaction in its GTask worker while the main loop serves the
+ * "waiting" signal and SIGINT/SIGTERM, which cancel it: the client then tells
+ * the CA to abandon the transaction before returning. */
+typedef struct
+{
+  GMainLoop        *loop;
+  GCancellable     *cancellable;
+  PorteurCmpResult *result;
+  GError           *error;
+} CmpRun;
+
+static gboolean
+on_cmp_signal (gpointer data)
+{
+  CmpRun *run = data;
+
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_cmp_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  CmpRun *run = data;
+
+  run->result = porteur_cmp_client_execute_finish (PORTEUR_CMP_CLIENT (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static PorteurCmpResult *
+run_cmp (PorteurCmpClient   *client,
+         PorteurCmpRequest  *request,
+         GError            **error)
+{
+  CmpRun run = { g_main_loop_new (NULL, FALSE), g_cancellable_new (), NULL, NULL };
+  guint sigint = g_unix_signal_add (SIGINT, on_cmp_signal, &run);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_cmp_signal, &run);
+
+  porteur_cmp_client_execute_async (client, request, run.cancellable, on_cmp_done, &run);
+  g_main_loop_run (run.loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_main_loop_unref (run.loop);
+  g_object_unref (run.cancellable);
+  if (run.error)
+    g_propagate_error (error, run.error);
+  return run.result;
+}
+
 static void
 on_waiting (PorteurCmpClient *client,
             guint             check_after,
@@ -850,7 +905,7 @@ porteur_tool_ca_cmp (PorteurTool  *tool,
       porteur_cmp_request_set_revocation_reason (request, reason);
     }
 
-  result = porteur_cmp_client_execute_sync (client, request, NULL, &error);
+  result = run_cmp (client, request, &error);
   if (result == NULL)
     {
       status = fail (tool, error);
