@@ -13,6 +13,7 @@
 #include "ca/porteur-ca-config.h"
 #include "ca/porteur-cmp.h"
 #include "ca/porteur-ocsp.h"
+#include "ca/porteur-pki-http.h"
 #include "pki-test-util.h"
 
 /* The simulator's CMP endpoint (tests/ca-sim/ca-sim-cmp.c) cross-checked from both sides:
@@ -758,6 +759,48 @@ test_poll_openssl (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (status_text, ==, "issued");
 }
 
+static void
+test_pinned_default_trust (Fixture *fx, gconstpointer data)
+{
+  /* porteur_pki_http_pin_default_trust (): a client without its own TLS database verifies
+   * the server against the pinned default, never less (run in a child: process-wide) */
+  if (g_test_subprocess ())
+    {
+      g_autoptr(CaSimEnrollment) enrollment = validated_order (fx);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GTlsDatabase) wrong = porteur_ca_config_load_trust (fx->issuing_pem, &error);
+      g_autoptr(GTlsDatabase) right = porteur_ca_config_load_trust (fx->sim->root_pem, &error);
+      g_autoptr(PorteurCmpClient) client = porteur_cmp_client_new (fx->cmp_url, FALSE, &error);
+      g_autoptr(PorteurCmpRequest) ir = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_IR);
+      g_autoptr(PorteurCmpRequest) ir2 = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_IR);
+      g_autoptr(PorteurCmpResult) issued = NULL;
+      g_autoptr(EVP_PKEY) key = EVP_EC_gen ("P-256");
+
+      g_assert_no_error (error);
+      g_assert_true (porteur_cmp_client_set_trust_file (client, fx->sim->root_pem, &error));
+      /* the simulator's TLS certificate is issued by its root, not by the issuing CA */
+      porteur_pki_http_pin_default_trust (wrong);
+      porteur_cmp_request_set_pbm (ir, enrollment->reference, enrollment->secret, strlen (enrollment->secret));
+      porteur_cmp_request_set_new_key (ir, key);
+      g_assert_true (porteur_cmp_request_set_subject (ir, "/CN=Anne Le Goff", NULL));
+      g_assert_null (porteur_cmp_client_execute_sync (client, ir, NULL, &error));
+      g_assert_error (error, PORTEUR_CMP_ERROR, PORTEUR_CMP_ERROR_TRANSPORT);
+      g_clear_error (&error);
+      porteur_pki_http_pin_default_trust (right);
+      g_assert_true (g_tls_backend_get_default_database (g_tls_backend_get_default ()) == right);
+      g_object_unref (right);  /* the reference get_default_database () gave */
+      porteur_cmp_request_set_pbm (ir2, enrollment->reference, enrollment->secret, strlen (enrollment->secret));
+      porteur_cmp_request_set_new_key (ir2, key);
+      g_assert_true (porteur_cmp_request_set_subject (ir2, "/CN=Anne Le Goff", NULL));
+      issued = porteur_cmp_client_execute_sync (client, ir2, NULL, &error);
+      g_assert_no_error (error);
+      assert_issued (issued, key);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -768,6 +811,7 @@ main (int argc, char **argv)
   g_test_add ("/cmp-sim/wrong-secret", Fixture, NULL, fixture_setup, test_wrong_secret, fixture_teardown);
   g_test_add ("/cmp-sim/openssl-client", Fixture, NULL, fixture_setup, test_openssl_client, fixture_teardown);
   g_test_add ("/cmp-sim/tool-cycle", Fixture, NULL, fixture_setup, test_tool_cycle, fixture_teardown);
+  g_test_add ("/cmp-sim/pinned-default-trust", Fixture, NULL, fixture_setup, test_pinned_default_trust, fixture_teardown);
   g_test_add ("/cmp-sim/poll/validate", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_validate, fixture_teardown);
   g_test_add ("/cmp-sim/poll/validation-delay", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_delay, fixture_teardown);
   g_test_add ("/cmp-sim/poll/cancel", Fixture, GUINT_TO_POINTER (30), fixture_setup, test_poll_cancel, fixture_teardown);

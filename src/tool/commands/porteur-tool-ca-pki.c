@@ -18,6 +18,7 @@
 #include "ca/porteur-cmp.h"
 #include "ca/porteur-crl.h"
 #include "ca/porteur-ocsp.h"
+#include "ca/porteur-pki-http.h"
 #include "cert/porteur-cert.h"
 #include "porteur-tool.h"
 
@@ -379,6 +380,8 @@ porteur_tool_ca_ocsp (PorteurTool  *tool,
           goto out;
         }
       porteur_ocsp_client_set_tls_database (client, database);
+      /* every connection of this command is pinned to it: spare the system store */
+      porteur_pki_http_pin_default_trust (database);
     }
 
   result = porteur_ocsp_client_check_sync (client, cert, issuer, url, NULL, &error);
@@ -493,6 +496,8 @@ porteur_tool_ca_crl (PorteurTool  *tool,
           goto out;
         }
       porteur_crl_client_set_tls_database (client, database);
+      /* every connection of this command is pinned to it: spare the system store */
+      porteur_pki_http_pin_default_trust (database);
     }
   result = porteur_crl_client_check_sync (client, cert, issuer, source, NULL, &error);
   if (result == NULL)
@@ -841,6 +846,8 @@ porteur_tool_ca_cmp (PorteurTool  *tool,
       if (database == NULL || !porteur_cmp_client_set_trust_file (client, tool->ca_trust, &error))
         return porteur_tool_fail (tool, error);
       porteur_cmp_client_set_tls_database (client, database);
+      /* every connection of this command is pinned to it: spare the system store */
+      porteur_pki_http_pin_default_trust (database);
     }
   porteur_cmp_client_set_max_poll_time (client, (guint) max_wait);
   g_signal_connect (client, "waiting", G_CALLBACK (on_waiting), tool);
