@@ -5,18 +5,22 @@
 # OpenSSL's `openssl cmp` client in one run, alternately: IR (PBM, a fresh validated order each
 # time) and KUR (signed with the current certificate, same pre-generated new key for both).
 # Prints the median wall time of each and the ratio. Target: no slower than `openssl cmp`.
+# Then our client inside one process (bench-cmp: the application's case, no process start):
+# the first IR of the process apart, then the medians of IR and KUR. The machine's load
+# average is printed before and after (the runs are only comparable at a similar load).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../../build}" && pwd)
 runs=${2:-9}
 tool="$build/src/tool/porteur-tool"
 sim="$build/tests/ca-sim/porteur-ca-sim"
+inproc="$build/bench/ca-cmp/bench-cmp"
 admin="$build/tests/ca-sim/porteur-ca-sim-admin"
 work=$(mktemp -d)
 simpid=
 cleanup() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-for c in openssl python3 "$tool" "$sim" "$admin"; do command -v "$c" >/dev/null || { echo "missing $c"; exit 2; }; done
+for c in openssl python3 "$tool" "$sim" "$admin" "$inproc"; do command -v "$c" >/dev/null || { echo "missing $c"; exit 2; }; done
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/state" "$work/data" "$work/run"
@@ -57,14 +61,20 @@ median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1
 cd "$work/run"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out new.key 2>/dev/null
 : >ours-ir.txt; : >openssl-ir.txt; : >ours-kur.txt; : >openssl-kur.txt
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
+echo "Preparing $((3 * runs + 1)) validated orders…"
+# All orders first: the timed commands are not preceded by the burst of processes that make one.
+: >orders.txt
+for i in $(seq $((3 * runs + 1))); do new_order >>orders.txt; done
+exec 3<orders.txt
 echo "IR: $runs runs each (a new validated order per run)…"
 for i in $(seq "$runs"); do
-  read -r ref secret < <(new_order)
+  read -r ref secret <&3
   t0=$(now)
   printf '%s\n' "$secret" | "$tool" ca cmp ir --reference "$ref" --secret-fd 0 --subject "/CN=Anne Le Goff" \
     --newkey new.key --certout ours.pem >/dev/null
   echo $(( $(now) - t0 )) >>ours-ir.txt
-  read -r ref secret < <(new_order)
+  read -r ref secret <&3
   printf '%s' "$secret" >secret.txt
   t0=$(now)
   openssl cmp -config "" -cmd ir -server "$PORTEUR_CA_URL/pkix/" -tls_used -tls_trusted "$root" -ref "$ref" \
@@ -81,8 +91,21 @@ for i in $(seq "$runs"); do
     -key new.key -trusted "$root" -untrusted "$issuing" -newkey new.key -certout theirs-kur.pem >/dev/null 2>&1
   echo $(( $(now) - t0 )) >>openssl-kur.txt
 done
+echo "In process: $runs IR after a first one, $runs KUR…"
+: >inproc-orders.txt
+for i in $(seq $((runs + 1))); do read -r ref secret <&3; echo "$ref $secret" >>inproc-orders.txt; done
+exec 3<&-
+"$inproc" "$PORTEUR_CA_URL/pkix/" "$root" inproc-orders.txt new.key "$runs" >inproc.txt
+rm -f orders.txt inproc-orders.txt secret.txt
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for op in ir kur; do
   ours=$(median <"ours-$op.txt"); theirs=$(median <"openssl-$op.txt")
   printf '%-4s porteur-tool %8s ms   openssl cmp %8s ms   ratio %s\n' "$op" "$ours" "$theirs" \
     "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"
 done
+for op in ir kur; do
+  ours=$(awk -v k="$op" '$1 == k { print $2 }' inproc.txt); theirs=$(median <"openssl-$op.txt")
+  printf '%-4s in process  %8s ms   openssl cmp %8s ms   ratio %s\n' "$op" "$ours" "$theirs" \
+    "$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')"
+done
+printf 'first IR of the process (in process): %s ms\n' "$(awk '$1 == "first-ir" { print $2 }' inproc.txt)"

@@ -15,9 +15,10 @@
  * process_certConf callbacks.
  *  - IR and P10CR: protected by PBM with an order's enrollment reference
  *    (senderKID) and one-time secret; issued only when the order is validated
- *    (or has its delivery appointment), answered "waiting" (pollRep with the
- *    time left) while the registration office has the complete file; the
- *    subject is the one the CA certifies for the dossier.
+ *    (or has its delivery appointment), answered "waiting" from submission
+ *    until then (pollRep with the time left before the validation is due,
+ *    at most MAX_CHECK_AFTER), refused with the office's reason when it
+ *    rejects the order; the subject is the one the CA certifies for the dossier.
  *  - KUR: signed with a current certificate of this CA; the old certificate
  *    (oldCertID) must be good; same subject, new key.
  *  - RR: signed with a current certificate of this CA; revokes with the
@@ -26,6 +27,9 @@
 
 #define CMP_MEDIA_TYPE "application/pkixcmp"
 #define TRANSACTION_LIFETIME (15 * 60)
+/* The longest checkAfter of a pollRep: a client polls again before the
+ * transaction expires. */
+#define MAX_CHECK_AFTER (10 * 60)
 
 /* PKIBody choices (RFC 4210 §5.1.2); OpenSSL 3.0 keeps these names private. */
 enum {
@@ -345,12 +349,24 @@ process_cert_request (OSSL_CMP_SRV_CTX    *srv,
                    "a first certificate is requested with the order's reference and secret");
   if (!(enrollment = ca_sim_db_lookup_order_enrollment (tr->sim->db, tr->number, &error)))
     return refuse (OSSL_CMP_PKIFAILUREINFO_badRequest, error->message);
-  if (g_str_equal (enrollment->status, CA_SIM_DOCUMENTS_COMPLETE))
+  if (g_str_equal (enrollment->status, CA_SIM_WAITING_DOCUMENTS) ||
+      g_str_equal (enrollment->status, CA_SIM_DOCUMENTS_COMPLETE))
     {
-      /* The registration office is validating: answer "waiting", replay on pollReq. */
+      /* The registration office has not validated yet: answer "waiting", replay on pollReq. */
       OSSL_CMP_MSG_free (tr->pending);
       tr->pending = OSSL_CMP_MSG_dup (req);
-      return OSSL_CMP_STATUSINFO_new (OSSL_CMP_PKISTATUS_waiting, 0, "the registration office is validating the order");
+      return OSSL_CMP_STATUSINFO_new (OSSL_CMP_PKISTATUS_waiting, 0,
+                                      g_str_equal (enrollment->status, CA_SIM_WAITING_DOCUMENTS)
+                                      ? "the registration office is waiting for the signed documents"
+                                      : "the registration office is validating the order");
+    }
+  if (g_str_equal (enrollment->status, CA_SIM_REJECTED))
+    {
+      g_autoptr(CaSimOrder) order = ca_sim_db_get_order (tr->sim->db, tr->number, NULL);
+      g_autofree char *text = g_strdup_printf ("the registration office rejected the order: %s",
+                                               order && order->reason ? order->reason : "no reason given");
+
+      return refuse (OSSL_CMP_PKIFAILUREINFO_notAuthorized, text);
     }
   if (!g_str_equal (enrollment->status, CA_SIM_VALIDATED) && !g_str_equal (enrollment->status, CA_SIM_APPOINTMENT))
     {
@@ -426,11 +442,16 @@ process_pollReq (OSSL_CMP_SRV_CTX    *srv,
   if (tr->pending == NULL || tr->number == NULL ||
       !(order = ca_sim_db_get_order (tr->sim->db, tr->number, NULL)))
     return 0;
-  if (g_str_equal (order->status, CA_SIM_DOCUMENTS_COMPLETE))
+  if (g_str_equal (order->status, CA_SIM_DOCUMENTS_COMPLETE) || g_str_equal (order->status, CA_SIM_WAITING_DOCUMENTS))
     {
-      gint64 left = order->validation_due - ca_sim_db_now (tr->sim->db);
+      /* Ask again when the validation is due: the time left, or the whole
+       * validation delay while the documents are still awaited. Capped below
+       * the transaction's lifetime, and the office may validate earlier. */
+      gint64 left = g_str_equal (order->status, CA_SIM_DOCUMENTS_COMPLETE)
+                    ? order->validation_due - ca_sim_db_now (tr->sim->db)
+                    : tr->sim->validation_delay;
 
-      *check_after = CLAMP (left, 1, 3600);
+      *check_after = CLAMP (left, 1, MAX_CHECK_AFTER);
       return 1;
     }
   /* Validated (or refused): process the request again. */

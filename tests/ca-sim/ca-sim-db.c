@@ -218,13 +218,14 @@ ca_sim_db_set_status (CaSimDb *db, const char *number, const char *status, const
   return add_history (db, number, status, note, at, error);
 }
 
-/* validated: the enrollment reference and one-time secret are created */
-static gboolean
-make_validated (CaSimDb *db, const char *number, gint64 at, const char *note, GError **error)
+/* The enrollment reference and one-time secret, made once per order (at submission). */
+gboolean
+ca_sim_db_create_enrollment (CaSimDb *db, const char *number, GError **error)
 {
   g_autofree char *reference = random_text (12, "0123456789");
   g_autofree char *secret = random_text (20, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789");
-  g_autoptr(CaSimStmt) stmt = prepare (db, "UPDATE orders SET enroll_reference = ?, enroll_secret = ? WHERE number = ?");
+  g_autoptr(CaSimStmt) stmt = prepare (db, "UPDATE orders SET enroll_reference = ?, enroll_secret = ?"
+                                           " WHERE number = ? AND enroll_reference IS NULL");
   g_autofree char *ref = g_strdup_printf ("REF-%s", reference);
 
   sqlite3_bind_text (stmt, 1, ref, -1, SQLITE_TRANSIENT);
@@ -232,6 +233,17 @@ make_validated (CaSimDb *db, const char *number, gint64 at, const char *note, GE
   sqlite3_bind_text (stmt, 3, number, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return db_fail (db, error, "orders");
+  OPENSSL_cleanse (secret, strlen (secret));
+  return TRUE;
+}
+
+/* validated: the enrollment made at submission stays (orders of older state
+ * directories, submitted without one, get it now) */
+static gboolean
+make_validated (CaSimDb *db, const char *number, gint64 at, const char *note, GError **error)
+{
+  if (!ca_sim_db_create_enrollment (db, number, error))
+    return FALSE;
   return ca_sim_db_set_status (db, number, CA_SIM_VALIDATED, note, at, error);
 }
 

@@ -75,8 +75,8 @@ typedef struct {
   char   *dossier;           /* JSON */
   char   *reason;            /* nullable */
   gint64  validation_due;    /* 0 when not set */
-  char   *enroll_reference;  /* nullable until validated */
-  char   *enroll_secret;     /* nullable until validated */
+  char   *enroll_reference;  /* nullable until submitted */
+  char   *enroll_secret;     /* nullable until submitted */
   gint64  secret_shown_at;   /* 0 while not shown */
   char   *serial;            /* nullable until issued */
 } CaSimOrder;
@@ -85,8 +85,7 @@ void ca_sim_order_free (CaSimOrder *order);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CaSimOrder, ca_sim_order_free)
 
 /* Reads an order, first applying the registration office's clock (an order
- * whose validation is due becomes validated, with its enrollment reference
- * and one-time secret). NULL with CA_SIM_ERROR_NOT_FOUND if there is none. */
+ * whose validation is due becomes validated). NULL with CA_SIM_ERROR_NOT_FOUND if there is none. */
 CaSimOrder *ca_sim_db_get_order (CaSimDb *db, const char *number, GError **error);
 
 /* Creates an order in draft; returns its number and sets @token to its new access token. */
@@ -101,6 +100,10 @@ gboolean  ca_sim_db_set_status    (CaSimDb *db, const char *number, const char *
 gboolean  ca_sim_db_documents_received (CaSimDb *db, const char *number, gint64 delay, GError **error);
 gboolean  ca_sim_db_validate      (CaSimDb *db, const char *number, GError **error);
 gboolean  ca_sim_db_reject        (CaSimDb *db, const char *number, const char *reason, GError **error);
+/* Gives the order its enrollment reference (REF- + 12 digits) and one-time
+ * secret (20 characters of A–Z/2–9), at submission; does nothing when it has
+ * them already. The CMP IR may then start: it waits until validation. */
+gboolean  ca_sim_db_create_enrollment (CaSimDb *db, const char *number, GError **error);
 /* Marks the enrollment secret as shown (the API gives it once). */
 gboolean  ca_sim_db_mark_secret_shown (CaSimDb *db, const char *number, GError **error);
 /* [{status, at, note}] as a JSON array string. */

@@ -456,7 +456,8 @@ submit_order (Request *r, CaSimOrder *order)
       answer_problem (&r->answer, 409, "conflict", "The order cannot be submitted", detail, NULL);
       return;
     }
-  if (!ca_sim_db_set_status (r->sim->db, order->number, CA_SIM_WAITING_DOCUMENTS,
+  if (!ca_sim_db_create_enrollment (r->sim->db, order->number, &error) ||
+      !ca_sim_db_set_status (r->sim->db, order->number, CA_SIM_WAITING_DOCUMENTS,
                              "Submitted: waiting for the signed documents", ca_sim_db_now (r->sim->db), &error))
     {
       answer_problem (&r->answer, 500, "internal", "Internal error", error->message, NULL);
@@ -574,10 +575,11 @@ enrollment (Request *r, CaSimOrder *order)
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (order->enroll_reference == NULL ||
-      (!g_str_equal (order->status, CA_SIM_VALIDATED) && !g_str_equal (order->status, CA_SIM_APPOINTMENT)))
+  /* Given from submission on, so that the CMP IR can wait for the validation. */
+  if (order->enroll_reference == NULL || g_str_equal (order->status, CA_SIM_DRAFT) ||
+      g_str_equal (order->status, CA_SIM_ISSUED) || g_str_equal (order->status, CA_SIM_REJECTED))
     {
-      g_autofree char *detail = g_strdup_printf ("The order is %s: enrollment is possible once it is validated", order->status);
+      g_autofree char *detail = g_strdup_printf ("The order is %s: enrollment is possible from submission until issue", order->status);
       answer_problem (&r->answer, 409, "conflict", "No enrollment for this order", detail, NULL);
       return;
     }

@@ -199,6 +199,13 @@ test_flow (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (porteur_ca_order_get_dossier (rectified), "holder"), "function"), ==, "Directrice");
 
+  /* No enrollment for a draft. */
+  enrollment = CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
+                     porteur_ca_client_get_enrollment_async (f->client, number, token, ASYNC_ARGS));
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
+  g_assert_null (enrollment);
+  g_clear_error (&error);
+
   submitted = CALL (porteur_ca_client_submit_order_finish, f->client, &error,
                     porteur_ca_client_submit_order_async (f->client, number, token, submit_key, ASYNC_ARGS));
   g_assert_no_error (error);
@@ -214,12 +221,14 @@ test_flow (Fixture *f, gconstpointer data)
   g_assert_true (porteur_ca_checklist_item_get_required (first_item));
   g_assert_false (porteur_ca_checklist_item_get_received (first_item));
 
-  /* Too early for enrollment. */
+  /* The enrollment reference and one-time secret are given from submission
+   * on (the CMP IR can wait for the validation), the secret once. */
   enrollment = CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
                      porteur_ca_client_get_enrollment_async (f->client, number, token, ASYNC_ARGS));
-  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
-  g_assert_null (enrollment);
-  g_clear_error (&error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (porteur_ca_enrollment_get_reference (enrollment), "REF-"));
+  g_assert_cmpuint (strlen (porteur_ca_enrollment_get_reference (enrollment)), ==, 16);
+  g_assert_cmpuint (strlen (porteur_ca_enrollment_get_secret (enrollment)), ==, 20);
 
   /* The registration office receives the documents; validation after 1 s. */
   out = ca_sim_harness_admin (f->sim, FALSE, "documents-received", number, NULL);
@@ -235,12 +244,7 @@ test_flow (Fixture *f, gconstpointer data)
   last = g_list_model_get_item (history, 3);
   g_assert_cmpint (porteur_ca_history_entry_get_status (last), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
 
-  enrollment = CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
-                     porteur_ca_client_get_enrollment_async (f->client, number, token, ASYNC_ARGS));
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (porteur_ca_enrollment_get_reference (enrollment), "REF-"));
-  g_assert_cmpuint (strlen (porteur_ca_enrollment_get_secret (enrollment)), ==, 20);
-  /* The secret is given once. */
+  /* The secret was given once: after validation, the same reference and no secret. */
   enrollment2 = CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
                       porteur_ca_client_get_enrollment_async (f->client, number, token, ASYNC_ARGS));
   g_assert_no_error (error);

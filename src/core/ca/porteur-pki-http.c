@@ -19,6 +19,13 @@ porteur_pki_http_session_new (guint         timeout_seconds,
   return session;
 }
 
+void
+porteur_pki_http_pin_default_trust (GTlsDatabase *database)
+{
+  g_return_if_fail (G_IS_TLS_DATABASE (database));
+  g_tls_backend_set_default_database (g_tls_backend_get_default (), database);
+}
+
 static gboolean
 media_type_is (const char *header,
                const char *expected)

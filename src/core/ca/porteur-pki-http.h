@@ -14,6 +14,18 @@ G_BEGIN_DECLS
 SoupSession *porteur_pki_http_session_new (guint          timeout_seconds,
                                            GTlsDatabase  *tls_database);
 
+/* Makes @database the process's default TLS database, for a process whose
+ * every TLS connection is pinned to it anyway (porteur-tool's `ca cmp|ocsp|crl`
+ * with a CA trust file). Why: libsoup 3.2 creates each TLS connection before
+ * it sets the session's database, and glib-networking 2.74 reads the default
+ * database while creating it, so the system trust store (about 140
+ * certificates) was parsed at the first connection of every process (about
+ * 90 ms of CPU, measured by bench/ca-cmp) and read again at each connection,
+ * only to be replaced by @database. Verification is unchanged: every
+ * connection still verifies against @database. Not for processes that also
+ * talk to servers under the system's trust (the application). */
+void         porteur_pki_http_pin_default_trust (GTlsDatabase *database);
+
 /* Sends one request and reads the whole answer (at most @max_size bytes).
  * @body NULL means GET. Redirects are not followed when @follow_redirects is
  * FALSE. When @expected_type is given, the answer must carry that media type.

@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "ca/porteur-cmp.h"
 #include "ca/porteur-crl.h"
 #include "ca/porteur-ocsp.h"
+#include "ca/porteur-pki-http.h"
 #include "cert/porteur-cert.h"
 #include "porteur-tool.h"
 
@@ -267,6 +270,8 @@ explain (const GError *error)
       default:
         return _("The revocation list is not usable.");
       }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return _("Cancelled: the certification authority was told to abandon the request.");
   if (error->domain == PORTEUR_CMP_ERROR)
     switch ((PorteurCmpError) error->code)
       {
@@ -375,6 +380,8 @@ porteur_tool_ca_ocsp (PorteurTool  *tool,
           goto out;
         }
       porteur_ocsp_client_set_tls_database (client, database);
+      /* every connection of this command is pinned to it: spare the system store */
+      porteur_pki_http_pin_default_trust (database);
     }
 
   result = porteur_ocsp_client_check_sync (client, cert, issuer, url, NULL, &error);
@@ -489,6 +496,8 @@ porteur_tool_ca_crl (PorteurTool  *tool,
           goto out;
         }
       porteur_crl_client_set_tls_database (client, database);
+      /* every connection of this command is pinned to it: spare the system store */
+      porteur_pki_http_pin_default_trust (database);
     }
   result = porteur_crl_client_check_sync (client, cert, issuer, source, NULL, &error);
   if (result == NULL)
@@ -695,6 +704,57 @@ parse_reason (const char *text)
   return -2;
 }
 
+/* Runs the CMP transaction in its GTask worker while the main loop serves the
+ * "waiting" signal and SIGINT/SIGTERM, which cancel it: the client then tells
+ * the CA to abandon the transaction before returning. */
+typedef struct
+{
+  GMainLoop        *loop;
+  GCancellable     *cancellable;
+  PorteurCmpResult *result;
+  GError           *error;
+} CmpRun;
+
+static gboolean
+on_cmp_signal (gpointer data)
+{
+  CmpRun *run = data;
+
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_cmp_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  CmpRun *run = data;
+
+  run->result = porteur_cmp_client_execute_finish (PORTEUR_CMP_CLIENT (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static PorteurCmpResult *
+run_cmp (PorteurCmpClient   *client,
+         PorteurCmpRequest  *request,
+         GError            **error)
+{
+  CmpRun run = { g_main_loop_new (NULL, FALSE), g_cancellable_new (), NULL, NULL };
+  guint sigint = g_unix_signal_add (SIGINT, on_cmp_signal, &run);
+  guint sigterm = g_unix_signal_add (SIGTERM, on_cmp_signal, &run);
+
+  porteur_cmp_client_execute_async (client, request, run.cancellable, on_cmp_done, &run);
+  g_main_loop_run (run.loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_main_loop_unref (run.loop);
+  g_object_unref (run.cancellable);
+  if (run.error)
+    g_propagate_error (error, run.error);
+  return run.result;
+}
+
 static void
 on_waiting (PorteurCmpClient *client,
             guint             check_after,
@@ -786,6 +846,8 @@ porteur_tool_ca_cmp (PorteurTool  *tool,
       if (database == NULL || !porteur_cmp_client_set_trust_file (client, tool->ca_trust, &error))
         return porteur_tool_fail (tool, error);
       porteur_cmp_client_set_tls_database (client, database);
+      /* every connection of this command is pinned to it: spare the system store */
+      porteur_pki_http_pin_default_trust (database);
     }
   porteur_cmp_client_set_max_poll_time (client, (guint) max_wait);
   g_signal_connect (client, "waiting", G_CALLBACK (on_waiting), tool);
@@ -850,7 +912,7 @@ porteur_tool_ca_cmp (PorteurTool  *tool,
       porteur_cmp_request_set_revocation_reason (request, reason);
     }
 
-  result = porteur_cmp_client_execute_sync (client, request, NULL, &error);
+  result = run_cmp (client, request, &error);
   if (result == NULL)
     {
       status = fail (tool, error);
