@@ -427,7 +427,7 @@ test_unblock_unknown_serial (Fixture *f, gconstpointer data)
 static void
 test_faults (Fixture *f, gconstpointer data)
 {
-  static const struct { const char *kind; PorteurCaError code; } faults[] = {
+  static const struct { const char *kind; int code; /* a PorteurCaError, as int for g_assert_error */ } faults[] = {
     { "http-500", PORTEUR_CA_ERROR_SERVER },
     { "malformed-json", PORTEUR_CA_ERROR_MALFORMED },
     { "wrong-content-type", PORTEUR_CA_ERROR_BAD_CONTENT_TYPE },

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "ca/porteur-ca-client.h"
 #include "token/porteur-token.h"
 #include "ca-sim-harness.h"
@@ -186,14 +188,40 @@ test_unblock_with_ca (void)
   g_assert_no_error (error);
 }
 
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
 int
 main (int argc, char **argv)
 {
+  g_autofree char *cache_dir = NULL;
   int status;
 
+  /* The token core caches card descriptions under the user cache directory: keep this test's
+   * out of the real one. G_TEST_OPTION_ISOLATE_DIRS would also hide the system's GSettings
+   * schemas, which GIO's default proxy resolver needs to reach the simulator. */
+  cache_dir = g_dir_make_tmp ("porteur-unblock-cache-XXXXXX", NULL);
+  g_assert_nonnull (cache_dir);
+  g_setenv ("XDG_CACHE_HOME", cache_dir, TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ca/unblock/token-with-ca", test_unblock_with_ca);
   status = g_test_run ();
   ca_sim_harness_cleanup ();
+  remove_tree (cache_dir);
   return status;
 }
