@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "ca-sim-db.h"
@@ -33,6 +34,9 @@ static const char usage[] =
   "  issue NUMBER OUT-PREFIX          test only: issue the order's certificate for a new\n"
   "                                   software RSA key, without CMP; writes OUT-PREFIX.pem\n"
   "                                   and OUT-PREFIX.key and prints the serial\n"
+  "  issue-for-key NUMBER PUBKEY.pem OUT-PREFIX\n"
+  "                                   test only: the same for a given public key (a token's,\n"
+  "                                   an EC key's); writes OUT-PREFIX.pem, prints the serial\n"
   "  revoke SERIAL [REASON]           revoke a certificate (REASON: RFC 5280 code, default 0)\n"
   "  fault METHOD PATH KIND [COUNT]   inject faults for tests (see ca-sim-db.h)\n";
 
@@ -55,8 +59,9 @@ need (int argc, int n)
   return 1;
 }
 
+/* @pubkey_path: the public key to certify (PEM), or NULL for a new RSA key written to PREFIX.key. */
 static gboolean
-issue (CaSimDb *db, const char *state, const char *number, const char *prefix, GError **error)
+issue (CaSimDb *db, const char *state, const char *number, const char *pubkey_path, const char *prefix, GError **error)
 {
   g_autoptr(CaSimEnrollment) enrollment = ca_sim_db_lookup_order_enrollment (db, number, error);
   g_autoptr(CaSimPki) pki = NULL;
@@ -82,14 +87,27 @@ issue (CaSimDb *db, const char *state, const char *number, const char *prefix, G
       g_set_error (error, CA_SIM_ERROR, CA_SIM_ERROR_STATE, "Start porteur-ca-sim once first (its URL goes in the certificates)");
       return FALSE;
     }
-  if ((key = EVP_RSA_gen (2048)) == NULL)
+  if (pubkey_path)
+    {
+      FILE *f = fopen (pubkey_path, "r");
+
+      key = f ? PEM_read_PUBKEY (f, NULL, NULL, NULL) : NULL;
+      if (f)
+        fclose (f);
+      if (key == NULL)
+        {
+          g_set_error (error, CA_SIM_ERROR, CA_SIM_ERROR_USAGE, "%s: not a PEM public key", pubkey_path);
+          return FALSE;
+        }
+    }
+  else if ((key = EVP_RSA_gen (2048)) == NULL)
     {
       g_set_error (error, CA_SIM_ERROR, CA_SIM_ERROR_PKI, "Cannot generate a key");
       return FALSE;
     }
   if ((cert = ca_sim_pki_issue (pki, key, enrollment->subject, base_url, 3 * 365, error)) == NULL)
     goto out;
-  if (!ca_sim_write_pem_key (key_path, key, error) || !ca_sim_write_pem_cert (cert_path, cert, error))
+  if ((pubkey_path == NULL && !ca_sim_write_pem_key (key_path, key, error)) || !ca_sim_write_pem_cert (cert_path, cert, error))
     goto out;
   if (!ca_sim_db_begin (db, error))
     goto out;
@@ -177,7 +195,9 @@ main (int argc, char **argv)
         }
     }
   else if (g_str_equal (command, "issue") && need (argc, 4))
-    return issue (db, state, argv[2], argv[3], &error) ? 0 : fail (error);
+    return issue (db, state, argv[2], NULL, argv[3], &error) ? 0 : fail (error);
+  else if (g_str_equal (command, "issue-for-key") && need (argc, 5))
+    return issue (db, state, argv[2], argv[3], argv[4], &error) ? 0 : fail (error);
   else if (g_str_equal (command, "revoke") && (argc == 3 || argc == 4))
     {
       guint64 reason = 0;

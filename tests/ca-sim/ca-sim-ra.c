@@ -10,6 +10,7 @@
 
 #include "ca-sim.h"
 #include "ca-sim-catalogue.h"
+#include "ca-sim-challenge.h"
 #include "order/porteur-order-check.h"
 
 /* The RA API v1 (docs/ca-api.md §3.1–3.6). Every answer is JSON or an RFC
@@ -1295,6 +1296,10 @@ route (Request *r)
       unblock_response (r, r->parts[1]);
       return;
     }
+  if (ca_sim_challenge_route (r->sim, r->method, r->parts, r->n_parts,
+                              soup_message_headers_get_content_type (soup_server_message_get_request_headers (r->msg), NULL),
+                              r->body, &r->answer.status, &r->answer.content_type, &r->answer.body, &r->answer.location))
+    return;
   if (r->n_parts < 2 || r->n_parts > 3 || !g_str_equal (r->parts[0], "orders"))
     {
       answer_problem (&r->answer, 404, "not-found", "No such resource", NULL, NULL);
