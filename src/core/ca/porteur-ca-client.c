@@ -6,6 +6,7 @@
 #include <libsoup/soup.h>
 
 #include "ca/porteur-ca-client.h"
+#include "ca/porteur-ca-client-private.h"
 #include "ca/porteur-ca-config.h"
 
 /* Retry-After is honoured up to this many seconds; beyond, the error is returned. */
@@ -1215,4 +1216,24 @@ porteur_ca_client_get_unblock_cryptogram_finish (PorteurCaClient *self, GAsyncRe
   g_autoptr(PorteurCaCryptogram) cryptogram = finish (self, result, porteur_ca_client_get_unblock_cryptogram_async, error);
 
   return cryptogram ? porteur_ca_cryptogram_get_bytes (cryptogram) : NULL;
+}
+
+/* For the client's other files (porteur-ca-client-private.h). */
+void
+porteur_ca_client_start_call (PorteurCaClient     *self,
+                              gboolean             sensitive,
+                              gpointer             source_tag,
+                              const char          *method,
+                              const char          *path,
+                              JsonObject          *body,
+                              const char          *idempotency_key,
+                              const char          *access_token,
+                              PorteurCaParseFunc   parse,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
+  start_call_flags (self, sensitive ? CALL_SENSITIVE : 0, source_tag, method, path, body, idempotency_key,
+                    access_token, (ParseFunc) parse, G_TYPE_NONE, cancellable, callback, user_data);
 }

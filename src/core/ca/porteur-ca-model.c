@@ -1329,3 +1329,236 @@ porteur_ca_list_new_from_json (GType      item_type,
     }
   return G_LIST_MODEL (g_steal_pointer (&store));
 }
+
+/* Test challenge (§3.8) --------------------------------------------------- */
+
+struct _PorteurCaTestChallenge
+{
+  GObject parent_instance;
+
+  char      *id;
+  GBytes    *nonce;
+  GDateTime *expires;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaTestChallenge, porteur_ca_test_challenge, G_TYPE_OBJECT)
+
+static void
+porteur_ca_test_challenge_finalize (GObject *object)
+{
+  PorteurCaTestChallenge *self = PORTEUR_CA_TEST_CHALLENGE (object);
+
+  g_free (self->id);
+  g_clear_pointer (&self->nonce, g_bytes_unref);
+  g_clear_pointer (&self->expires, g_date_time_unref);
+  G_OBJECT_CLASS (porteur_ca_test_challenge_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_test_challenge_class_init (PorteurCaTestChallengeClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_test_challenge_finalize;
+}
+
+static void
+porteur_ca_test_challenge_init (PorteurCaTestChallenge *self)
+{
+}
+
+/* Strict base64 (RFC 4648 §4, padded); g_base64_decode alone skips any junk. */
+static GBytes *
+decode_base64 (const char *text)
+{
+  gsize len = strlen (text), pad = 0, out_len = 0;
+  guchar *data;
+
+  if (len == 0 || len % 4 != 0)
+    return NULL;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (text[i] == '=')
+        {
+          if (i + 2 < len)
+            return NULL;
+          pad++;
+        }
+      else if (pad > 0 || !(g_ascii_isalnum (text[i]) || text[i] == '+' || text[i] == '/'))
+        return NULL;
+    }
+  data = g_base64_decode (text, &out_len);
+  return g_bytes_new_take (data, out_len);
+}
+
+PorteurCaTestChallenge *
+porteur_ca_test_challenge_new_from_json (JsonNode  *node,
+                                         GError   **error)
+{
+  g_autoptr(PorteurCaTestChallenge) self = g_object_new (PORTEUR_TYPE_CA_TEST_CHALLENGE, NULL);
+  const char *path = "test_challenge";
+  g_autofree char *nonce = NULL;
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "id", FALSE, FALSE, &self->id, error) ||
+      !get_string (o, path, "nonce", FALSE, FALSE, &nonce, error) ||
+      !get_time (o, path, "expires", FALSE, &self->expires, error))
+    return NULL;
+  if (!is_path_segment (self->id))
+    {
+      invalid (error, path, "id", "not 1–128 letters, digits, '-' or '_'");
+      return NULL;
+    }
+  self->nonce = decode_base64 (nonce);
+  if (self->nonce == NULL)
+    {
+      invalid (error, path, "nonce", "not base64");
+      return NULL;
+    }
+  if (g_bytes_get_size (self->nonce) < 16 || g_bytes_get_size (self->nonce) > 256)
+    {
+      invalid (error, path, "nonce", "not 16–256 bytes");
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *porteur_ca_test_challenge_get_id (PorteurCaTestChallenge *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_CHALLENGE (self), NULL); return self->id; }
+GBytes *porteur_ca_test_challenge_get_nonce (PorteurCaTestChallenge *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_CHALLENGE (self), NULL); return self->nonce; }
+GDateTime *porteur_ca_test_challenge_get_expires (PorteurCaTestChallenge *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_CHALLENGE (self), NULL); return self->expires; }
+
+/* Test verdict (§3.8) ----------------------------------------------------- */
+
+static const char *const certificate_status_names[] = { "good", "revoked", "unknown", "expired", "untrusted", NULL };
+
+const char *
+porteur_ca_certificate_status_to_string (PorteurCaCertificateStatus status)
+{
+  g_return_val_if_fail (status <= PORTEUR_CA_CERTIFICATE_UNTRUSTED, NULL);
+  return certificate_status_names[status];
+}
+
+struct _PorteurCaTestVerdict
+{
+  GObject parent_instance;
+
+  gboolean                   signature_valid;
+  gboolean                   certificate_valid;
+  PorteurCaCertificateStatus certificate_status;
+  gboolean                   qualified;
+  char                      *subject;
+  char                      *serial;
+  GDateTime                 *not_after;
+  GStrv                      failures;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaTestVerdict, porteur_ca_test_verdict, G_TYPE_OBJECT)
+
+static void
+porteur_ca_test_verdict_finalize (GObject *object)
+{
+  PorteurCaTestVerdict *self = PORTEUR_CA_TEST_VERDICT (object);
+
+  g_free (self->subject);
+  g_free (self->serial);
+  g_clear_pointer (&self->not_after, g_date_time_unref);
+  g_strfreev (self->failures);
+  G_OBJECT_CLASS (porteur_ca_test_verdict_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_test_verdict_class_init (PorteurCaTestVerdictClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_test_verdict_finalize;
+}
+
+static void
+porteur_ca_test_verdict_init (PorteurCaTestVerdict *self)
+{
+}
+
+PorteurCaTestVerdict *
+porteur_ca_test_verdict_new_from_json (JsonNode  *node,
+                                       GError   **error)
+{
+  g_autoptr(PorteurCaTestVerdict) self = g_object_new (PORTEUR_TYPE_CA_TEST_VERDICT, NULL);
+  g_autoptr(GStrvBuilder) failures = g_strv_builder_new ();
+  const char *path = "test_verdict";
+  g_autofree char *status = NULL;
+  JsonObject *o;
+  JsonNode *list;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_bool (o, path, "signature_valid", FALSE, &self->signature_valid, error) ||
+      !get_bool (o, path, "certificate_valid", FALSE, &self->certificate_valid, error) ||
+      !get_choice (o, path, "certificate_status", certificate_status_names, &status, error) ||
+      !get_bool (o, path, "qualified", FALSE, &self->qualified, error) ||
+      !get_string (o, path, "subject", TRUE, TRUE, &self->subject, error) ||
+      !get_string (o, path, "serial", TRUE, TRUE, &self->serial, error) ||
+      !get_time (o, path, "not_after", TRUE, &self->not_after, error))
+    return NULL;
+  for (guint i = 0; certificate_status_names[i]; i++)
+    if (g_str_equal (status, certificate_status_names[i]))
+      self->certificate_status = i;
+  /* A verdict that contradicts itself is not shown as good. */
+  if (self->certificate_valid != (self->certificate_status == PORTEUR_CA_CERTIFICATE_GOOD))
+    {
+      invalid (error, path, "certificate_valid", "contradicts certificate_status");
+      return NULL;
+    }
+  if (self->subject == NULL)
+    self->subject = g_strdup ("");
+  if (self->serial == NULL)
+    self->serial = g_strdup ("");
+  list = member (o, "failures");
+  if (list && !JSON_NODE_HOLDS_NULL (list))
+    {
+      JsonArray *array;
+
+      if (!JSON_NODE_HOLDS_ARRAY (list))
+        {
+          invalid (error, path, "failures", "not an array");
+          return NULL;
+        }
+      array = json_node_get_array (list);
+      if (json_array_get_length (array) > 64)
+        {
+          invalid (error, path, "failures", "more than 64 codes");
+          return NULL;
+        }
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          const char *code;
+
+          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING ||
+              !g_utf8_validate (code = json_node_get_string (element), -1, NULL) || *code == '\0' || strlen (code) > 64)
+            {
+              g_autofree char *name = g_strdup_printf ("failures[%u]", i);
+              invalid (error, path, name, "not a code");
+              return NULL;
+            }
+          g_strv_builder_add (failures, code);
+        }
+    }
+  self->failures = g_strv_builder_end (failures);
+  return g_steal_pointer (&self);
+}
+
+gboolean porteur_ca_test_verdict_get_signature_valid (PorteurCaTestVerdict *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), FALSE); return self->signature_valid; }
+gboolean porteur_ca_test_verdict_get_certificate_valid (PorteurCaTestVerdict *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), FALSE); return self->certificate_valid; }
+PorteurCaCertificateStatus porteur_ca_test_verdict_get_certificate_status (PorteurCaTestVerdict *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), PORTEUR_CA_CERTIFICATE_UNTRUSTED); return self->certificate_status; }
+gboolean porteur_ca_test_verdict_get_qualified (PorteurCaTestVerdict *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), FALSE); return self->qualified; }
+const char *porteur_ca_test_verdict_get_subject (PorteurCaTestVerdict *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), NULL); return self->subject; }
+const char *porteur_ca_test_verdict_get_serial (PorteurCaTestVerdict *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), NULL); return self->serial; }
+GDateTime *porteur_ca_test_verdict_get_not_after (PorteurCaTestVerdict *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), NULL); return self->not_after; }
+const char * const *porteur_ca_test_verdict_get_failures (PorteurCaTestVerdict *self) { g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), NULL); return (const char * const *) self->failures; }
+
+gboolean
+porteur_ca_test_verdict_has_failure (PorteurCaTestVerdict *self,
+                                     const char           *code)
+{
+  g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), FALSE);
+  return g_strv_contains ((const char * const *) self->failures, code);
+}

@@ -225,4 +225,48 @@ GListModel *porteur_ca_list_new_from_json (GType      item_type,
                                            JsonNode  *node,
                                            GError   **error);
 
+/* §3.8 — a test challenge: the nonce to sign (32 bytes from the CA). */
+#define PORTEUR_TYPE_CA_TEST_CHALLENGE (porteur_ca_test_challenge_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaTestChallenge, porteur_ca_test_challenge, PORTEUR, CA_TEST_CHALLENGE, GObject)
+
+PorteurCaTestChallenge *porteur_ca_test_challenge_new_from_json (JsonNode                *node,
+                                                                 GError                 **error);
+const char             *porteur_ca_test_challenge_get_id        (PorteurCaTestChallenge  *self);
+GBytes                 *porteur_ca_test_challenge_get_nonce     (PorteurCaTestChallenge  *self);
+GDateTime              *porteur_ca_test_challenge_get_expires   (PorteurCaTestChallenge  *self);
+
+/* §3.8 — the certificate's status in a verdict. */
+typedef enum {
+  PORTEUR_CA_CERTIFICATE_GOOD,
+  PORTEUR_CA_CERTIFICATE_REVOKED,
+  PORTEUR_CA_CERTIFICATE_UNKNOWN,    /* not a certificate this CA issued */
+  PORTEUR_CA_CERTIFICATE_EXPIRED,
+  PORTEUR_CA_CERTIFICATE_UNTRUSTED,  /* does not chain to this CA (or not yet valid) */
+} PorteurCaCertificateStatus;
+
+const char *porteur_ca_certificate_status_to_string (PorteurCaCertificateStatus status);
+
+/* §3.8 — the CA's verdict on a signed test challenge. The failures are the
+ * CA's stable codes (bad-signature, wrong-algorithm-for-key, not-this-ca,
+ * untrusted-chain, unknown-certificate, revoked, expired, not-yet-valid,
+ * no-qc-statements), kept as given, including codes newer than this client. */
+#define PORTEUR_TYPE_CA_TEST_VERDICT (porteur_ca_test_verdict_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaTestVerdict, porteur_ca_test_verdict, PORTEUR, CA_TEST_VERDICT, GObject)
+
+PorteurCaTestVerdict       *porteur_ca_test_verdict_new_from_json          (JsonNode              *node,
+                                                                            GError               **error);
+gboolean                    porteur_ca_test_verdict_get_signature_valid    (PorteurCaTestVerdict  *self);
+gboolean                    porteur_ca_test_verdict_get_certificate_valid  (PorteurCaTestVerdict  *self);
+PorteurCaCertificateStatus  porteur_ca_test_verdict_get_certificate_status (PorteurCaTestVerdict  *self);
+gboolean                    porteur_ca_test_verdict_get_qualified          (PorteurCaTestVerdict  *self);
+/* "" when the CA did not say. */
+const char                 *porteur_ca_test_verdict_get_subject            (PorteurCaTestVerdict  *self);
+const char                 *porteur_ca_test_verdict_get_serial             (PorteurCaTestVerdict  *self);
+/* NULL when the CA did not say. */
+GDateTime                  *porteur_ca_test_verdict_get_not_after          (PorteurCaTestVerdict  *self);
+/* Never NULL; empty when all is well. */
+const char * const         *porteur_ca_test_verdict_get_failures           (PorteurCaTestVerdict  *self);
+gboolean                    porteur_ca_test_verdict_has_failure            (PorteurCaTestVerdict  *self,
+                                                                            const char            *code);
+
 G_END_DECLS
