@@ -11,6 +11,7 @@
 #include "order/porteur-order-record.h"
 #include "store/porteur-store.h"
 #include "porteur-tool.h"
+#include "porteur-tool-ca-common.h"
 
 /*
  * porteur-tool ca products | offices | order create|show|rectify|submit|history|checklist | status
@@ -657,4 +658,17 @@ porteur_tool_ca_status (PorteurTool *tool, int argc, char **argv)
   if ((client = client_new (tool, &error)) == NULL)
     return fail (tool, error);
   return order_op (tool, client, OP_SHOW, argv[1], NULL);
+}
+
+/* For the other `ca` subcommands of the RA API (porteur-tool-ca-common.h). */
+PorteurCaClient *
+porteur_tool_ca_client_new (PorteurTool *tool, GError **error)
+{
+  return client_new (tool, error);
+}
+
+int
+porteur_tool_ca_fail (PorteurTool *tool, const GError *error)
+{
+  return fail (tool, error);
 }

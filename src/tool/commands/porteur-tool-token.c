@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "porteur-tool.h"
+#include "porteur-tool-token-key.h"
 #include "token/porteur-token.h"
 #include "token/porteur-token-monitor.h"
 #include "token/porteur-token-provider.h"
@@ -497,6 +498,65 @@ porteur_tool_cmd_pin (PorteurTool  *tool,
       porteur_token_unblock_pin (token, reference, puk, new_pin, flags, NULL, &error);
     return pin_result (tool, token, reference, error, _("The PIN is unblocked."));
   }
+}
+
+/* --- a token key for other commands (porteur-tool-token-key.h) ------------------------------ */
+
+EVP_PKEY *
+porteur_tool_token_key (PorteurTool   *tool,
+                        const char    *reader,
+                        int            key,
+                        int            pin_fd,
+                        gboolean       last_try,
+                        PorteurToken **token_out,
+                        X509         **certificate,
+                        int           *status)
+{
+  g_autoptr(PorteurToken) token = NULL;
+  g_autoptr(PorteurSecret) pin = NULL;
+  g_autoptr(GError) error = NULL;
+  EVP_PKEY *pkey;
+
+  g_free (opt_reader);
+  opt_reader = g_strdup (reader);
+  opt_pin_fd = pin_fd;
+  if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS, status)))
+    return NULL;
+  if (certificate)
+    {
+      GPtrArray *certs = porteur_token_get_certificates (token);
+
+      *certificate = NULL;
+      for (guint i = 0; i < certs->len && *certificate == NULL; i++)
+        {
+          PorteurTokenCert *c = g_ptr_array_index (certs, i);
+
+          if ((c->key_reference & 0x7F) == key && porteur_token_load_certificate (token, c, NULL, NULL) && c->der)
+            {
+              const guint8 *p = g_bytes_get_data (c->der, NULL);
+              *certificate = d2i_X509 (NULL, &p, (long) g_bytes_get_size (c->der));
+            }
+        }
+      ERR_clear_error ();
+    }
+  if (!(pin = read_secret (_("PIN: "), &error)) ||
+      !(pkey = porteur_token_get_evp_pkey (token, key, pin, last_try ? PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED : PORTEUR_PIN_FLAGS_NONE, &error)))
+    {
+      if (certificate)
+        g_clear_pointer (certificate, X509_free);
+      *status = token_fail (tool, error);
+      return NULL;
+    }
+  *token_out = g_steal_pointer (&token);
+  return pkey;
+}
+
+int
+porteur_tool_token_result (PorteurTool  *tool,
+                           PorteurToken *token,
+                           const GError *error)
+{
+  return pin_result (tool, token, porteur_token_get_user_pin_reference (token), error, NULL);
 }
 
 /* --- sign ------------------------------------------------------------------------------------- */
