@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -619,6 +620,19 @@ test_faults (Fixture *f, gconstpointer data)
       g_assert_null (verdict);
       g_assert_error (error, PORTEUR_CA_ERROR, (gint) faults[i].code);
     }
+  /* a verdict lost on the way (the CA answered, then the connection closed): the retry with the
+   * same Idempotency-Key gets the stored verdict, not a 410 */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "lose-answer", "1", NULL);
+    g_autoptr(PorteurCaTestVerdict) verdict = NULL;
+
+    porteur_ca_client_set_max_retries (f->client, 3);
+    verdict = run_test (f, f->cert, f->key, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (porteur_ca_test_verdict_get_signature_valid (verdict));
+    g_assert_true (porteur_ca_test_verdict_get_certificate_valid (verdict));
+  }
   /* a 503 is retried: the test then goes through */
   {
     g_autoptr(GError) error = NULL;
@@ -742,6 +756,46 @@ test_tool (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (e6, "answer cannot be understood"));
 }
 
+/* SIGINT while the CA holds its answer: the tool stops at once, says so, exit 2. */
+static void
+test_tool_interrupted (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) rest = g_string_new (NULL);
+  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/test-challenges", "delay", "1", NULL);
+  gint64 start;
+  char *line;
+
+  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", f->sim->url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", f->sim->root_pem, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", f->dir, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PORTEUR_TOOL"), "ca", "test-signature",
+                                         "--key-file", f->key_path, "--cert", f->cert_path, NULL);
+  g_assert_no_error (error);
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  /* the first progress line comes once the signal handlers are in place */
+  line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "Asking the certification authority for a challenge…");
+  g_free (line);
+  start = g_get_monotonic_time ();
+  g_subprocess_send_signal (process, SIGINT);
+  while ((line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, NULL)))
+    {
+      g_string_append_printf (rest, "%s\n", line);
+      g_free (line);
+    }
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+  g_assert_nonnull (strstr (rest->str, "Cancelled: the test was not finished."));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_TIME_SPAN_SECOND);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -762,6 +816,7 @@ main (int argc, char **argv)
   ADD ("faults", test_faults);
   ADD ("cancel", test_cancel);
   ADD ("tool", test_tool);
+  ADD ("tool-interrupted", test_tool_interrupted);
 #undef ADD
   status = g_test_run ();
   ca_sim_harness_cleanup ();
