@@ -1367,7 +1367,7 @@ porteur_ca_test_challenge_init (PorteurCaTestChallenge *self)
 
 /* Strict base64 (RFC 4648 §4, padded); g_base64_decode alone skips any junk. */
 static GBytes *
-decode_base64 (const char *text)
+test_challenge_decode_base64 (const char *text)
 {
   gsize len = strlen (text), pad = 0, out_len = 0;
   guchar *data;
@@ -1409,7 +1409,7 @@ porteur_ca_test_challenge_new_from_json (JsonNode  *node,
       invalid (error, path, "id", "not 1–128 letters, digits, '-' or '_'");
       return NULL;
     }
-  self->nonce = decode_base64 (nonce);
+  self->nonce = test_challenge_decode_base64 (nonce);
   if (self->nonce == NULL)
     {
       invalid (error, path, "nonce", "not base64");
@@ -1429,13 +1429,13 @@ GDateTime *porteur_ca_test_challenge_get_expires (PorteurCaTestChallenge *self) 
 
 /* Test verdict (§3.8) ----------------------------------------------------- */
 
-static const char *const certificate_status_names[] = { "good", "revoked", "unknown", "expired", "untrusted", NULL };
+static const char *const test_verdict_status_names[] = { "good", "revoked", "unknown", "expired", "untrusted", NULL };
 
 const char *
 porteur_ca_certificate_status_to_string (PorteurCaCertificateStatus status)
 {
   g_return_val_if_fail (status <= PORTEUR_CA_CERTIFICATE_UNTRUSTED, NULL);
-  return certificate_status_names[status];
+  return test_verdict_status_names[status];
 }
 
 struct _PorteurCaTestVerdict
@@ -1492,14 +1492,14 @@ porteur_ca_test_verdict_new_from_json (JsonNode  *node,
     return NULL;
   if (!get_bool (o, path, "signature_valid", FALSE, &self->signature_valid, error) ||
       !get_bool (o, path, "certificate_valid", FALSE, &self->certificate_valid, error) ||
-      !get_choice (o, path, "certificate_status", certificate_status_names, &status, error) ||
+      !get_choice (o, path, "certificate_status", test_verdict_status_names, &status, error) ||
       !get_bool (o, path, "qualified", FALSE, &self->qualified, error) ||
       !get_string (o, path, "subject", TRUE, TRUE, &self->subject, error) ||
       !get_string (o, path, "serial", TRUE, TRUE, &self->serial, error) ||
       !get_time (o, path, "not_after", TRUE, &self->not_after, error))
     return NULL;
-  for (guint i = 0; certificate_status_names[i]; i++)
-    if (g_str_equal (status, certificate_status_names[i]))
+  for (guint i = 0; test_verdict_status_names[i]; i++)
+    if (g_str_equal (status, test_verdict_status_names[i]))
       self->certificate_status = i;
   /* A verdict that contradicts itself is not shown as good. */
   if (self->certificate_valid != (self->certificate_status == PORTEUR_CA_CERTIFICATE_GOOD))
