@@ -4,7 +4,7 @@
 tests/pcsc-harness: it must list the PINs, read the certificates the card holds, and verify,
 change and unblock the PIN with the expected effect on the card's own counters (read through the
 token's control socket). Test PINs only."""
-import glob, json, os, socket, subprocess, sys, tempfile
+import glob, hashlib, json, os, socket, subprocess, sys, tempfile
 
 def control(command):
     s = socket.socket(socket.AF_UNIX)
@@ -45,6 +45,45 @@ with tempfile.TemporaryDirectory() as tmp:
         rc, pem = tool("--read-certificate", "%02d" % ref)
         der = subprocess.run(["openssl", "x509", "-outform", "DER"], input=pem.encode(), capture_output=True).stdout
         expect(rc == 0 and der.hex().upper() == keys[ref], "certificate %d read by OpenSC equals the card's" % ref)
+
+# Signatures made by OpenSC on the card, checked by openssl with the certificate OpenSC reads.
+# OpenSC 0.23's IAS-ECC driver reads the key's SDO (size, access rules), takes the algorithm
+# reference from TokenInfo and signs a DigestInfo with INTERNAL AUTHENTICATE (CKM_RSA_PKCS) on the
+# authentication key. Test PIN only.
+def openssl_verifies(cert_pem, signature, message):
+    with tempfile.TemporaryDirectory() as tmp:
+        pub = os.path.join(tmp, "pub.pem")
+        p = subprocess.run(["openssl", "x509", "-pubkey", "-noout", "-out", pub], input=cert_pem.encode(), capture_output=True)
+        if p.returncode != 0:
+            return False
+        v = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub, "-signature", signature, message], capture_output=True, text=True)
+        return v.returncode == 0 and "Verified OK" in v.stdout
+
+MODULE = (glob.glob("/usr/lib/*/opensc-pkcs11.so") + glob.glob("/usr/lib/opensc-pkcs11.so"))[0]
+with tempfile.TemporaryDirectory() as tmp:
+    message = os.path.join(tmp, "deliberation.txt")
+    open(message, "w").write("Deliberation 2026-042 du conseil municipal\n")
+    digest_info = os.path.join(tmp, "digest-info")
+    open(digest_info, "wb").write(bytes.fromhex("3031300d060960864801650304020105000420") +
+                                  hashlib.sha256(open(message, "rb").read()).digest())
+    rc, cert1 = tool("--read-certificate", "01")
+    cert1 = cert1[cert1.index("-----BEGIN"):]
+    sig = os.path.join(tmp, "sig-pkcs11")
+    p = subprocess.run(["pkcs11-tool", "--module", MODULE, "--sign", "--mechanism", "RSA-PKCS", "--id", "01",
+                        "--pin", "1234", "-i", digest_info, "-o", sig], capture_output=True, text=True)
+    expect(p.returncode == 0 and openssl_verifies(cert1, sig, message),
+           "pkcs11-tool signs with key 1 (RSA-PKCS over a SHA-256 DigestInfo) and openssl verifies it")
+    sig = os.path.join(tmp, "sig-pkcs15")
+    p = subprocess.run(["pkcs15-crypt", "--sign", "--key", "01", "--pkcs1", "--pin", "1234",
+                        "-i", digest_info, "-o", sig], capture_output=True, text=True)
+    expect(p.returncode == 0 and openssl_verifies(cert1, sig, message), "pkcs15-crypt signs with key 1 and openssl verifies it")
+    expect(pin_counter() == "3/3", "signing cost no PIN try")
+    # The qualified key refuses INTERNAL AUTHENTICATE (its DOCP allows PSO CDS only): OpenSC
+    # reads that rule from the card and does not send the signature command.
+    p = subprocess.run(["pkcs11-tool", "--module", MODULE, "--sign", "--mechanism", "RSA-PKCS", "--id", "02",
+                        "--pin", "1234", "-i", digest_info, "-o", os.path.join(tmp, "sig2")], capture_output=True, text=True)
+    expect(p.returncode != 0 and "CKR_FUNCTION_FAILED" in p.stderr,
+           "OpenSC refuses RSA-PKCS on the qualified key, whose access rules allow PSO CDS only")
 
 def token_flags():
     module = (glob.glob("/usr/lib/*/opensc-pkcs11.so") + glob.glob("/usr/lib/opensc-pkcs11.so"))[0]

@@ -78,7 +78,16 @@ static const FileSpec iasecc_files[] = {
   { 0x5000, 0x3F00, TRUE, 0, AWP_AID, NULL, 0, 0 },
   /* PKCS#15 (ISO/IEC 7816-15): ODF, TokenInfo, AODF, PrKDF, CDF */
   { 0x5031, 0x5000, FALSE, 0, NULL, "A80A300804063F0050004401A00A300804063F0050004402A40A300804063F0050004404", 0, 0 },
-  { 0x5032, 0x5000, FALSE, 0, NULL, "303102010004081C0B1A2D3E4F50610C07506F72746575728015506F7274657572207669727475616C20746F6B656E03020102", 0, 0 },
+  /* TokenInfo with supportedAlgorithms [2]: AlgorithmInfo { reference, PKCS#11 mechanism,
+   * parameters, supportedOperations, algRef = the card's algorithm byte in MSE's 80 }:
+   * CKM_RSA_PKCS sign 02 (INTERNAL AUTHENTICATE), CKM_RSA_PKCS decipher 0A, CKM_SHA256_RSA_PKCS
+   * sign 42 (PSO CDS), CKM_SHA256 hash 40, CKM_SHA_1 hash 10, CKM_SHA1_RSA_PKCS sign 12,
+   * CKM_ECDSA on P-256 sign 04. OpenSC's IAS-ECC driver takes MSE's algorithm from here. */
+  { 0x5032, 0x5000, FALSE, 0, NULL, "3081B602010004081C0B1A2D3E4F50610C07506F72746575728015506F7274657572207669727475616C20746F6B656E03020102"
+                                    "A28182300F020101020101050003020640020102300F02010202010105000302020402010A"
+                                    "300F020103020140050003020640020142301002010402020250050003020102020140"
+                                    "301002010502020220050003020102020110300F020106020106050003020640020112"
+                                    "30180201070202104106082A8648CE3D03010703020640020104", 0, 0 },
   { 0x4401, 0x5000, FALSE, 0, NULL, "303A30110C08557365722050494E030206C00401023003040101A120301E0302028C0A01010201040201080201088001010401FF300604043F005000"
                                     "303230090C0350554B030206C03003040102A120301E0302018E0A01010201080201080201088001020401FF300604043F005000", 0, 0 },
   { 0x4402, 0x5000, FALSE, 0, NULL, "303930170C0E41757468656E7469636174696F6E03020780040101300E040101030205200101FF02020081A10E300C300604043F00500002020800"
@@ -689,6 +698,72 @@ public_key_template (EVP_PKEY *key)
   return g_byte_array_free_to_bytes (a);
 }
 
+/*
+ * GET DATA on an RSA private key SDO (class 10, tag BF 90 ref), as an IAS-ECC card answers it:
+ * the private components (7F 48) never leave the card (6A80: OpenSC then asks for the DOCP), the
+ * DOCP (A0) gives the key size in bytes (80) and its access rules (A1/8C: AMB, then one SCB per
+ * bit from 0x40 down). An authentication key allows INTERNAL AUTHENTICATE (AMB 20) and PSO
+ * DECIPHER (10), the qualified signature key PSO COMPUTE DIGITAL SIGNATURE (40) only; both
+ * after the key's PIN (SCB 1x: user authentication, PIN ref as the SE number), and both allow
+ * key generation (08) and PUT DATA (02) after the same PIN. The card enforces these rules.
+ */
+static guint8
+key_amb (const KeySpec *spec)
+{
+  return spec->non_repudiation ? 0x4A : 0x3A;
+}
+
+static GBytes *
+private_key_sdo (VtokenCard   *card,
+                 guint8        ref,
+                 const guint8 *rest,
+                 gsize         length)
+{
+  const KeySpec *spec = NULL;
+  guint8 amb, scb, out[64];
+  gsize n = 0, acl_at;
+
+  for (const KeySpec *k = card->profile->keys; k->ref; k++)
+    if (k->ref == ref && g_str_equal (k->type, "RSA"))
+      spec = k;
+  if (spec == NULL)
+    return SW (0x6A88);
+  /* rest: length, then the tag asked for (7F 48 private key, A0 DOCP), then 80. */
+  if (length >= 3 && rest[1] == 0x7F && rest[2] == 0x48)
+    return SW (0x6A80);
+  if (length < 2 || rest[1] != 0xA0)
+    return SW (0x6A80);
+  amb = key_amb (spec);
+  scb = 0x10 | spec->pin_ref;
+  out[n++] = 0xBF, out[n++] = 0x90, out[n++] = ref, out[n++] = 0;
+  out[n++] = 0xA0, out[n++] = 0;
+  out[n++] = 0x80, out[n++] = 0x02, out[n++] = 0x01, out[n++] = 0x00;   /* 256 bytes: RSA-2048 */
+  out[n++] = 0xA1, out[n++] = 0, out[n++] = 0x8C, out[n++] = 0;
+  acl_at = n;
+  out[n++] = amb;
+  for (guint8 bit = 0x40; bit; bit >>= 1)
+    if (amb & bit)
+      out[n++] = scb;
+  out[acl_at - 1] = n - acl_at;
+  out[acl_at - 3] = n - acl_at + 2;
+  out[5] = n - 6;
+  out[3] = n - 4;
+  return respond (out, n, 0x9000);
+}
+
+/* Whether the key's access rules allow this operation (AMB bit 40: PSO CDS, 20: INTERNAL
+ * AUTHENTICATE). Keys that are not RSA SDOs (the ECC key) allow both. */
+static gboolean
+key_allows (VtokenCard *card,
+            guint8      ref,
+            guint8      operation)
+{
+  for (const KeySpec *k = card->profile->keys; k->ref; k++)
+    if (k->ref == ref && g_str_equal (k->type, "RSA"))
+      return (key_amb (k) & operation) != 0;
+  return TRUE;
+}
+
 /**
  * vtoken_card_process:
  *
@@ -905,6 +980,8 @@ vtoken_card_process (VtokenCard   *card,
         }
       if (p1 == 0x9E && p2 == 0x9A)
         {
+          if (!key_allows (card, card->se_key, 0x40))
+            return SW (0x6982);
           if (lc > 0)
             return sign (card, card->se_key, data, lc);
           if (card->hash)
@@ -918,6 +995,8 @@ vtoken_card_process (VtokenCard   *card,
       return SW (0x6A86);
 
     case 0x88:
+      if (!key_allows (card, card->se_key ? card->se_key : 1, 0x20))
+        return SW (0x6982);
       return sign (card, card->se_key ? card->se_key : 1, data, lc);
 
     case 0x47:
@@ -973,9 +1052,12 @@ vtoken_card_process (VtokenCard   *card,
 
     case 0xCB:
       {
-        /* GET DATA on a CHV SDO (BF 81 ref) or a key's public part (BF A0 ref). */
+        /* GET DATA on a CHV SDO (BF 81 ref), a key's public part (BF A0 ref) or an RSA private
+         * key SDO (BF 90 ref). */
         for (gsize i = 0; data && i + 2 < lc; i++)
           {
+            if (data[i] == 0xBF && data[i + 1] == 0x90)
+              return private_key_sdo (card, data[i + 2] & 0x7F, data + i + 3, lc - i - 3);
             if (data[i] == 0xBF && data[i + 1] == 0x81)
               {
                 Pin *pin = find_pin (card, data[i + 2]);
