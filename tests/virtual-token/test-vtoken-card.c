@@ -222,6 +222,43 @@ test_sign (void)
   X509_free (ec_cert);
 }
 
+/* The private key SDO as OpenSC's IAS-ECC driver reads it before signing, and the access rules
+ * it announces, enforced. */
+static void
+test_private_key_sdo (void)
+{
+  g_autoptr(VtokenCard) card = new_card ();
+  g_autoptr(GBytes) docp = NULL;
+  static const guint8 auth_docp[] = { 0xBF, 0x90, 0x01, 0x0F, 0xA0, 0x0D, 0x80, 0x02, 0x01, 0x00,
+                                      0xA1, 0x07, 0x8C, 0x05, 0x3A, 0x11, 0x11, 0x11, 0x11 };
+  static const guint8 qsig_docp[] = { 0xBF, 0x90, 0x02, 0x0E, 0xA0, 0x0C, 0x80, 0x02, 0x01, 0x00,
+                                      0xA1, 0x06, 0x8C, 0x04, 0x4A, 0x11, 0x11, 0x11 };
+  /* A SHA-256 DigestInfo (of zeros). */
+  const char *int_auth = "00880000 33 3031300D060960864801650304020105000420"
+                         "0000000000000000000000000000000000000000000000000000000000000000 00";
+
+  /* The private components never leave the card; the DOCP does. */
+  g_assert_cmphex (run (card, "00CB3FFF 0B 4D097007BF9001037F4880 00", NULL), ==, 0x6A80);
+  g_assert_cmphex (run (card, "00CB3FFF 0A 4D087006BF900102A080 00", &docp), ==, 0x9000);
+  g_assert_cmpmem (g_bytes_get_data (docp, NULL), g_bytes_get_size (docp), auth_docp, sizeof auth_docp);
+  g_clear_pointer (&docp, g_bytes_unref);
+  g_assert_cmphex (run (card, "00CB3FFF 0A 4D087006BF900202A080 00", &docp), ==, 0x9000);
+  g_assert_cmpmem (g_bytes_get_data (docp, NULL), g_bytes_get_size (docp), qsig_docp, sizeof qsig_docp);
+  /* Key 3 is not an RSA key, key 9 does not exist. */
+  g_assert_cmphex (run (card, "00CB3FFF 0A 4D087006BF900302A080 00", NULL), ==, 0x6A88);
+  g_assert_cmphex (run (card, "00CB3FFF 0A 4D087006BF900902A080 00", NULL), ==, 0x6A88);
+
+  g_assert_cmphex (run (card, "00200001" PIN_1234, NULL), ==, 0x9000);
+  /* Authentication key: INTERNAL AUTHENTICATE yes, PSO CDS no. */
+  g_assert_cmphex (run (card, "0022 41A4 06 840181 800102", NULL), ==, 0x9000);
+  g_assert_cmphex (run (card, int_auth, NULL), ==, 0x9000);
+  g_assert_cmphex (run (card, "0022 41B6 06 840181 800142", NULL), ==, 0x9000);
+  g_assert_cmphex (run (card, "002A9E9A 20 0000000000000000000000000000000000000000000000000000000000000000", NULL), ==, 0x6982);
+  /* Qualified key: PSO CDS yes (test_sign), INTERNAL AUTHENTICATE no. */
+  g_assert_cmphex (run (card, "0022 41A4 06 840182 800102", NULL), ==, 0x9000);
+  g_assert_cmphex (run (card, int_auth, NULL), ==, 0x6982);
+}
+
 static void
 test_generate_and_chaining (void)
 {
@@ -292,6 +329,7 @@ main (int   argc,
   g_test_add_func ("/vtoken/change-and-unblock", test_change_and_unblock);
   g_test_add_func ("/vtoken/unblock-by-issuer", test_unblock_by_issuer);
   g_test_add_func ("/vtoken/sign", test_sign);
+  g_test_add_func ("/vtoken/private-key-sdo", test_private_key_sdo);
   g_test_add_func ("/vtoken/generate-and-chaining", test_generate_and_chaining);
   g_test_add_func ("/vtoken/state", test_state_roundtrip);
   g_test_add_func ("/vtoken/malformed", test_malformed);
