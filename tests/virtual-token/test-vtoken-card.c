@@ -244,7 +244,10 @@ test_private_key_sdo (void)
   g_clear_pointer (&docp, g_bytes_unref);
   g_assert_cmphex (run (card, "00CB3FFF 0A 4D087006BF900202A080 00", &docp), ==, 0x9000);
   g_assert_cmpmem (g_bytes_get_data (docp, NULL), g_bytes_get_size (docp), qsig_docp, sizeof qsig_docp);
-  /* Key 3 is not an RSA key, key 9 does not exist. */
+  /* The spare slot allows both signature commands (AMB 7A); key 3 is not an RSA key, key 9 does not exist. */
+  g_clear_pointer (&docp, g_bytes_unref);
+  g_assert_cmphex (run (card, "00CB3FFF 0A 4D087006BF900402A080 00", &docp), ==, 0x9000);
+  g_assert_cmphex (((const guint8 *) g_bytes_get_data (docp, NULL))[14], ==, 0x7A);
   g_assert_cmphex (run (card, "00CB3FFF 0A 4D087006BF900302A080 00", NULL), ==, 0x6A88);
   g_assert_cmphex (run (card, "00CB3FFF 0A 4D087006BF900902A080 00", NULL), ==, 0x6A88);
 

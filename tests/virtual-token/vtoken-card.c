@@ -705,11 +705,15 @@ public_key_template (EVP_PKEY *key)
  * bit from 0x40 down). An authentication key allows INTERNAL AUTHENTICATE (AMB 20) and PSO
  * DECIPHER (10), the qualified signature key PSO COMPUTE DIGITAL SIGNATURE (40) only; both
  * after the key's PIN (SCB 1x: user authentication, PIN ref as the SE number), and both allow
- * key generation (08) and PUT DATA (02) after the same PIN. The card enforces these rules.
+ * key generation (08) and PUT DATA (02) after the same PIN. The spare slot, personalised for a key
+ * whose use is not known yet (a renewal, a second certificate), allows both signature commands.
+ * The card enforces these rules.
  */
 static guint8
 key_amb (const KeySpec *spec)
 {
+  if (spec->spare)
+    return 0x7A;
   return spec->non_repudiation ? 0x4A : 0x3A;
 }
 
