@@ -10,10 +10,13 @@ LOG = os.path.join(os.environ["PORTEUR_HARNESS_WORK"], "pcscd.log")
 MODULE = (glob.glob("/usr/lib/*/opensc-pkcs11.so") + glob.glob("/usr/lib/opensc-pkcs11.so"))[0]
 DATA = "/tmp/porteur-bench-token.txt"
 open(DATA, "w").write("bench\n" * 100)
-# pkcs15-crypt signs a digest computed beforehand (as porteur-tool does off-card).
+# OpenSC's tools sign a SHA-256 DigestInfo computed beforehand (porteur-tool hashes off-card too).
 import hashlib
-DIGEST = "/tmp/porteur-bench-token.sha256"
-open(DIGEST, "wb").write(hashlib.sha256(open(DATA, "rb").read()).digest())
+DIGEST_INFO = "/tmp/porteur-bench-token.digest-info"
+open(DIGEST_INFO, "wb").write(bytes.fromhex("3031300d060960864801650304020105000420") +
+                              hashlib.sha256(open(DATA, "rb").read()).digest())
+SIG_OURS = "/tmp/porteur-bench-token.sig-porteur"
+SIG_THEIRS = "/tmp/porteur-bench-token.sig-opensc"
 
 def control(command):
     for _ in range(50):
@@ -63,29 +66,44 @@ ops = [
     ("PIN unblock (PUK)",
      ([TOOL, "pin", "unblock"], ["12345678", "1234"]),
      (["pkcs15-tool", "--unblock-pin", "--auth-id", "01", "--puk", "12345678", "--new-pin", "1234"], None)),
-    ("signature (RSA 2048, SHA-256)",
-     ([TOOL, "sign", "--key", "1", "--in", DATA], ["1234"]),
-     (["pkcs11-tool", "--module", MODULE, "--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "01",
-       "--pin", "1234", "-i", DATA, "-o", "/tmp/porteur-bench-token.sig"], None)),
-    # OpenSC 0.23 cannot sign on the emulator with any of these three (see docs/benchmarks.md):
-    # its IAS-ECC driver first reads the private key's SDO (00 CB 3F FF … BF 90 ref … 7F 48), which
-    # the emulator does not model (6A88 "Data object not found"), then needs TokenInfo's algorithm
-    # references, and its SHA-256 DST path is missing with OpenSSL 3. They stay so that the table
-    # shows OpenSC's own error.
-    # OpenSC's other signing tool: pkcs15-crypt, on the digest (SHA-256, PKCS#1 v1.5).
-    ("signature, pkcs15-crypt (RSA 2048, SHA-256)",
-     ([TOOL, "sign", "--key", "1", "--in", DATA], ["1234"]),
-     (["pkcs15-crypt", "--sign", "--key", "01", "--sha-256", "--pkcs1", "--pin", "1234",
-       "-i", DIGEST, "-o", "/tmp/porteur-bench-token.sig"], None)),
-    # and CKM_RSA_PKCS (the card's INTERNAL AUTHENTICATE path, no hashing on the card).
-    ("signature, pkcs11-tool RSA-PKCS",
-     ([TOOL, "sign", "--key", "1", "--in", DATA], ["1234"]),
+    # The same mechanism on both sides: RSA-2048 PKCS#1 v1.5 over a SHA-256 DigestInfo, hashed
+    # off-card, sent by INTERNAL AUTHENTICATE to the authentication key (key 1). porteur-tool
+    # hashes the file itself; OpenSC's tools take the DigestInfo (CKM_RSA_PKCS does no hashing).
+    ("signature, key 1 (RSA-PKCS, SHA-256 DigestInfo): pkcs11-tool",
+     ([TOOL, "sign", "--key", "1", "--in", DATA, "--out", SIG_OURS], ["1234"]),
      (["pkcs11-tool", "--module", MODULE, "--sign", "--mechanism", "RSA-PKCS", "--id", "01",
-       "--pin", "1234", "-i", DATA, "-o", "/tmp/porteur-bench-token.sig"], None)),
+       "--pin", "1234", "-i", DIGEST_INFO, "-o", SIG_THEIRS], None)),
+    ("signature, key 1 (RSA-PKCS, SHA-256 DigestInfo): pkcs15-crypt",
+     ([TOOL, "sign", "--key", "1", "--in", DATA, "--out", SIG_OURS], ["1234"]),
+     (["pkcs15-crypt", "--sign", "--key", "01", "--pkcs1", "--pin", "1234",
+       "-i", DIGEST_INFO, "-o", SIG_THEIRS], None)),
+    # The qualified key (key 2) allows PSO CDS only (its DOCP); OpenSC 0.23's IAS-ECC driver
+    # reaches its DST path and stops there ("Not supported": the partial SHA-256 it sends with PSO
+    # HASH needs SHA internals that its OpenSSL 3 build lacks). The row shows OpenSC's own error.
+    ("qualified signature, key 2 (SHA256-RSA-PKCS, PSO CDS)",
+     ([TOOL, "sign", "--key", "2", "--in", DATA, "--out", SIG_OURS], ["1234"]),
+     (["pkcs11-tool", "--module", MODULE, "--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "02",
+       "--pin", "1234", "-i", DATA, "-o", SIG_THEIRS], None)),
 ]
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "ops"
+# A card's own time per APDU (the emulator answers in tens of microseconds; a USB token takes
+# milliseconds): the token's "delay MS" before every answer, the same for both tools.
+APDU_MS = int(os.environ.get("BENCH_APDU_MS", "0"))
+if MODE == "ops":
+    control("delay %d" % APDU_MS)
+def verifies(key, signature):
+    cert = subprocess.run(["pkcs15-tool", "--read-certificate", "%02d" % key], capture_output=True, text=True).stdout
+    cert = cert[cert.find("-----BEGIN"):]
+    pub = subprocess.run(["openssl", "x509", "-pubkey", "-noout"], input=cert, capture_output=True, text=True).stdout
+    with open("/tmp/porteur-bench-token.pub", "w") as f:
+        f.write(pub)
+    v = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "/tmp/porteur-bench-token.pub", "-signature", signature, DATA],
+                       capture_output=True, text=True)
+    return v.returncode == 0 and "Verified OK" in v.stdout
+
 rows = []
+verified = {}
 for name, ours, theirs in (ops if MODE == "ops" else []):
     results = {}
     for who, (argv, secrets) in (("porteur", ours), ("opensc", theirs)):
@@ -99,9 +117,16 @@ for name, ours, theirs in (ops if MODE == "ops" else []):
             times.append(elapsed)
             counts.append(n)
         results[who] = (ok, statistics.median(times) if times else None, statistics.median(counts) if counts else None, last)
+        # A signature counts only if openssl verifies it with the key's certificate.
+        for path in (SIG_OURS, SIG_THEIRS):
+            if ok and path in argv:
+                key = argv[argv.index("--key") + 1] if "--key" in argv else argv[argv.index("--id") + 1]
+                verified[(name, who)] = verifies(int(key), path)
+                os.unlink(path)
     rows.append((name, results))
 
 if MODE == "ops":
+  print("\nCard time per APDU: %d ms; %d runs, medians; load %s" % (APDU_MS, RUNS, open("/proc/loadavg").read().split()[0]))
   print("\n| operation | APDUs porteur | APDUs OpenSC | time porteur | time OpenSC | time ratio |")
   print("|---|---|---|---|---|---|")
 for name, r in rows:
@@ -112,8 +137,10 @@ for name, r in rows:
         continue
     print("| %s | %d | %d | %.0f ms | %.0f ms | %.2f |" % (name, pn, on, pt * 1000, ot * 1000, pt / ot))
 
+for (name, who), ok in verified.items():
+    print("%s, %s: openssl %s the signature with the certificate" % (name, who, "verifies" if ok else "DOES NOT verify"))
 if MODE == "ops":
-    sys.exit(0)
+    sys.exit(0 if all(verified.values()) else 1)
 
 # Insertion latency: our monitor (porteur-tool wait) against pcsc_scan, same insertion.
 lat_ours, lat_scan = [], []
