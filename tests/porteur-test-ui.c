@@ -68,12 +68,30 @@ porteur_test_ui_iterate (guint milliseconds)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/**
+ * porteur_test_ui_slowdown:
+ *
+ * How many times slower than a normal build this run is allowed to be: the
+ * `PORTEUR_TEST_SLOWDOWN` factor that the sanitizer and valgrind test setups set (as their
+ * timeout multiplier does for meson), 1 otherwise. Every wait of these helpers is scaled by it,
+ * so a test that fails in a normal build still fails, and a slow instrumented run is not mistaken
+ * for a hang.
+ */
+guint
+porteur_test_ui_slowdown (void)
+{
+  const char *value = g_getenv ("PORTEUR_TEST_SLOWDOWN");
+  guint64 factor = value ? g_ascii_strtoull (value, NULL, 10) : 1;
+
+  return factor >= 1 && factor <= 100 ? (guint) factor : 1;
+}
+
 gboolean
 porteur_test_ui_wait_until (gboolean (*condition) (gpointer data),
                             gpointer   data,
                             guint      timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000 * porteur_test_ui_slowdown ();
 
   while (!condition (data))
     {
@@ -109,7 +127,7 @@ porteur_test_ui_wait_for_frame (GtkWidget *widget)
   gulong handler;
   /* Generous: the sanitizer builds on a loaded 2-core machine draw slowly; a clock that never
    * ticks still fails here rather than hanging. */
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC * porteur_test_ui_slowdown ();
 
   if (GTK_IS_WINDOW (root))
     gtk_window_present (GTK_WINDOW (root));
@@ -206,7 +224,7 @@ void
 porteur_test_ui_destroy_window (GtkWindow *window)
 {
   GWeakRef ref;
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC * porteur_test_ui_slowdown ();
 
   g_weak_ref_init (&ref, window);
   gtk_window_destroy (window);

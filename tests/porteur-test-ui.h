@@ -8,6 +8,7 @@ G_BEGIN_DECLS
 void      porteur_test_ui_init              (int          *argc,
                                              char       ***argv);
 void      porteur_test_ui_iterate           (guint         milliseconds);
+guint     porteur_test_ui_slowdown          (void);
 gboolean  porteur_test_ui_wait_until        (gboolean    (*condition) (gpointer data),
                                              gpointer      data,
                                              guint         timeout_ms);
