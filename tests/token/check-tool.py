@@ -206,7 +206,7 @@ with tempfile.TemporaryDirectory() as tmp:
     debug = dict(os.environ, G_MESSAGES_DEBUG="all")   # (GLib writes debug messages to stdout)
     run("pin", "status", env=debug)
     p = run("pin", "status", env=debug)
-    expect(p.returncode == 0 and "PIN description from the cache" in p.stdout + p.stderr, "pin status (a new process) uses the cached description")
+    expect(p.returncode == 0 and "description from the cache" in p.stdout + p.stderr, "pin status (a new process) uses the cached description")
     p = run("key", "write-cert", "--key", "4", "--in", crt, secrets=["1234"])
     expect(p.returncode == 0, "key write-cert in the spare slot: written with new directory entries (%s)" % p.stderr.strip()[-200:])
     p = run("pin", "status", env=debug)

@@ -880,6 +880,96 @@ test_sign (Fixture       *f,
   g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED);
 }
 
+/* A signature as porteur-tool makes it: the token opened for its keys (no CDF), the signature and
+ * the public key it is checked with in one transaction. 11 + 8 APDUs the first time, 9 + 8 once the
+ * description is cached (application, ODF, AODF, PrKDF select + 3 reads; application, PIN policy,
+ * status, VERIFY, MSE SET AT, INTERNAL AUTHENTICATE, GET DATA, GET RESPONSE). A signature that does
+ * not check out is never returned. */
+static void
+test_sign_checked (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
+  g_autoptr(PorteurSecret) pin = secret ("1234");
+  g_autoptr(PorteurToken) full = NULL;
+  const PorteurTokenOpenFlags flags = PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS |
+                                      PORTEUR_TOKEN_OPEN_KEYS_ONLY;
+  guint8 digest[32];
+  unsigned int n = 0;
+
+  EVP_Digest ("Porteur", 7, digest, &n, EVP_sha256 (), NULL);
+  full = open_token (card, NULL, &error);
+  g_assert_no_error (error);
+  porteur_token_cache_forget (porteur_token_get_atr_hex (full));
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      PorteurTransport *transport = test_transport_new (card);
+      TestTransport *t = (TestTransport *) transport;
+      g_autoptr(PorteurToken) token = porteur_token_open_with_flags (transport, flags, NULL, &error);
+      g_autoptr(GBytes) signature = NULL;
+      EVP_PKEY *used = NULL, *cert_pub = cert_key (full, 0);
+      guint opened;
+
+      g_assert_no_error (error);
+      opened = t->count;
+      g_assert_cmpuint (opened, ==, pass == 0 ? 11 : 9);
+      g_assert_cmpuint (porteur_token_get_certificates (token)->len, ==, 0);
+      signature = porteur_token_sign_checked (token, 1, pin, 0, "SHA256", digest, 32, &used, NULL, &error);
+      g_assert_no_error (error);
+      g_test_message ("signature, %s description: %u APDUs", pass == 0 ? "uncached" : "cached", t->count);
+      g_assert_cmpuint (t->count - opened, ==, 8);
+      g_assert_cmpuint (t->count, ==, pass == 0 ? 19 : 17);
+      g_assert_true (signature_verifies (cert_pub, digest, signature));
+      g_assert_cmpint (EVP_PKEY_eq (used, cert_pub), ==, 1);
+      EVP_PKEY_free (used);
+      EVP_PKEY_free (cert_pub);
+    }
+
+  /* The qualified key (PSO CDS, from the PrKDF's nonRepudiation) and the EC key, opened alike. */
+  for (guint key = 2; key <= 3; key++)
+    {
+      g_autoptr(PorteurToken) token = porteur_token_open_with_flags (test_transport_new (card), flags, NULL, &error);
+      g_autoptr(GBytes) signature = NULL;
+      EVP_PKEY *cert_pub = cert_key (full, key - 1);
+
+      g_assert_no_error (error);
+      signature = porteur_token_sign_checked (token, key, pin, 0, "SHA256", digest, 32, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (signature_verifies (cert_pub, digest, signature));
+      EVP_PKEY_free (cert_pub);
+    }
+
+  /* The token answers INTERNAL AUTHENTICATE (6th APDU) with one bit flipped: the right length,
+   * not a signature. Unchecked it would be returned; checked, it is an error. */
+  for (guint checked = 0; checked < 2; checked++)
+    {
+      PorteurTransport *transport = test_transport_new (card);
+      TestTransport *t = (TestTransport *) transport;
+      g_autoptr(PorteurToken) token = porteur_token_open_with_flags (transport, flags, NULL, &error);
+      g_autoptr(GBytes) signature = NULL;
+      EVP_PKEY *cert_pub = cert_key (full, 0);
+
+      g_assert_no_error (error);
+      t->corrupt_at = t->count + 6;
+      if (checked)
+        {
+          signature = porteur_token_sign_checked (token, 1, pin, 0, "SHA256", digest, 32, NULL, NULL, &error);
+          g_assert_null (signature);
+          g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED);
+          g_clear_error (&error);
+        }
+      else
+        {
+          signature = porteur_token_sign (token, 1, pin, 0, "SHA256", digest, 32, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (g_bytes_get_size (signature), ==, 256);
+          g_assert_false (signature_verifies (cert_pub, digest, signature));
+        }
+      EVP_PKEY_free (cert_pub);
+    }
+}
+
 static X509 *
 make_cert (EVP_PKEY   *subject_key,
            const char *cn)
@@ -1192,6 +1282,25 @@ test_write_faults (gconstpointer data)
                       c == NULL ? "no certificate yet" : g_bytes_equal (c->der, der) ? "new certificate" : "old certificate");
       g_assert_cmpuint (porteur_token_get_certificates (after)->len, <=, certs_before + 1);
 
+      /* A signature's opening reads the PrKDF without the CDF: whichever entries the write left,
+       * the slot's key signs and the signature checks out with the key the slot holds. */
+      {
+        g_autoptr(PorteurToken) keys = NULL;
+        g_autoptr(GBytes) signature = NULL;
+        EVP_PKEY *used = NULL;
+        guint8 digest[32] = { 0x5A };
+
+        vtoken_card_reset (card);
+        keys = porteur_token_open_with_flags (test_transport_new (card), PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES |
+                                              PORTEUR_TOKEN_OPEN_SKIP_DETAILS | PORTEUR_TOKEN_OPEN_KEYS_ONLY, NULL, &error);
+        g_assert_no_error (error);
+        signature = porteur_token_sign_checked (keys, slot, pin, 0, "SHA256", digest, 32, &used, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_true (signature_verifies (fresh, digest, signature));
+        g_assert_cmpint (EVP_PKEY_eq (used, fresh), ==, 1);
+        EVP_PKEY_free (used);
+      }
+
       /* Writing again completes it. */
       g_assert_true (porteur_token_write_certificate (after, slot, der, pin, 0, NULL, &error));
       g_assert_no_error (error);
@@ -1388,8 +1497,8 @@ test_async (void)
 /* --- Faults ---------------------------------------------------------------------------------- */
 
 typedef enum { FAULT_REMOVE, FAULT_SW, FAULT_GARBAGE } FaultKind;
-typedef enum { OP_OPEN, OP_STATUS, OP_VERIFY, OP_VERIFY_WRONG, OP_CHANGE, OP_UNBLOCK, OP_SIGN, N_OPS } Op;
-static const char *op_names[] = { "open", "status", "verify", "verify-wrong", "change", "unblock", "sign" };
+typedef enum { OP_OPEN, OP_STATUS, OP_VERIFY, OP_VERIFY_WRONG, OP_CHANGE, OP_UNBLOCK, OP_SIGN, OP_SIGN_CHECKED, N_OPS } Op;
+static const char *op_names[] = { "open", "status", "verify", "verify-wrong", "change", "unblock", "sign", "sign-checked" };
 
 static gboolean
 run_op (PorteurToken  *token,
@@ -1411,6 +1520,8 @@ run_op (PorteurToken  *token,
     case OP_CHANGE: return porteur_token_change_pin (token, 1, pin, pin, 0, NULL, error);
     case OP_UNBLOCK: return porteur_token_unblock_pin (token, 1, puk, NULL, 0, NULL, error);
     case OP_SIGN: return (signature = porteur_token_sign (token, 2, pin, 0, "SHA256", digest, 32, NULL, error)) != NULL;
+    case OP_SIGN_CHECKED:
+      return (signature = porteur_token_sign_checked (token, 1, pin, 0, "SHA256", digest, 32, NULL, NULL, error)) != NULL;
     default: g_assert_not_reached ();
     }
 }
@@ -1502,9 +1613,12 @@ test_faults (gconstpointer data)
               g_assert_false (ok);
               g_assert_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_REMOVED);
             }
-          else if (kind == FAULT_SW && op != OP_OPEN && !(op == OP_SIGN && at == total))
+          else if (kind == FAULT_SW && op != OP_OPEN && !(op == OP_SIGN && at == total) &&
+                   !(op == OP_SIGN_CHECKED && at + 1 >= total))
             {
-              /* Only the log-out after a signature may fail without failing the signature. */
+              /* Only the log-out after a signature may fail without failing the signature, and
+               * the public key's GET DATA (then GET RESPONSE): refused, the certificate's key
+               * checks the signature instead. */
               g_assert_false (ok);
             }
           /* The card's counters are what the API last reported. */
@@ -1547,6 +1661,7 @@ main (int   argc,
   g_test_add ("/token/pin/change", Fixture, NULL, fixture_set_up, test_pin_change, fixture_tear_down);
   g_test_add ("/token/pin/unblock-ca", Fixture, NULL, fixture_set_up, test_pin_unblock_ca, fixture_tear_down);
   g_test_add ("/token/sign", Fixture, NULL, fixture_set_up, test_sign, fixture_tear_down);
+  g_test_add_func ("/token/sign/checked", test_sign_checked);
   g_test_add ("/token/generate-and-write", Fixture, NULL, fixture_set_up, test_generate_and_write, fixture_tear_down);
   g_test_add ("/token/write/new-entries", Fixture, NULL, fixture_set_up, test_write_new_entries, fixture_tear_down);
   g_test_add_data_func ("/token/write/faults/new-slot", GUINT_TO_POINTER (4), test_write_faults);

@@ -54,6 +54,8 @@ tt_transmit (PorteurTransport *transport,
   n = g_bytes_get_size (answer);
   g_assert_cmpuint (n, <=, *response_length);
   memcpy (response, g_bytes_get_data (answer, NULL), n);
+  if (self->corrupt_at && self->count == self->corrupt_at && n > 2)
+    response[(n - 2) / 2] ^= 0x01;
   *response_length = n;
   return TRUE;
 }

@@ -6,7 +6,8 @@
 
 /*
  * An in-process transport to the virtual token's card logic, with the emulator's faults: the
- * card vanishes instead of answering the N-th APDU, answers a chosen status word, or garbage.
+ * card vanishes instead of answering the N-th APDU, answers a chosen status word, or garbage, or
+ * its own answer with one bit flipped (a signature of the right length that does not check out).
  */
 typedef struct
 {
@@ -17,6 +18,7 @@ typedef struct
   guint            sw_at;
   guint16          sw_value;
   guint            garbage_at;
+  guint            corrupt_at;  /* the card's own answer with one bit of its body flipped */
   gboolean         removed;
   /* A pinpad reader: what the holder "types" on it (NULL: no pinpad). */
   const char      *typed[3];

@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -686,12 +687,45 @@ query_pin (PorteurToken           *self,
   return TRUE;
 }
 
+/* The PrKDF (unless PINS_ONLY) and the CDF (unless PINS_ONLY or KEYS_ONLY), at the paths @p15's
+ * ODF gives, into @p15. */
+static gboolean
+read_key_directories (PorteurToken  *self,
+                      PorteurPkcs15 *p15,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  g_autoptr(GBytes) prkdf = NULL, cdf = NULL;
+  gsize n;
+  const guint8 *d;
+
+  if (self->open_flags & PORTEUR_TOKEN_OPEN_PINS_ONLY)
+    return TRUE;
+  if (p15->prkdf_path)
+    {
+      if (!(prkdf = read_path (self, p15->prkdf_path, cancellable, error)))
+        return FALSE;
+      d = g_bytes_get_data (prkdf, &n);
+      if (!porteur_pkcs15_parse_prkdf (p15, d, n, error))
+        return FALSE;
+    }
+  if (p15->cdf_path && !(self->open_flags & PORTEUR_TOKEN_OPEN_KEYS_ONLY))
+    {
+      if (!(cdf = read_path (self, p15->cdf_path, cancellable, error)))
+        return FALSE;
+      d = g_bytes_get_data (cdf, &n);
+      if (!porteur_pkcs15_parse_cdf (p15, d, n, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 read_contents (PorteurToken  *self,
                GCancellable  *cancellable,
                GError       **error)
 {
-  g_autoptr(GBytes) dir = NULL, odf = NULL, info = NULL, aodf = NULL, prkdf = NULL, cdf = NULL;
+  g_autoptr(GBytes) dir = NULL, odf = NULL, info = NULL, aodf = NULL;
   g_autoptr(PorteurPkcs15) p15 = porteur_pkcs15_new ();
   static const guint8 odf_fid[] = { 0x50, 0x31 }, info_fid[] = { 0x50, 0x32 };
   g_autoptr(GBytes) odf_path = g_bytes_new_static (odf_fid, 2);
@@ -726,22 +760,8 @@ read_contents (PorteurToken  *self,
       if (!porteur_pkcs15_parse_aodf (p15, d, n, error))
         return FALSE;
     }
-  if (p15->prkdf_path && !(self->open_flags & PORTEUR_TOKEN_OPEN_PINS_ONLY))
-    {
-      if (!(prkdf = read_path (self, p15->prkdf_path, cancellable, error)))
-        return FALSE;
-      d = g_bytes_get_data (prkdf, &n);
-      if (!porteur_pkcs15_parse_prkdf (p15, d, n, error))
-        return FALSE;
-    }
-  if (p15->cdf_path && !(self->open_flags & PORTEUR_TOKEN_OPEN_PINS_ONLY))
-    {
-      if (!(cdf = read_path (self, p15->cdf_path, cancellable, error)))
-        return FALSE;
-      d = g_bytes_get_data (cdf, &n);
-      if (!porteur_pkcs15_parse_cdf (p15, d, n, error))
-        return FALSE;
-    }
+  if (!read_key_directories (self, p15, cancellable, error))
+    return FALSE;
   g_clear_pointer (&self->p15, porteur_pkcs15_free);
   self->p15 = g_steal_pointer (&p15);
   g_clear_pointer (&self->raw_dir, g_bytes_unref);
@@ -754,11 +774,14 @@ read_contents (PorteurToken  *self,
 }
 
 /*
- * The PIN description from the cache, if the token proves it current: its application (by the
+ * The description from the cache, if the token proves it current: its application (by the
  * cached EF.DIR's AID) selects, and its AODF reads back exactly as cached. The AODF is the one
  * file a PIN operation's description comes from, so a token re-personalised or whose PINs were
  * rewritten by another tool is read afresh; EF.DIR and the ODF only lead to it (a changed AID
  * fails the selection, a moved AODF reads differently). 3 APDUs instead of 7.
+ * An opening for keys (not PINS_ONLY) also reads the ODF, which must read back as cached too
+ * (the PrKDF and CDF paths come from it): the family and EF.DIR are all it takes from the cache,
+ * 2 APDUs fewer; the key directories are then read from the token as always.
  */
 static gboolean
 open_from_cache (PorteurToken           *self,
@@ -768,6 +791,8 @@ open_from_cache (PorteurToken           *self,
 {
   g_autoptr(PorteurPkcs15) p15 = porteur_pkcs15_new ();
   g_autoptr(GBytes) aodf = NULL;
+  static const guint8 odf_fid[] = { 0x50, 0x31 };
+  gboolean keys = !(self->open_flags & PORTEUR_TOKEN_OPEN_PINS_ONLY);
   gsize n;
   const guint8 *d;
 
@@ -783,7 +808,21 @@ open_from_cache (PorteurToken           *self,
       return FALSE;
     }
   d = g_bytes_get_data (p15->aid, &n);
-  if (!select_aid (self, d, n, cancellable, error) || !(aodf = read_path (self, p15->aodf_path, cancellable, error)))
+  if (!select_aid (self, d, n, cancellable, error))
+    return FALSE;
+  if (keys)
+    {
+      g_autoptr(GBytes) odf_path = g_bytes_new_static (odf_fid, 2);
+      g_autoptr(GBytes) odf = read_path (self, odf_path, cancellable, error);
+      if (odf == NULL)
+        return FALSE;
+      if (!g_bytes_equal (odf, entry->odf))
+        {
+          g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_FOUND, "The token's ODF changed since it was cached");
+          return FALSE;
+        }
+    }
+  if (!(aodf = read_path (self, p15->aodf_path, cancellable, error)))
     return FALSE;
   if (!g_bytes_equal (aodf, entry->aodf))
     {
@@ -792,6 +831,8 @@ open_from_cache (PorteurToken           *self,
     }
   d = g_bytes_get_data (aodf, &n);
   if (!porteur_pkcs15_parse_aodf (p15, d, n, error))
+    return FALSE;
+  if (keys && !read_key_directories (self, p15, cancellable, error))
     return FALSE;
   self->family = entry->family;
   g_clear_pointer (&self->p15, porteur_pkcs15_free);
@@ -868,6 +909,22 @@ load_certificate (PorteurToken     *self,
   return TRUE;
 }
 
+/* What the signature needs of a key, from its PrKDF entry. */
+static void
+describe_key (PorteurToken           *self,
+              PorteurTokenCert       *cert,
+              const PorteurPkcs15Key *key)
+{
+  const PorteurPkcs15Pin *pin = porteur_pkcs15_find_pin_by_id (self->p15, key->auth_id);
+
+  cert->key_reference = key->reference;
+  cert->key_label = g_strdup (key->label);
+  cert->is_ec = key->is_ec;
+  cert->key_bits = key->bits;
+  cert->non_repudiation = (key->usage & PORTEUR_PKCS15_USAGE_NON_REPUDIATION) != 0;
+  cert->pin_reference = pin ? pin->reference : porteur_token_get_user_pin_reference (self);
+}
+
 /* The certificates as the CDF lists them, joined to their keys; their contents are read now
  * unless the token was opened with PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES. */
 static gboolean
@@ -886,15 +943,7 @@ read_certificates (PorteurToken  *self,
       cert->label = g_strdup (c->label);
       cert->id_hex = hex_of (g_bytes_get_data (c->id, NULL), g_bytes_get_size (c->id), NULL);
       if (key)
-        {
-          const PorteurPkcs15Pin *pin = porteur_pkcs15_find_pin_by_id (self->p15, key->auth_id);
-          cert->key_reference = key->reference;
-          cert->key_label = g_strdup (key->label);
-          cert->is_ec = key->is_ec;
-          cert->key_bits = key->bits;
-          cert->non_repudiation = (key->usage & PORTEUR_PKCS15_USAGE_NON_REPUDIATION) != 0;
-          cert->pin_reference = pin ? pin->reference : porteur_token_get_user_pin_reference (self);
-        }
+        describe_key (self, cert, key);
       /* Two certificates for one key: the later entry wins. Entries are appended, so it is the
        * newer one; the older is what an interrupted write left (porteur_token_write_certificate
        * removes it last). */
@@ -963,13 +1012,14 @@ identify (PorteurToken  *self,
   self->atr_hex = atr ? hex_of (g_bytes_get_data (atr, NULL), g_bytes_get_size (atr), NULL) : g_strdup ("");
   self->model = g_strdup (model);
 
-  /* A PIN operation's opening: the cached description, when the token proves it current. */
-  if ((self->open_flags & PORTEUR_TOKEN_OPEN_PINS_ONLY) && (self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_DETAILS))
+  /* A quick opening (a PIN operation, a signature…): the cached description, when the token
+   * proves it current. */
+  if (self->open_flags & PORTEUR_TOKEN_OPEN_SKIP_DETAILS)
     {
       g_autoptr(PorteurTokenCacheEntry) entry = porteur_token_cache_lookup (self->atr_hex);
       if (entry && open_from_cache (self, entry, cancellable, &local))
         {
-          g_debug ("Token %s: PIN description from the cache", self->atr_hex);
+          g_debug ("Token %s: description from the cache", self->atr_hex);
           self->from_cache = TRUE;
           goto pins;
         }
@@ -1679,6 +1729,25 @@ find_key (PorteurToken  *self,
       if ((cert->key_reference & 0x7F) == (key_reference & 0x7F))
         return cert;
     }
+  /* Opened without the CDF: the key as the PrKDF describes it, the later entry of a reference
+   * winning. Every entry naming a slot describes the key it holds (a certificate's entries are
+   * written only for the key the slot holds, DESIGN ## token); an interrupted certificate write
+   * leaves an older entry before a newer one (appended) or a newer one alone (in place), and the
+   * newer entry was made for this very key. */
+  if ((self->open_flags & PORTEUR_TOKEN_OPEN_KEYS_ONLY) && self->p15)
+    for (guint i = self->p15->keys->len; i > 0; i--)
+      {
+        const PorteurPkcs15Key *entry = g_ptr_array_index (self->p15->keys, i - 1);
+        if (entry->reference && (entry->reference & 0x7F) == (key_reference & 0x7F))
+          {
+            PorteurTokenCert *cert = g_new0 (PorteurTokenCert, 1);
+            cert->label = g_strdup ("");
+            cert->id_hex = hex_of (g_bytes_get_data (entry->id, NULL), g_bytes_get_size (entry->id), NULL);
+            describe_key (self, cert, entry);
+            g_ptr_array_add (self->spare_keys, cert);
+            return cert;
+          }
+      }
   /* A key slot the directory does not list (a spare slot, or a key generated but not yet given
    * a certificate): usable with the user PIN; the token itself says whether it exists. */
   if (self->supported && (key_reference & 0x7F) != 0 && porteur_token_get_user_pin_reference (self))
@@ -1765,36 +1834,23 @@ ecdsa_to_der (GBytes  *raw,
   return out;
 }
 
-GBytes *
-porteur_token_sign (PorteurToken    *self,
-                    guint8           key_reference,
-                    PorteurSecret   *pin,
-                    PorteurPinFlags  flags,
-                    const char      *digest_name,
-                    const guint8    *digest,
-                    gsize            digest_length,
-                    GCancellable    *cancellable,
-                    GError         **error)
+/* Inside a transaction: application, PIN, the signature commands; the token's answer in @raw. */
+static gboolean
+sign_locked (PorteurToken           *self,
+             const PorteurTokenCert *key,
+             PorteurSecret          *pin,
+             PorteurPinFlags         flags,
+             const guint8           *prefix,
+             gsize                   prefix_length,
+             const guint8           *digest,
+             gsize                   digest_length,
+             GBytes                **raw,
+             GCancellable           *cancellable,
+             GError                **error)
 {
-  const PorteurTokenCert *key;
-  const guint8 *prefix;
-  gsize prefix_length = 0, expected = 0;
-  g_autoptr(GBytes) raw = NULL;
-  guint8 ref;
+  guint8 ref = 0x80 | (key->key_reference & 0x7F);
   gboolean ok;
 
-  if (!(key = find_key (self, key_reference, error)))
-    return NULL;
-  ref = 0x80 | (key->key_reference & 0x7F);
-  prefix = digest_info_prefix (digest_name, &prefix_length, &expected);
-  if (prefix == NULL || digest_length != expected)
-    {
-      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
-                   "Unsupported digest %s of %" G_GSIZE_FORMAT " bytes", digest_name, digest_length);
-      return NULL;
-    }
-  if (!begin (self, cancellable, error))
-    return NULL;
   ok = select_application (self, cancellable, error) && verify_for_key (self, key, pin, flags, cancellable, error);
   if (ok && key->non_repudiation)
     {
@@ -1805,7 +1861,7 @@ porteur_token_sign (PorteurToken    *self,
       gsize n = 0;
 
       hash[n++] = 0x90;
-      if (!key->is_ec && expected != 32)
+      if (!key->is_ec && digest_length != 32)
         {
           hash[n++] = prefix_length + digest_length;
           memcpy (hash + n, prefix, prefix_length);
@@ -1817,7 +1873,7 @@ porteur_token_sign (PorteurToken    *self,
       n += digest_length;
       ok = command (self, 0x22, 0x41, 0xB6, mse, sizeof mse, 0, "Choosing the signature key", NULL, cancellable, error) &&
            command (self, 0x2A, 0x90, 0xA0, hash, n, 0, "Sending the hash to the token", NULL, cancellable, error) &&
-           command (self, 0x2A, 0x9E, 0x9A, NULL, 0, 256, "Signing", &raw, cancellable, error);
+           command (self, 0x2A, 0x9E, 0x9A, NULL, 0, 256, "Signing", raw, cancellable, error);
     }
   else if (ok)
     {
@@ -1835,7 +1891,7 @@ porteur_token_sign (PorteurToken    *self,
       memcpy (input + n, digest, digest_length);
       n += digest_length;
       ok = command (self, 0x22, 0x41, 0xA4, mse, sizeof mse, 0, "Choosing the authentication key", NULL, cancellable, error) &&
-           command (self, 0x88, 0x00, 0x00, input, n, 256, "Signing", &raw, cancellable, error);
+           command (self, 0x88, 0x00, 0x00, input, n, 256, "Signing", raw, cancellable, error);
     }
   if (ok && key->non_repudiation && pin)
     {
@@ -1845,9 +1901,15 @@ porteur_token_sign (PorteurToken    *self,
       if (pin_status_entry (self, p2))
         pin_status_entry (self, p2)->verified = FALSE;
     }
-  end (self, FALSE);
-  if (!ok)
-    return NULL;
+  return ok;
+}
+
+/* The token's answer → the signature (DER for ECDSA), its length checked. */
+static GBytes *
+signature_of (const PorteurTokenCert *key,
+              GBytes                 *raw,
+              GError                **error)
+{
   if (key->is_ec)
     return ecdsa_to_der (raw, error);
   if (key->key_bits && g_bytes_get_size (raw) != (key->key_bits + 7) / 8)
@@ -1856,7 +1918,57 @@ porteur_token_sign (PorteurToken    *self,
                    "The token's signature has %" G_GSIZE_FORMAT " bytes, not %u", g_bytes_get_size (raw), (key->key_bits + 7) / 8);
       return NULL;
     }
-  return g_steal_pointer (&raw);
+  return g_bytes_ref (raw);
+}
+
+static const PorteurTokenCert *
+signature_key (PorteurToken  *self,
+               guint8         key_reference,
+               const char    *digest_name,
+               gsize          digest_length,
+               const guint8 **prefix,
+               gsize         *prefix_length,
+               GError       **error)
+{
+  const PorteurTokenCert *key;
+  gsize expected = 0;
+
+  if (!(key = find_key (self, key_reference, error)))
+    return NULL;
+  *prefix = digest_info_prefix (digest_name, prefix_length, &expected);
+  if (*prefix == NULL || digest_length != expected)
+    {
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_NOT_SUPPORTED,
+                   "Unsupported digest %s of %" G_GSIZE_FORMAT " bytes", digest_name, digest_length);
+      return NULL;
+    }
+  return key;
+}
+
+GBytes *
+porteur_token_sign (PorteurToken    *self,
+                    guint8           key_reference,
+                    PorteurSecret   *pin,
+                    PorteurPinFlags  flags,
+                    const char      *digest_name,
+                    const guint8    *digest,
+                    gsize            digest_length,
+                    GCancellable    *cancellable,
+                    GError         **error)
+{
+  const PorteurTokenCert *key;
+  const guint8 *prefix = NULL;
+  gsize prefix_length = 0;
+  g_autoptr(GBytes) raw = NULL;
+  gboolean ok;
+
+  if (!(key = signature_key (self, key_reference, digest_name, digest_length, &prefix, &prefix_length, error)))
+    return NULL;
+  if (!begin (self, cancellable, error))
+    return NULL;
+  ok = sign_locked (self, key, pin, flags, prefix, prefix_length, digest, digest_length, &raw, cancellable, error);
+  end (self, FALSE);
+  return ok ? signature_of (key, raw, error) : NULL;
 }
 
 /* 7F49 { 81 n, 82 e } or { 86 EC point (P-256) } → EVP_PKEY. */
@@ -1955,6 +2067,79 @@ public_key_of_certificate (PorteurTokenCert *key)
   return pub;
 }
 
+/* GET DATA on the key's public SDO (the application selected): its 7F49 template. */
+static gboolean
+read_public_template (PorteurToken            *self,
+                      const PorteurTokenCert  *key,
+                      GBytes                 **template,
+                      GCancellable            *cancellable,
+                      GError                 **error)
+{
+  guint8 query[] = { 0x4D, 0x08, 0x70, 0x06, 0xBF, 0xA0, key->key_reference & 0x7F, 0x03, 0x7F, 0x49, 0x80, 0x00 };
+
+  return command (self, 0xCB, 0x3F, 0xFF, query, sizeof query, 256, "Reading a public key", template, cancellable, error);
+}
+
+/* A GET DATA refused this way means the token does not say: the certificate's key then. */
+static gboolean
+public_key_unanswered (const GError *local)
+{
+  return local && local->domain == PORTEUR_TOKEN_ERROR &&
+         (local->code == PORTEUR_TOKEN_ERROR_NOT_FOUND || local->code == PORTEUR_TOKEN_ERROR_NOT_SUPPORTED ||
+          local->code == PORTEUR_TOKEN_ERROR_CARD || local->code == PORTEUR_TOKEN_ERROR_SECURITY);
+}
+
+/* Inside a transaction, the application selected: @key's certificate read, the CDF first when the
+ * token was opened without it (KEYS_ONLY); returns the entry that now describes the key. */
+static PorteurTokenCert *
+certificate_for_key_locked (PorteurToken     *self,
+                            PorteurTokenCert *key,
+                            GCancellable     *cancellable)
+{
+  if ((self->open_flags & PORTEUR_TOKEN_OPEN_KEYS_ONLY) && self->p15 && self->p15->cdf_path)
+    {
+      g_autoptr(GBytes) cdf = read_path (self, self->p15->cdf_path, cancellable, NULL);
+      gsize n;
+      const guint8 *d;
+      const PorteurTokenCert *found;
+
+      if (cdf == NULL)
+        return key;
+      d = g_bytes_get_data (cdf, &n);
+      if (!porteur_pkcs15_parse_cdf (self->p15, d, n, NULL))
+        return key;
+      self->open_flags = (self->open_flags & ~PORTEUR_TOKEN_OPEN_KEYS_ONLY) | PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES;
+      if (!read_certificates (self, cancellable, NULL))
+        return key;
+      if ((found = find_key (self, key->key_reference, NULL)))
+        key = (PorteurTokenCert *) found;
+    }
+  if (!key->loaded)
+    load_certificate (self, key, cancellable, NULL);
+  return key;
+}
+
+/* The public key from the GET DATA template, else (the token did not say) the certificate's. */
+static EVP_PKEY *
+public_key_result (PorteurTokenCert  *key,
+                   GBytes            *template,
+                   GError           **local,
+                   GError           **error)
+{
+  EVP_PKEY *pub;
+
+  if (template)
+    return parse_public_key (template, key->is_ec, error);
+  if (!public_key_unanswered (*local))
+    {
+      g_propagate_error (error, g_steal_pointer (local));
+      return NULL;
+    }
+  if ((pub = public_key_of_certificate (key)) == NULL)
+    g_propagate_error (error, g_steal_pointer (local));
+  return pub;
+}
+
 /* The key's public half as the token holds it now (GET DATA on the key): after a key generation
  * the certificate on the token is the old key's until the new one is written. Tokens that do not
  * answer GET DATA: the certificate's key. */
@@ -1967,39 +2152,86 @@ porteur_token_get_public_key (PorteurToken  *self,
   PorteurTokenCert *key;
   g_autoptr(GBytes) template = NULL;
   g_autoptr(GError) local = NULL;
-  gboolean ok;
 
   if (!(key = (PorteurTokenCert *) find_key (self, key_reference, error)))
     return NULL;
   if (!begin (self, cancellable, error))
     return NULL;
-  {
-    guint8 query[] = { 0x4D, 0x08, 0x70, 0x06, 0xBF, 0xA0, key->key_reference & 0x7F, 0x03, 0x7F, 0x49, 0x80, 0x00 };
-    ok = select_application (self, cancellable, error) &&
-         command (self, 0xCB, 0x3F, 0xFF, query, sizeof query, 256, "Reading a public key", &template, cancellable, &local);
-    if (!ok && local == NULL)
-      {
-        end (self, FALSE);
-        return NULL;
-      }
-    if (!ok && !key->loaded && (local->code == PORTEUR_TOKEN_ERROR_NOT_FOUND || local->code == PORTEUR_TOKEN_ERROR_NOT_SUPPORTED ||
-                                local->code == PORTEUR_TOKEN_ERROR_CARD || local->code == PORTEUR_TOKEN_ERROR_SECURITY))
-      load_certificate (self, key, cancellable, NULL);
-  }
-  end (self, FALSE);
-  if (ok)
-    return parse_public_key (template, key->is_ec, error);
-  if (local->domain != PORTEUR_TOKEN_ERROR || local->code == PORTEUR_TOKEN_ERROR_REMOVED || local->code == PORTEUR_TOKEN_ERROR_RESET)
+  if (!select_application (self, cancellable, error))
     {
-      g_propagate_error (error, g_steal_pointer (&local));
+      end (self, FALSE);
       return NULL;
     }
-  {
-    EVP_PKEY *pub = public_key_of_certificate (key);
-    if (pub == NULL)
-      g_propagate_error (error, g_steal_pointer (&local));
-    return pub;
-  }
+  if (!read_public_template (self, key, &template, cancellable, &local) && public_key_unanswered (local))
+    key = certificate_for_key_locked (self, key, cancellable);
+  end (self, FALSE);
+  return public_key_result (key, template, &local, error);
+}
+
+static gboolean
+signature_checks_out (EVP_PKEY     *pub,
+                      const char   *digest_name,
+                      const guint8 *digest,
+                      gsize         digest_length,
+                      GBytes       *signature)
+{
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new (pub, NULL);
+  EVP_MD *md = EVP_MD_fetch (NULL, digest_name, NULL);
+  gboolean ok;
+
+  ok = ctx && md && EVP_PKEY_verify_init (ctx) == 1 && EVP_PKEY_CTX_set_signature_md (ctx, md) == 1 &&
+       EVP_PKEY_verify (ctx, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature), digest, digest_length) == 1;
+  EVP_MD_free (md);
+  EVP_PKEY_CTX_free (ctx);
+  ERR_clear_error ();
+  return ok;
+}
+
+/* The signature, then the key's public key in the same transaction (no second selection of the
+ * application): one APDU fewer than porteur_token_sign + porteur_token_get_public_key, and a
+ * signature that does not check out is never returned. */
+GBytes *
+porteur_token_sign_checked (PorteurToken    *self,
+                            guint8           key_reference,
+                            PorteurSecret   *pin,
+                            PorteurPinFlags  flags,
+                            const char      *digest_name,
+                            const guint8    *digest,
+                            gsize            digest_length,
+                            EVP_PKEY       **public_key,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  PorteurTokenCert *key;
+  const guint8 *prefix = NULL;
+  gsize prefix_length = 0;
+  g_autoptr(GBytes) raw = NULL, template = NULL, signature = NULL;
+  g_autoptr(GError) local = NULL;
+  EVP_PKEY *pub;
+  gboolean ok;
+
+  if (!(key = (PorteurTokenCert *) signature_key (self, key_reference, digest_name, digest_length, &prefix, &prefix_length, error)))
+    return NULL;
+  if (!begin (self, cancellable, error))
+    return NULL;
+  ok = sign_locked (self, key, pin, flags, prefix, prefix_length, digest, digest_length, &raw, cancellable, error);
+  if (ok && !read_public_template (self, key, &template, cancellable, &local) && public_key_unanswered (local))
+    key = certificate_for_key_locked (self, key, cancellable);
+  end (self, FALSE);
+  if (!ok || !(signature = signature_of (key, raw, error)) || !(pub = public_key_result (key, template, &local, error)))
+    return NULL;
+  if (!signature_checks_out (pub, digest_name, digest, digest_length, signature))
+    {
+      EVP_PKEY_free (pub);
+      g_set_error (error, PORTEUR_TOKEN_ERROR, PORTEUR_TOKEN_ERROR_MALFORMED,
+                   "The token's signature does not check out with the key's public key");
+      return NULL;
+    }
+  if (public_key)
+    *public_key = pub;
+  else
+    EVP_PKEY_free (pub);
+  return g_steal_pointer (&signature);
 }
 
 /* --- Writing a certificate and its PKCS#15 entries ------------------------------------------ */

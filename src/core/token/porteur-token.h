@@ -59,6 +59,9 @@ typedef enum
   PORTEUR_TOKEN_OPEN_SKIP_DETAILS      = 1 << 1,
   /* The PINs only (no keys, no certificates): for a PIN operation. */
   PORTEUR_TOKEN_OPEN_PINS_ONLY         = 1 << 2,
+  /* The PINs and keys, described by the AODF and the PrKDF; the CDF is not read (no certificate
+   * is listed): for a signature. The later PrKDF entry of a key reference wins, as in the CDF. */
+  PORTEUR_TOKEN_OPEN_KEYS_ONLY         = 1 << 3,
 } PorteurTokenOpenFlags;
 
 typedef struct
@@ -190,6 +193,20 @@ GBytes  *porteur_token_sign             (PorteurToken      *self,
                                          const char        *digest_name,
                                          const guint8      *digest,
                                          gsize              digest_length,
+                                         GCancellable      *cancellable,
+                                         GError           **error);
+/* porteur_token_sign, then the signature is checked with the key's public key as the token holds
+ * it (GET DATA in the same transaction; the certificate's when the token does not answer it):
+ * a signature that does not check out is an error (PORTEUR_TOKEN_ERROR_MALFORMED), never
+ * returned. @public_key (may be NULL) receives the key it was checked with. */
+GBytes  *porteur_token_sign_checked     (PorteurToken      *self,
+                                         guint8             key_reference,
+                                         PorteurSecret     *pin,
+                                         PorteurPinFlags    flags,
+                                         const char        *digest_name,
+                                         const guint8      *digest,
+                                         gsize              digest_length,
+                                         EVP_PKEY         **public_key,
                                          GCancellable      *cancellable,
                                          GError           **error);
 /* Generates a new key pair in @key_reference's slot; returns its public key. */
