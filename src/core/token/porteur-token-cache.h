@@ -10,8 +10,9 @@ G_BEGIN_DECLS
  * and the AODF, as bytes — cached per ATR in memory for the process and on disk under the user
  * cache dir (one JSON file per ATR, version 1, written atomically; public directory data only:
  * no PIN, no tries, no key). A cached description is only used after the token proved it
- * current: its application selects, and its AODF reads back byte for byte what was cached (see
- * porteur-token.c). Everything else (keys, certificates) is read from the token each time.
+ * current: its application selects, and its AODF (and, for an opening that reads keys, its ODF)
+ * reads back byte for byte what was cached (see porteur-token.c). Everything else (keys,
+ * certificates) is read from the token each time.
  */
 
 typedef struct
