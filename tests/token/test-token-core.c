@@ -940,6 +940,26 @@ test_sign_checked (void)
       EVP_PKEY_free (cert_pub);
     }
 
+  /* A token that does not answer the public key's GET DATA (7th APDU): the CDF and the
+   * certificate are read in the same transaction, and the certificate's key checks it. */
+  {
+    PorteurTransport *transport = test_transport_new (card);
+    TestTransport *t = (TestTransport *) transport;
+    g_autoptr(PorteurToken) token = porteur_token_open_with_flags (transport, flags, NULL, &error);
+    g_autoptr(GBytes) signature = NULL;
+    EVP_PKEY *used = NULL, *cert_pub = cert_key (full, 0);
+
+    g_assert_no_error (error);
+    t->sw_at = t->count + 7, t->sw_value = 0x6A88;
+    signature = porteur_token_sign_checked (token, 1, pin, 0, "SHA256", digest, 32, &used, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (EVP_PKEY_eq (used, cert_pub), ==, 1);
+    g_assert_true (signature_verifies (cert_pub, digest, signature));
+    g_assert_cmpuint (porteur_token_get_certificates (token)->len, ==, 3);
+    EVP_PKEY_free (used);
+    EVP_PKEY_free (cert_pub);
+  }
+
   /* The token answers INTERNAL AUTHENTICATE (6th APDU) with one bit flipped: the right length,
    * not a signature. Unchecked it would be returned; checked, it is an error. */
   for (guint checked = 0; checked < 2; checked++)
