@@ -11,6 +11,7 @@
 #include "ca-sim.h"
 #include "ca-sim-catalogue.h"
 #include "ca-sim-challenge.h"
+#include "ca-sim-ra-private.h"
 #include "order/porteur-order-check.h"
 
 /* The RA API v1 (docs/ca-api.md §3.1–3.6). Every answer is JSON or an RFC
@@ -20,13 +21,7 @@
 #define PROBLEM_BASE "https://porteur.example/problems/"
 #define MAX_BODY (64 * 1024)
 
-typedef struct {
-  char *field;
-  char *code;
-  char *message;
-} FieldError;
-
-static void
+void
 field_error_free (FieldError *fe)
 {
   g_free (fe->field);
@@ -35,7 +30,7 @@ field_error_free (FieldError *fe)
   g_free (fe);
 }
 
-static void
+void
 add_field_error (GPtrArray *errors, const char *field, const char *code, const char *message)
 {
   FieldError *fe = g_new0 (FieldError, 1);
@@ -46,14 +41,6 @@ add_field_error (GPtrArray *errors, const char *field, const char *code, const c
   g_ptr_array_add (errors, fe);
 }
 
-/* An answer being built: status, content type, body, Location. */
-typedef struct {
-  guint  status;
-  char  *content_type;
-  char  *body;
-  char  *location;
-} Answer;
-
 static void
 answer_clear (Answer *a)
 {
@@ -62,7 +49,7 @@ answer_clear (Answer *a)
   g_clear_pointer (&a->location, g_free);
 }
 
-static void
+void
 answer_json (Answer *a, guint status, JsonNode *node)
 {
   answer_clear (a);
@@ -71,7 +58,7 @@ answer_json (Answer *a, guint status, JsonNode *node)
   a->body = json_to_string (node, FALSE);
 }
 
-static void
+void
 answer_problem (Answer     *a,
                 guint       status,
                 const char *type,
@@ -128,7 +115,7 @@ send_answer (SoupServerMessage *msg, Answer *a)
   soup_server_message_set_response (msg, a->content_type, SOUP_MEMORY_COPY, a->body, strlen (a->body));
 }
 
-static char *
+char *
 format_time (gint64 t)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t);
@@ -279,20 +266,9 @@ validate_dossier (JsonNode *root)
 
 /* Requests ---------------------------------------------------------------------- */
 
-typedef struct {
-  CaSim             *sim;
-  SoupServerMessage *msg;
-  const char        *method;
-  char             **parts;     /* path below /api/v1, split on '/' */
-  guint              n_parts;
-  GBytes            *body;
-  Answer             answer;
-  GHashTable        *query;     /* nullable */
-} Request;
-
 static void add_appointment (CaSim *sim, JsonObject *object, const char *number);
 
-static JsonNode *
+JsonNode *
 parse_body (Request *r)
 {
   const char *type = soup_message_headers_get_content_type (soup_server_message_get_request_headers (r->msg), NULL);
@@ -320,7 +296,7 @@ parse_body (Request *r)
 }
 
 /* The order addressed by the request, after checking its bearer token. */
-static CaSimOrder *
+CaSimOrder *
 authorised_order (Request *r, const char *number)
 {
   const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (r->msg), "Authorization");
@@ -350,14 +326,14 @@ authorised_order (Request *r, const char *number)
   return NULL;
 }
 
-static void
+void
 answer_validation (Request *r, GPtrArray *errors)
 {
   g_autofree char *detail = g_strdup_printf ("%u field%s not valid", errors->len, errors->len == 1 ? " is" : "s are");
   answer_problem (&r->answer, 422, "validation", "The dossier is not valid", detail, errors);
 }
 
-static void
+void
 answer_order (Request *r, guint status, const char *number, const char *token)
 {
   g_autoptr(GError) error = NULL;
@@ -732,7 +708,7 @@ appointment_slots (Request *r, CaSimOrder *order)
   answer_json (&r->answer, 200, node);
 }
 
-static gboolean
+gboolean
 only_members (Request *r, JsonNode *root, const char *const *allowed)
 {
   g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) field_error_free);
@@ -930,7 +906,7 @@ hash_answer (const char *salt_hex, const char *answer)
 
 /* Checks the shape of "answers": exactly 2 distinct known questions, answers
  * of 3–64 characters; field errors into @errors. */
-static JsonArray *
+JsonArray *
 answers_member (JsonObject *object, GPtrArray *errors)
 {
   JsonNode *node = json_object_get_member (object, "answers");
@@ -1091,7 +1067,7 @@ record_failure (CaSim *sim, const char *serial)
 /* Checks @serial's security answers with the lockout; FALSE with the answer
  * set (403 wrong, 429 locked). Failures are committed (the caller answers
  * 403 with a 4xx status, which commits). */
-static gboolean
+gboolean
 check_holder_answers (Request *r, const char *serial_in, JsonArray *answers)
 {
   g_autofree char *serial = g_ascii_strup (serial_in, -1);
@@ -1264,6 +1240,8 @@ route (Request *r)
   g_autoptr(CaSimOrder) order = NULL;
   const char *sub;
 
+  if (ca_sim_revoke_route (r))
+    return;
   if (r->n_parts == 1 && g_str_equal (r->parts[0], "products") && get)
     {
       g_autoptr(JsonNode) node = ca_sim_products_json ();
@@ -1393,7 +1371,7 @@ api_handler (SoupServer        *server,
   g_autofree char *fault = NULL;
   g_autoptr(GError) error = NULL;
   const char *below = path + strlen ("/api/v1");
-  gboolean writes = g_str_equal (r.method, "POST") || g_str_equal (r.method, "PUT");
+  gboolean writes = g_str_equal (r.method, "POST") || g_str_equal (r.method, "PUT") || g_str_equal (r.method, "DELETE");
   g_autofree char *request_hash = NULL;
   const char *key = NULL;
   gboolean lose = FALSE;
