@@ -1562,3 +1562,257 @@ porteur_ca_test_verdict_has_failure (PorteurCaTestVerdict *self,
   g_return_val_if_fail (PORTEUR_IS_CA_TEST_VERDICT (self), FALSE);
   return g_strv_contains ((const char * const *) self->failures, code);
 }
+
+/* Revocation requests (§3.7) ----------------------------------------------- */
+
+const char *const porteur_ca_revocation_reasons[] = {
+  "keyCompromise", "affiliationChanged", "superseded", "cessationOfOperation", "unspecified", NULL
+};
+
+static const int revocation_reason_codes[] = { 1, 3, 4, 5, 0 };
+
+gboolean
+porteur_ca_revocation_reason_is_valid (const char *reason)
+{
+  return porteur_ca_revocation_reason_code (reason) >= 0;
+}
+
+int
+porteur_ca_revocation_reason_code (const char *reason)
+{
+  for (guint i = 0; reason && porteur_ca_revocation_reasons[i]; i++)
+    if (g_str_equal (porteur_ca_revocation_reasons[i], reason))
+      return revocation_reason_codes[i];
+  return -1;
+}
+
+static const char *const revocation_status_names[] = { "pending-confirmation", "accepted", "rejected", NULL };
+
+const char *
+porteur_ca_revocation_status_to_string (PorteurCaRevocationStatus status)
+{
+  g_return_val_if_fail ((guint) status < G_N_ELEMENTS (revocation_status_names) - 1, NULL);
+  return revocation_status_names[status];
+}
+
+struct _PorteurCaRevocationRequest
+{
+  GObject parent_instance;
+
+  char                      *id;
+  PorteurCaRevocationStatus  status;
+  char                      *token;
+  char                      *serial;
+  char                      *reason;
+  char                      *requester;
+  GDateTime                 *created;
+  GDateTime                 *revoked_at;
+  GDateTime                 *confirmation_expires;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaRevocationRequest, porteur_ca_revocation_request, G_TYPE_OBJECT)
+
+static void
+porteur_ca_revocation_request_finalize (GObject *object)
+{
+  PorteurCaRevocationRequest *self = PORTEUR_CA_REVOCATION_REQUEST (object);
+
+  g_free (self->id);
+  if (self->token)
+    explicit_bzero (self->token, strlen (self->token));
+  g_free (self->token);
+  g_free (self->serial);
+  g_free (self->reason);
+  g_free (self->requester);
+  g_clear_pointer (&self->created, g_date_time_unref);
+  g_clear_pointer (&self->revoked_at, g_date_time_unref);
+  g_clear_pointer (&self->confirmation_expires, g_date_time_unref);
+  G_OBJECT_CLASS (porteur_ca_revocation_request_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_revocation_request_class_init (PorteurCaRevocationRequestClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_revocation_request_finalize;
+}
+
+static void
+porteur_ca_revocation_request_init (PorteurCaRevocationRequest *self)
+{
+}
+
+static gboolean
+revocation_hex_serial (const char *text)
+{
+  gsize len = strlen (text);
+
+  if (len < 1 || len > 40)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isxdigit (text[i]))
+      return FALSE;
+  return TRUE;
+}
+
+PorteurCaRevocationRequest *
+porteur_ca_revocation_request_new_from_json (JsonNode  *node,
+                                             GError   **error)
+{
+  static const char *const requesters[] = { "holder", "legal-representative", NULL };
+  g_autoptr(PorteurCaRevocationRequest) self = g_object_new (PORTEUR_TYPE_CA_REVOCATION_REQUEST, NULL);
+  const char *path = "revocation_request";
+  g_autofree char *status = NULL;
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "id", FALSE, FALSE, &self->id, error) ||
+      !get_string (o, path, "status", FALSE, FALSE, &status, error) ||
+      !get_string (o, path, "token", TRUE, TRUE, &self->token, error) ||
+      !get_string (o, path, "serial", FALSE, FALSE, &self->serial, error) ||
+      !get_choice (o, path, "reason", porteur_ca_revocation_reasons, &self->reason, error) ||
+      !get_choice (o, path, "requester", requesters, &self->requester, error) ||
+      !get_time (o, path, "created", FALSE, &self->created, error) ||
+      !get_time (o, path, "revoked_at", TRUE, &self->revoked_at, error) ||
+      !get_time (o, path, "confirmation_expires", TRUE, &self->confirmation_expires, error))
+    return NULL;
+  if (*self->id == '\0' || strlen (self->id) > 128)
+    {
+      invalid (error, path, "id", "not 1–128 characters");
+      return NULL;
+    }
+  if (!revocation_hex_serial (self->serial))
+    {
+      invalid (error, path, "serial", "not 1–40 hex digits");
+      return NULL;
+    }
+  if (self->token && *self->token == '\0')
+    {
+      invalid (error, path, "token", "empty");
+      return NULL;
+    }
+  for (guint i = 0; revocation_status_names[i]; i++)
+    if (g_str_equal (status, revocation_status_names[i]))
+      {
+        self->status = (PorteurCaRevocationStatus) i;
+        if (self->status == PORTEUR_CA_REVOCATION_ACCEPTED && self->revoked_at == NULL)
+          {
+            invalid (error, path, "revoked_at", "missing for an accepted request");
+            return NULL;
+          }
+        return g_steal_pointer (&self);
+      }
+  invalid (error, path, "status", "unknown status");
+  return NULL;
+}
+
+const char *porteur_ca_revocation_request_get_id (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL); return self->id; }
+PorteurCaRevocationStatus porteur_ca_revocation_request_get_status (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), 0); return self->status; }
+const char *porteur_ca_revocation_request_get_token (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL); return self->token; }
+const char *porteur_ca_revocation_request_get_serial (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL); return self->serial; }
+const char *porteur_ca_revocation_request_get_reason (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL); return self->reason; }
+const char *porteur_ca_revocation_request_get_requester (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL); return self->requester; }
+GDateTime *porteur_ca_revocation_request_get_created (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL); return self->created; }
+GDateTime *porteur_ca_revocation_request_get_revoked_at (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL); return self->revoked_at; }
+GDateTime *porteur_ca_revocation_request_get_confirmation_expires (PorteurCaRevocationRequest *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL); return self->confirmation_expires; }
+
+JsonNode *
+porteur_ca_revocation_request_to_json (PorteurCaRevocationRequest *self)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *created = NULL;
+
+  g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_REQUEST (self), NULL);
+  created = g_date_time_format_iso8601 (self->created);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, self->id);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, porteur_ca_revocation_status_to_string (self->status));
+  json_builder_set_member_name (b, "serial");
+  json_builder_add_string_value (b, self->serial);
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, self->reason);
+  json_builder_set_member_name (b, "requester");
+  json_builder_add_string_value (b, self->requester);
+  json_builder_set_member_name (b, "created");
+  json_builder_add_string_value (b, created);
+  json_builder_set_member_name (b, "revoked_at");
+  if (self->revoked_at)
+    {
+      g_autofree char *at = g_date_time_format_iso8601 (self->revoked_at);
+      json_builder_add_string_value (b, at);
+    }
+  else
+    json_builder_add_null_value (b);
+  if (self->confirmation_expires)
+    {
+      g_autofree char *until = g_date_time_format_iso8601 (self->confirmation_expires);
+      json_builder_set_member_name (b, "confirmation_expires");
+      json_builder_add_string_value (b, until);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+struct _PorteurCaRevocationNonce
+{
+  GObject parent_instance;
+
+  char      *nonce;
+  GDateTime *expires;
+};
+
+G_DEFINE_FINAL_TYPE (PorteurCaRevocationNonce, porteur_ca_revocation_nonce, G_TYPE_OBJECT)
+
+static void
+porteur_ca_revocation_nonce_finalize (GObject *object)
+{
+  PorteurCaRevocationNonce *self = PORTEUR_CA_REVOCATION_NONCE (object);
+
+  g_free (self->nonce);
+  g_clear_pointer (&self->expires, g_date_time_unref);
+  G_OBJECT_CLASS (porteur_ca_revocation_nonce_parent_class)->finalize (object);
+}
+
+static void
+porteur_ca_revocation_nonce_class_init (PorteurCaRevocationNonceClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = porteur_ca_revocation_nonce_finalize;
+}
+
+static void
+porteur_ca_revocation_nonce_init (PorteurCaRevocationNonce *self)
+{
+}
+
+PorteurCaRevocationNonce *
+porteur_ca_revocation_nonce_new_from_json (JsonNode  *node,
+                                           GError   **error)
+{
+  g_autoptr(PorteurCaRevocationNonce) self = g_object_new (PORTEUR_TYPE_CA_REVOCATION_NONCE, NULL);
+  const char *path = "revocation_nonce";
+  JsonObject *o;
+
+  if ((o = want_object (node, path, error)) == NULL)
+    return NULL;
+  if (!get_string (o, path, "nonce", FALSE, FALSE, &self->nonce, error) ||
+      !get_time (o, path, "expires", FALSE, &self->expires, error))
+    return NULL;
+  /* The nonce goes into the signed canonical request, one line of it. */
+  if (*self->nonce == '\0' || strlen (self->nonce) > 128)
+    {
+      invalid (error, path, "nonce", "not 1–128 characters");
+      return NULL;
+    }
+  for (const char *p = self->nonce; *p; p++)
+    if (*p < 0x21 || *p > 0x7e)
+      {
+        invalid (error, path, "nonce", "not printable ASCII");
+        return NULL;
+      }
+  return g_steal_pointer (&self);
+}
+
+const char *porteur_ca_revocation_nonce_get_nonce (PorteurCaRevocationNonce *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_NONCE (self), NULL); return self->nonce; }
+GDateTime *porteur_ca_revocation_nonce_get_expires (PorteurCaRevocationNonce *self) { g_return_val_if_fail (PORTEUR_IS_CA_REVOCATION_NONCE (self), NULL); return self->expires; }

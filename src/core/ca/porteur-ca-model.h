@@ -36,6 +36,7 @@ typedef enum {
   PORTEUR_CA_ERROR_HTTP,              /* any other unexpected HTTP status */
   PORTEUR_CA_ERROR_FORBIDDEN,         /* 403: e.g. wrong security answers */
   PORTEUR_CA_ERROR_GONE,              /* 410: e.g. an unblock session already used or expired */
+  PORTEUR_CA_ERROR_SIGNATURE,         /* a signature proof could not be made (key, certificate, token) */
 } PorteurCaError;
 
 /* One entry of a problem's "errors" array. */
@@ -268,5 +269,51 @@ GDateTime                  *porteur_ca_test_verdict_get_not_after          (Port
 const char * const         *porteur_ca_test_verdict_get_failures           (PorteurCaTestVerdict  *self);
 gboolean                    porteur_ca_test_verdict_has_failure            (PorteurCaTestVerdict  *self,
                                                                             const char            *code);
+
+/* §3.7 Revocation requests ------------------------------------------------ */
+
+typedef enum {
+  PORTEUR_CA_REVOCATION_PENDING_CONFIRMATION,  /* waiting for the legal representative's confirmation */
+  PORTEUR_CA_REVOCATION_ACCEPTED,              /* the certificate is revoked */
+  PORTEUR_CA_REVOCATION_REJECTED,              /* e.g. too many wrong confirmation codes */
+} PorteurCaRevocationStatus;
+
+/* The reasons a revocation request may give (RFC 5280 CRLReason names):
+ * keyCompromise, affiliationChanged, superseded, cessationOfOperation,
+ * unspecified. NULL-terminated. */
+extern const char *const porteur_ca_revocation_reasons[];
+gboolean    porteur_ca_revocation_reason_is_valid (const char *reason);
+/* The RFC 5280 CRLReason code of @reason, or -1. */
+int         porteur_ca_revocation_reason_code     (const char *reason);
+const char *porteur_ca_revocation_status_to_string (PorteurCaRevocationStatus status);
+
+/* §3.7 — a revocation request as the CA answers it. The token (bearer of GET
+ * /revocation-requests/{id}) is only in the answer to its creation; it is
+ * wiped on finalize. */
+#define PORTEUR_TYPE_CA_REVOCATION_REQUEST (porteur_ca_revocation_request_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaRevocationRequest, porteur_ca_revocation_request, PORTEUR, CA_REVOCATION_REQUEST, GObject)
+
+PorteurCaRevocationRequest *porteur_ca_revocation_request_new_from_json (JsonNode                    *node,
+                                                                         GError                     **error);
+const char                *porteur_ca_revocation_request_get_id         (PorteurCaRevocationRequest  *self);
+PorteurCaRevocationStatus  porteur_ca_revocation_request_get_status     (PorteurCaRevocationRequest  *self);
+const char                *porteur_ca_revocation_request_get_token      (PorteurCaRevocationRequest  *self); /* nullable */
+const char                *porteur_ca_revocation_request_get_serial     (PorteurCaRevocationRequest  *self);
+const char                *porteur_ca_revocation_request_get_reason     (PorteurCaRevocationRequest  *self);
+const char                *porteur_ca_revocation_request_get_requester  (PorteurCaRevocationRequest  *self);
+GDateTime                 *porteur_ca_revocation_request_get_created    (PorteurCaRevocationRequest  *self);
+GDateTime                 *porteur_ca_revocation_request_get_revoked_at (PorteurCaRevocationRequest  *self); /* nullable */
+GDateTime                 *porteur_ca_revocation_request_get_confirmation_expires (PorteurCaRevocationRequest *self); /* nullable */
+/* The request as JSON (the API's members, without the token). */
+JsonNode                  *porteur_ca_revocation_request_to_json        (PorteurCaRevocationRequest  *self);
+
+/* §3.7 — a nonce for a signature proof (one use, short-lived). */
+#define PORTEUR_TYPE_CA_REVOCATION_NONCE (porteur_ca_revocation_nonce_get_type ())
+G_DECLARE_FINAL_TYPE (PorteurCaRevocationNonce, porteur_ca_revocation_nonce, PORTEUR, CA_REVOCATION_NONCE, GObject)
+
+PorteurCaRevocationNonce *porteur_ca_revocation_nonce_new_from_json (JsonNode                  *node,
+                                                                     GError                   **error);
+const char               *porteur_ca_revocation_nonce_get_nonce     (PorteurCaRevocationNonce  *self);
+GDateTime                *porteur_ca_revocation_nonce_get_expires   (PorteurCaRevocationNonce  *self);
 
 G_END_DECLS
