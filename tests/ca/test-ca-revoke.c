@@ -1,0 +1,894 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <openssl/cms.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ca/porteur-ca-client.h"
+#include "ca/porteur-ca-config.h"
+#include "ca/porteur-ca-revoke.h"
+#include "ca/porteur-crl.h"
+#include "ca/porteur-ocsp.h"
+#include "ca-sim-harness.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+
+/* The RA API's §3.7 revocation requests (three proofs) and DELETE
+ * …/appointment: our client against the real simulator over HTTPS; the
+ * outcome checked with our OCSP and CRL clients; porteur-tool ca revoke,
+ * ca revocation and order cancel-appointment. */
+
+static const char good_dossier[] =
+  "{\"support\":\"token\",\"has_compatible_token\":false,\"product\":\"rgs2-sign-token\","
+  "\"siret\":\"21350238800019\",\"requester_email\":\"agent@example.fr\","
+  "\"prerequisites_acknowledged\":true,\"organisation_type\":\"public-body\",\"requester_role\":\"holder\","
+  "\"organisation\":{\"name\":\"COMMUNE DE RENNES\",\"address\":{\"line1\":\"Hôtel de ville\",\"line2\":\"\","
+  "\"postal_code\":\"35000\",\"city\":\"RENNES\"}},"
+  "\"holder\":{\"civility\":\"mrs\",\"given_name\":\"Anne\",\"family_name\":\"Le Goff\",\"function\":\"Acheteuse\","
+  "\"service\":\"Commande publique\",\"email\":\"anne.legoff@example.fr\",\"phone\":\"+33299000000\"},"
+  "\"legal_representative\":{\"civility\":\"mr\",\"given_name\":\"Yann\",\"family_name\":\"Kerjean\","
+  "\"function\":\"Maire\",\"email\":\"yann.kerjean@example.fr\"},"
+  "\"office\":\"cci-ille-et-vilaine-rennes\"}";
+
+typedef struct {
+  CaSimHarness    *sim;
+  PorteurCaClient *client;
+  char            *issuing_pem;
+  char            *data_home;   /* porteur-tool's XDG_DATA_HOME */
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->sim = ca_sim_harness_start (0);
+  f->client = porteur_ca_client_new (f->sim->url, f->sim->root_pem, FALSE, &error);
+  g_assert_no_error (error);
+  porteur_ca_client_set_retry_delay (f->client, 50);
+  f->issuing_pem = g_build_filename (f->sim->state_dir, "pki", "issuing.pem", NULL);
+  f->data_home = g_build_filename (f->sim->state_dir, "tool-data", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (f->data_home, 0700), ==, 0);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_assert_finalize_object (f->client);
+  ca_sim_harness_stop (f->sim);
+  g_free (f->issuing_pem);
+  g_free (f->data_home);
+}
+
+static void
+on_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+await (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+#define CALL(finish_fn, client, error, start_expr) \
+  ({ GAsyncResult *_r = NULL; GAsyncResult **_slot = &_r; (void) _slot; \
+     start_expr; await (&_r); \
+     gpointer _v = GSIZE_TO_POINTER (finish_fn (client, _r, error)); g_object_unref (_r); _v; })
+
+#define ASYNC_ARGS NULL, on_done, _slot
+#define NUMBER(o) porteur_ca_order_get_number (o)
+#define TOKEN(o) porteur_ca_order_get_access_token (o)
+
+static void
+assert_ca_error (const GError *error, PorteurCaError code)
+{
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == PORTEUR_CA_ERROR);
+  g_assert_cmpint (error->code, ==, (int) code);
+}
+
+/* The first field error's code of a problem, or NULL. */
+static const char *
+field_code (const GError *error, const char *field)
+{
+  const PorteurCaProblem *problem = porteur_ca_error_get_problem (error);
+
+  for (guint i = 0; problem && i < problem->errors->len; i++)
+    {
+      PorteurCaFieldError *fe = g_ptr_array_index (problem->errors, i);
+      if (g_str_equal (fe->field, field))
+        return fe->code;
+    }
+  return NULL;
+}
+
+/* An order of the simulator, validated (validation delay 0). */
+static PorteurCaOrder *
+validated_order (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (good_dossier, NULL);
+  g_autoptr(PorteurCaOrder) order = NULL;
+  g_autoptr(PorteurCaOrder) submitted = NULL;
+  g_autoptr(PorteurCaOrder) now = NULL;
+  g_autofree char *out = NULL;
+
+  order = CALL (porteur_ca_client_create_order_finish, f->client, &error,
+                porteur_ca_client_create_order_async (f->client, json_node_get_object (node), NULL, ASYNC_ARGS));
+  g_assert_no_error (error);
+  submitted = CALL (porteur_ca_client_submit_order_finish, f->client, &error,
+                    porteur_ca_client_submit_order_async (f->client, NUMBER (order), TOKEN (order), NULL, ASYNC_ARGS));
+  g_assert_no_error (error);
+  out = ca_sim_harness_admin (f->sim, FALSE, "documents-received", NUMBER (order), NULL);
+  now = CALL (porteur_ca_client_get_order_finish, f->client, &error,
+              porteur_ca_client_get_order_async (f->client, NUMBER (order), TOKEN (order), ASYNC_ARGS));
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_order_get_status (now), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
+  return g_steal_pointer (&order);
+}
+
+static GListModel *
+get_slots (Fixture *f, PorteurCaOrder *order, GError **error)
+{
+  return CALL (porteur_ca_client_get_appointment_slots_finish, f->client, error,
+               porteur_ca_client_get_appointment_slots_async (f->client, NUMBER (order), TOKEN (order), NULL, NULL, ASYNC_ARGS));
+}
+
+static PorteurCaOrder *
+book (Fixture *f, PorteurCaOrder *order, const char *slot, GError **error)
+{
+  return CALL (porteur_ca_client_book_appointment_finish, f->client, error,
+               porteur_ca_client_book_appointment_async (f->client, NUMBER (order), TOKEN (order), slot, NULL, ASYNC_ARGS));
+}
+
+static PorteurCaOrder *
+cancel (Fixture *f, PorteurCaOrder *order, const char *key, GError **error)
+{
+  return CALL (porteur_ca_client_cancel_appointment_finish, f->client, error,
+               porteur_ca_client_cancel_appointment_async (f->client, NUMBER (order), TOKEN (order), key, ASYNC_ARGS));
+}
+
+static const PorteurCaSecurityAnswer holder_answers[] = {
+  { "first-school", "École Jules-Ferry" },
+  { "first-pet", "Pikou" },
+};
+
+/* A holder's certificate: its order, serial, and PEM files of certificate and key. */
+typedef struct {
+  PorteurCaOrder *order;
+  char           *serial;
+  char           *cert_pem;
+  char           *key_pem;
+} Holder;
+
+static void
+holder_clear (Holder *h)
+{
+  g_clear_object (&h->order);
+  g_clear_pointer (&h->serial, g_free);
+  g_clear_pointer (&h->cert_pem, g_free);
+  g_clear_pointer (&h->key_pem, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Holder, holder_clear)
+
+/* An order through validated → appointment → (delivery) → issued, with its
+ * security answers set; the certificate and key written under @name. */
+static void
+issued_order (Fixture *f, const char *name, Holder *h)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GListModel) slots = NULL;
+  g_autoptr(PorteurCaAppointmentSlot) slot = NULL;
+  g_autoptr(PorteurCaOrder) booked = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *prefix = g_build_filename (f->sim->state_dir, name, NULL);
+  gboolean set;
+
+  h->order = validated_order (f);
+  slots = get_slots (f, h->order, &error);
+  g_assert_no_error (error);
+  /* another holder's test may have taken the first slot */
+  for (guint i = 0; i < g_list_model_get_n_items (slots) && booked == NULL; i++)
+    {
+      g_clear_object (&slot);
+      slot = g_list_model_get_item (slots, i);
+      booked = book (f, h->order, porteur_ca_appointment_slot_get_id (slot), &error);
+      g_clear_error (&error);
+    }
+  g_assert_nonnull (booked);
+  set = GPOINTER_TO_SIZE (CALL (porteur_ca_client_set_security_answers_finish, f->client, &error,
+                                porteur_ca_client_set_security_answers_async (f->client, NUMBER (h->order), TOKEN (h->order),
+                                                                              holder_answers, 2, NULL, ASYNC_ARGS)));
+  g_assert_no_error (error);
+  g_assert_true (set);
+  out = ca_sim_harness_admin (f->sim, FALSE, "deliver", NUMBER (h->order), NULL);
+  h->serial = ca_sim_harness_admin (f->sim, FALSE, "issue", NUMBER (h->order), prefix, NULL);
+  h->cert_pem = g_strconcat (prefix, ".pem", NULL);
+  h->key_pem = g_strconcat (prefix, ".key", NULL);
+}
+
+static X509 *
+read_cert (const char *path)
+{
+  BIO *bio = BIO_new_file (path, "r");
+  X509 *cert = bio ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
+
+  BIO_free (bio);
+  g_assert_nonnull (cert);
+  return cert;
+}
+
+static EVP_PKEY *
+read_key (const char *path)
+{
+  BIO *bio = BIO_new_file (path, "r");
+  EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) : NULL;
+
+  BIO_free (bio);
+  g_assert_nonnull (key);
+  return key;
+}
+
+/* What our OCSP client and our CRL client (the certificate's distribution
+ * point) say of @cert_pem: both must agree; returns the status, sets the reason. */
+static PorteurCertStatus
+revocation_status (Fixture *f, const char *cert_pem, int *reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = porteur_ca_config_load_trust (f->sim->root_pem, &error);
+  g_autoptr(PorteurOcspClient) ocsp = porteur_ocsp_client_new ();
+  g_autoptr(PorteurCrlClient) crl = porteur_crl_client_new ();
+  g_autoptr(PorteurOcspResult) by_ocsp = NULL;
+  g_autoptr(PorteurCrlResult) by_crl = NULL;
+  g_autoptr(X509) cert = read_cert (cert_pem);
+  g_autoptr(X509) issuing = read_cert (f->issuing_pem);
+
+  g_assert_no_error (error);
+  porteur_ocsp_client_set_tls_database (ocsp, database);
+  g_assert_true (porteur_ocsp_client_add_trust_file (ocsp, f->sim->root_pem, &error));
+  by_ocsp = porteur_ocsp_client_check_sync (ocsp, cert, issuing, NULL, NULL, &error);
+  g_assert_no_error (error);
+  porteur_crl_client_set_tls_database (crl, database);
+  by_crl = porteur_crl_client_check_sync (crl, cert, issuing, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ocsp_result_get_status (by_ocsp), ==, porteur_crl_result_get_status (by_crl));
+  if (porteur_ocsp_result_get_status (by_ocsp) == PORTEUR_CERT_STATUS_REVOKED)
+    {
+      g_assert_cmpint (porteur_ocsp_result_get_revocation_reason (by_ocsp), ==, porteur_crl_result_get_revocation_reason (by_crl));
+      *reason = porteur_ocsp_result_get_revocation_reason (by_ocsp);
+    }
+  return porteur_ocsp_result_get_status (by_ocsp);
+}
+
+static void
+assert_good (Fixture *f, const Holder *h)
+{
+  int reason = -1;
+
+  g_assert_cmpint (revocation_status (f, h->cert_pem, &reason), ==, PORTEUR_CERT_STATUS_GOOD);
+}
+
+static void
+assert_revoked (Fixture *f, const Holder *h, int want_reason)
+{
+  int reason = -1;
+
+  g_assert_cmpint (revocation_status (f, h->cert_pem, &reason), ==, PORTEUR_CERT_STATUS_REVOKED);
+  g_assert_cmpint (reason, ==, want_reason);
+}
+
+static PorteurCaRevocationRequest *
+request (Fixture *f, const char *serial, const char *reason, const PorteurCaRevocationProof *proof, const char *key,
+         GError **error)
+{
+  return CALL (porteur_ca_client_request_revocation_finish, f->client, error,
+               porteur_ca_client_request_revocation_async (f->client, serial, reason, proof, key, ASYNC_ARGS));
+}
+
+static PorteurCaRevocationRequest *
+with_answers (Fixture *f, const char *serial, const char *reason, const PorteurCaSecurityAnswer *answers,
+              const char *key, GError **error)
+{
+  PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_ANSWERS, .answers = answers, .n_answers = 2 };
+
+  return request (f, serial, reason, &proof, key, error);
+}
+
+static PorteurCaRevocationRequest *
+status_of (Fixture *f, const char *id, const char *token, GError **error)
+{
+  return CALL (porteur_ca_client_get_revocation_finish, f->client, error,
+               porteur_ca_client_get_revocation_async (f->client, id, token, ASYNC_ARGS));
+}
+
+static char *
+new_nonce (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationNonce) nonce =
+    CALL (porteur_ca_client_get_revocation_nonce_finish, f->client, &error,
+          porteur_ca_client_get_revocation_nonce_async (f->client, NULL, ASYNC_ARGS));
+
+  g_assert_no_error (error);
+  g_assert_nonnull (porteur_ca_revocation_nonce_get_expires (nonce));
+  return g_strdup (porteur_ca_revocation_nonce_get_nonce (nonce));
+}
+
+/* A CMS detached signature of the canonical request by the key in @key_pem with @cert_pem. */
+static GBytes *
+sign (const char *serial, const char *reason, const char *nonce, const char *key_pem, const char *cert_pem)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) canonical = porteur_ca_revocation_canonical_request (serial, reason, "holder", nonce);
+  g_autoptr(EVP_PKEY) key = read_key (key_pem);
+  g_autoptr(X509) cert = read_cert (cert_pem);
+  GBytes *signature;
+
+  g_assert_nonnull (canonical);
+  signature = porteur_ca_revocation_sign (canonical, key, cert, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return signature;
+}
+
+static PorteurCaRevocationRequest *
+with_signature (Fixture *f, const char *serial, const char *reason, const char *nonce, GBytes *signature, GError **error)
+{
+  PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_SIGNATURE, .nonce = nonce, .signature = signature };
+
+  return request (f, serial, reason, &proof, NULL, error);
+}
+
+static void
+test_canonical (void)
+{
+  g_autoptr(GBytes) canonical = porteur_ca_revocation_canonical_request ("00a1b2", "keyCompromise", "holder", "N0nce-_x");
+  static const char want[] = "porteur-revocation-request/1\nserial=A1B2\nreason=keyCompromise\nrequester=holder\nnonce=N0nce-_x\n";
+
+  g_assert_cmpmem (g_bytes_get_data (canonical, NULL), g_bytes_get_size (canonical), want, strlen (want));
+  g_assert_null (porteur_ca_revocation_canonical_request ("xyz", "keyCompromise", "holder", "n"));
+  g_assert_null (porteur_ca_revocation_canonical_request ("01", "stolen", "holder", "n"));
+  g_assert_null (porteur_ca_revocation_canonical_request ("01", "superseded", "holder", "a\nserial=02"));
+  g_assert_null (porteur_ca_revocation_canonical_request ("01", "superseded", "holder", ""));
+  g_assert_cmpint (porteur_ca_revocation_reason_code ("affiliationChanged"), ==, 3);
+  g_assert_cmpint (porteur_ca_revocation_reason_code ("removeFromCRL"), ==, -1);
+}
+
+static void
+test_answers (Fixture *f, gconstpointer data)
+{
+  g_auto(Holder) h = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  g_autoptr(PorteurCaRevocationRequest) again = NULL;
+  g_autoptr(PorteurCaRevocationRequest) read = NULL;
+  g_autoptr(PorteurCaRevocationRequest) none = NULL;
+  g_autofree char *key = porteur_ca_new_idempotency_key ();
+  /* case, accents and spaces do not matter */
+  const PorteurCaSecurityAnswer typed[] = { { "first-pet", "PIKOU" }, { "first-school", " ecole jules-ferry" } };
+
+  issued_order (f, "holder", &h);
+  assert_good (f, &h);
+  rv = with_answers (f, h.serial, "keyCompromise", typed, key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
+  g_assert_nonnull (porteur_ca_revocation_request_get_token (rv));
+  g_assert_nonnull (porteur_ca_revocation_request_get_revoked_at (rv));
+  g_assert_cmpstr (porteur_ca_revocation_request_get_reason (rv), ==, "keyCompromise");
+  g_assert_cmpstr (porteur_ca_revocation_request_get_requester (rv), ==, "holder");
+  g_assert_cmpint (g_ascii_strcasecmp (porteur_ca_revocation_request_get_serial (rv), h.serial), ==, 0);
+  /* at once in OCSP and in the CRL */
+  assert_revoked (f, &h, 1);
+
+  /* a retry with the same key gets the same request, revokes nothing more */
+  again = with_answers (f, h.serial, "keyCompromise", typed, key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_ca_revocation_request_get_id (again), ==, porteur_ca_revocation_request_get_id (rv));
+  g_assert_cmpstr (porteur_ca_revocation_request_get_token (again), ==, porteur_ca_revocation_request_get_token (rv));
+  /* a new request: the certificate is already revoked */
+  g_clear_object (&again);
+  again = with_answers (f, h.serial, "superseded", typed, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
+  g_assert_cmpstr (field_code (error, "serial"), ==, "already-revoked");
+  g_clear_error (&error);
+  assert_revoked (f, &h, 1);
+
+  /* followed with its token */
+  read = status_of (f, porteur_ca_revocation_request_get_id (rv), porteur_ca_revocation_request_get_token (rv), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (read), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
+  g_assert_null (porteur_ca_revocation_request_get_token (read));
+  g_assert_true (g_date_time_equal (porteur_ca_revocation_request_get_revoked_at (read),
+                                    porteur_ca_revocation_request_get_revoked_at (rv)));
+  /* a wrong token, an unknown id: not found alike */
+  none = status_of (f, porteur_ca_revocation_request_get_id (rv), "not-the-token", &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  none = status_of (f, "0123456789abcdef0123456789abcdef", porteur_ca_revocation_request_get_token (rv), &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+}
+
+static void
+test_wrong_answers (Fixture *f, gconstpointer data)
+{
+  g_auto(Holder) h = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  const PorteurCaSecurityAnswer wrong[] = { { "first-school", "Diwan" }, { "first-pet", "Pikou" } };
+
+  issued_order (f, "holder", &h);
+  /* refused and counted, locked after 5 for this certificate */
+  for (guint i = 0; i < 5; i++)
+    {
+      rv = with_answers (f, h.serial, "keyCompromise", wrong, NULL, &error);
+      g_assert_null (rv);
+      assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+      g_clear_error (&error);
+    }
+  rv = with_answers (f, h.serial, "keyCompromise", holder_answers, NULL, &error);
+  g_assert_null (rv);
+  assert_ca_error (error, PORTEUR_CA_ERROR_RATE_LIMITED);
+  g_clear_error (&error);
+  assert_good (f, &h);
+
+  /* an unknown certificate looks like wrong answers (no enumeration) */
+  rv = with_answers (f, "0BADC0DE", "keyCompromise", holder_answers, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  /* field errors */
+  rv = with_answers (f, h.serial, "stolen", holder_answers, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
+  g_assert_cmpstr (field_code (error, "reason"), ==, "bad-choice");
+  g_clear_error (&error);
+  rv = with_answers (f, "not hex", "superseded", holder_answers, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
+  g_assert_cmpstr (field_code (error, "serial"), ==, "bad-syntax");
+  g_clear_error (&error);
+  {
+    PorteurCaRevocationProof one = { .type = PORTEUR_CA_PROOF_ANSWERS, .answers = holder_answers, .n_answers = 1 };
+
+    rv = request (f, h.serial, "superseded", &one, NULL, &error);
+    assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
+    g_assert_cmpstr (field_code (error, "proof.answers"), ==, "bad-length");
+    g_clear_error (&error);
+  }
+
+  /* the lock lasts 24 hours on the CA's clock */
+  {
+    g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "advance-time", "86401", NULL);
+  }
+  rv = with_answers (f, h.serial, "cessationOfOperation", holder_answers, NULL, &error);
+  g_assert_no_error (error);
+  assert_revoked (f, &h, 5);
+  g_clear_object (&rv);
+}
+
+static void
+test_signature (Fixture *f, gconstpointer data)
+{
+  g_auto(Holder) h = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  g_autoptr(PorteurCaRevocationRequest) replay = NULL;
+  g_autofree char *nonce = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autofree char *lower = NULL;
+
+  issued_order (f, "holder", &h);
+  nonce = new_nonce (f);
+  /* the serial as the holder types it: any case, leading zero */
+  lower = g_strconcat ("0", h.serial, NULL);
+  for (char *p = lower; *p; p++)
+    *p = g_ascii_tolower (*p);
+  signature = sign (lower, "superseded", nonce, h.key_pem, h.cert_pem);
+  rv = with_signature (f, lower, "superseded", nonce, signature, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
+  assert_revoked (f, &h, 4);
+  /* the same signature and nonce again (a new request, not a retry): refused */
+  replay = with_signature (f, lower, "superseded", nonce, signature, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "used");
+  g_clear_error (&error);
+}
+
+static void
+test_signature_refused (Fixture *f, gconstpointer data)
+{
+  g_auto(Holder) h = { 0 };
+  g_auto(Holder) other = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  g_autofree char *n1 = NULL, *n2 = NULL, *n3 = NULL, *n4 = NULL, *n5 = NULL;
+  g_autoptr(GBytes) by_other = NULL;
+  g_autoptr(GBytes) tampered = NULL;
+  g_autoptr(GBytes) good = NULL;
+  g_autoptr(GBytes) garbage = g_bytes_new_static ("not a CMS", 9);
+
+  issued_order (f, "holder", &h);
+  issued_order (f, "other", &other);
+
+  /* signed by another certificate of this CA */
+  n1 = new_nonce (f);
+  by_other = sign (h.serial, "keyCompromise", n1, other.key_pem, other.cert_pem);
+  rv = with_signature (f, h.serial, "keyCompromise", n1, by_other, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_assert_cmpstr (field_code (error, "proof.signature"), ==, "wrong-signer");
+  g_clear_error (&error);
+  /* the nonce served once, even refused */
+  good = sign (h.serial, "keyCompromise", n1, h.key_pem, h.cert_pem);
+  rv = with_signature (f, h.serial, "keyCompromise", n1, good, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "used");
+  g_clear_error (&error);
+
+  /* canonical bytes that are not the request's (another reason signed) */
+  n2 = new_nonce (f);
+  tampered = sign (h.serial, "superseded", n2, h.key_pem, h.cert_pem);
+  rv = with_signature (f, h.serial, "keyCompromise", n2, tampered, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_assert_cmpstr (field_code (error, "proof.signature"), ==, "bad-signature");
+  g_clear_error (&error);
+  /* not a CMS at all */
+  n3 = new_nonce (f);
+  rv = with_signature (f, h.serial, "keyCompromise", n3, garbage, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_assert_cmpstr (field_code (error, "proof.signature"), ==, "bad-signature");
+  g_clear_error (&error);
+  /* a nonce the CA never gave; one that expired */
+  rv = with_signature (f, h.serial, "keyCompromise", "made-up-nonce", good, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "unknown");
+  g_clear_error (&error);
+  n4 = new_nonce (f);
+  {
+    g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "advance-time", "601", NULL);
+    g_autoptr(GBytes) late = sign (h.serial, "keyCompromise", n4, h.key_pem, h.cert_pem);
+
+    rv = with_signature (f, h.serial, "keyCompromise", n4, late, &error);
+    assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+    g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "expired");
+    g_clear_error (&error);
+  }
+  /* our signer refuses a key that is not the certificate's */
+  {
+    g_autoptr(GBytes) canonical = porteur_ca_revocation_canonical_request (h.serial, "keyCompromise", "holder", "n");
+    g_autoptr(EVP_PKEY) key = read_key (other.key_pem);
+    g_autoptr(X509) cert = read_cert (h.cert_pem);
+    g_autoptr(GBytes) none = porteur_ca_revocation_sign (canonical, key, cert, NULL, NULL, &error);
+
+    g_assert_null (none);
+    assert_ca_error (error, PORTEUR_CA_ERROR_SIGNATURE);
+    g_clear_error (&error);
+  }
+  /* nothing was revoked; a good proof still works */
+  assert_good (f, &h);
+  assert_good (f, &other);
+  n5 = new_nonce (f);
+  {
+    g_autoptr(GBytes) fine = sign (h.serial, "keyCompromise", n5, h.key_pem, h.cert_pem);
+
+    rv = with_signature (f, h.serial, "keyCompromise", n5, fine, &error);
+    g_assert_no_error (error);
+    g_clear_object (&rv);
+  }
+  assert_revoked (f, &h, 1);
+  assert_good (f, &other);
+}
+
+/* The confirmation link of the mail the simulator "sent" for @id. */
+static char *
+mailed_link (Fixture *f, const char *id, const char *to)
+{
+  g_autofree char *name = g_strdup_printf ("%s.eml", id);
+  g_autofree char *path = g_build_filename (f->sim->state_dir, "outbox", name, NULL);
+  g_autofree char *mail = NULL;
+  g_autofree char *to_line = g_strdup_printf ("\r\nTo: <%s>\r\n", to);
+  g_autofree char *prefix = g_strdup_printf ("%s/api/v1/revocation-requests/%s/confirm?code=", f->sim->url, id);
+  const char *start, *end;
+
+  g_assert_true (g_file_get_contents (path, &mail, NULL, NULL));
+  g_assert_nonnull (strstr (mail, to_line));
+  g_assert_nonnull (strstr (mail, "\r\n\r\n"));   /* headers, blank line, body */
+  start = strstr (mail, prefix);
+  g_assert_nonnull (start);
+  end = strstr (start, "\r\n");
+  g_assert_nonnull (end);
+  return g_strndup (start, end - start);
+}
+
+static PorteurCaRevocationRequest *
+confirm (Fixture *f, const char *id, const char *code, GError **error)
+{
+  return CALL (porteur_ca_client_confirm_revocation_finish, f->client, error,
+               porteur_ca_client_confirm_revocation_async (f->client, id, code, NULL, ASYNC_ARGS));
+}
+
+static void
+test_legal_representative (Fixture *f, gconstpointer data)
+{
+  g_auto(Holder) h = { 0 };
+  g_auto(Holder) other = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  g_autoptr(PorteurCaRevocationRequest) done = NULL;
+  g_autoptr(PorteurCaRevocationRequest) read = NULL;
+  g_autofree char *link = NULL;
+  PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_LEGAL_REPRESENTATIVE };
+  const char *code;
+
+  issued_order (f, "holder", &h);
+  issued_order (f, "other", &other);
+  /* the holder's e-mail, a made-up one: refused */
+  proof.order = NUMBER (h.order);
+  proof.email = "anne.legoff@example.fr";
+  rv = request (f, h.serial, "affiliationChanged", &proof, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  /* the right representative, but another order's certificate */
+  proof.email = "yann.kerjean@example.fr";
+  rv = request (f, other.serial, "affiliationChanged", &proof, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  proof.order = "PO-2026-999999";
+  rv = request (f, h.serial, "affiliationChanged", &proof, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+
+  /* the e-mail in another case: pending until confirmed */
+  proof.order = NUMBER (h.order);
+  proof.email = "Yann.Kerjean@Example.FR";
+  rv = request (f, h.serial, "affiliationChanged", &proof, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_PENDING_CONFIRMATION);
+  g_assert_cmpstr (porteur_ca_revocation_request_get_requester (rv), ==, "legal-representative");
+  g_assert_null (porteur_ca_revocation_request_get_revoked_at (rv));
+  g_assert_nonnull (porteur_ca_revocation_request_get_confirmation_expires (rv));
+  assert_good (f, &h);
+
+  link = mailed_link (f, porteur_ca_revocation_request_get_id (rv), "Yann.Kerjean@Example.FR");
+  code = strstr (link, "?code=") + strlen ("?code=");
+  g_assert_cmpuint (strlen (code), ==, 20);
+  /* a wrong code: refused, nothing revoked */
+  done = confirm (f, porteur_ca_revocation_request_get_id (rv), "AAAAAAAAAAAAAAAAAAAA", &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  assert_good (f, &h);
+  /* the link's code confirms */
+  done = confirm (f, porteur_ca_revocation_request_get_id (rv), code, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (done), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
+  g_assert_nonnull (porteur_ca_revocation_request_get_revoked_at (done));
+  assert_revoked (f, &h, 3);
+  assert_good (f, &other);
+  /* used: gone */
+  g_clear_object (&done);
+  done = confirm (f, porteur_ca_revocation_request_get_id (rv), code, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_GONE);
+  g_clear_error (&error);
+  read = status_of (f, porteur_ca_revocation_request_get_id (rv), porteur_ca_revocation_request_get_token (rv), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (read), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
+}
+
+static void
+test_confirmation_lockout (Fixture *f, gconstpointer data)
+{
+  g_auto(Holder) h = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  g_autoptr(PorteurCaRevocationRequest) done = NULL;
+  g_autoptr(PorteurCaRevocationRequest) read = NULL;
+  g_autofree char *link = NULL;
+  PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_LEGAL_REPRESENTATIVE };
+
+  issued_order (f, "holder", &h);
+  proof.order = NUMBER (h.order);
+  proof.email = "yann.kerjean@example.fr";
+  rv = request (f, h.serial, "unspecified", &proof, NULL, &error);
+  g_assert_no_error (error);
+  link = mailed_link (f, porteur_ca_revocation_request_get_id (rv), "yann.kerjean@example.fr");
+  /* five wrong codes reject the request: the right one then comes too late */
+  for (guint i = 0; i < 5; i++)
+    {
+      done = confirm (f, porteur_ca_revocation_request_get_id (rv), "WRONGWRONGWRONGWRONG", &error);
+      assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
+      g_clear_error (&error);
+    }
+  done = confirm (f, porteur_ca_revocation_request_get_id (rv), strstr (link, "?code=") + 6, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_GONE);
+  g_clear_error (&error);
+  read = status_of (f, porteur_ca_revocation_request_get_id (rv), porteur_ca_revocation_request_get_token (rv), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (read), ==, PORTEUR_CA_REVOCATION_REJECTED);
+  assert_good (f, &h);
+}
+
+/* A lost answer: the client's retry with the same key gets the request the
+ * CA already made (no second revocation, no "already revoked"). */
+static void
+test_lost_answer (Fixture *f, gconstpointer data)
+{
+  g_auto(Holder) h = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  g_autofree char *out = NULL;
+
+  issued_order (f, "holder", &h);
+  out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/revocation-requests", "lose-answer", "1", NULL);
+  rv = with_answers (f, h.serial, "keyCompromise", holder_answers, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
+  assert_revoked (f, &h, 1);
+}
+
+/* Faults at each new request: a precise error, nothing half-done. */
+static void
+test_faults (Fixture *f, gconstpointer data)
+{
+  static const struct { const char *kind; PorteurCaError code; } faults[] = {
+    { "http-500", PORTEUR_CA_ERROR_SERVER },
+    { "malformed-json", PORTEUR_CA_ERROR_MALFORMED },
+    { "wrong-content-type", PORTEUR_CA_ERROR_BAD_CONTENT_TYPE },
+  };
+  g_auto(Holder) h = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) pending = NULL;
+  g_autofree char *link = NULL;
+  PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_LEGAL_REPRESENTATIVE };
+  const char *id;
+
+  porteur_ca_client_set_max_retries (f->client, 0);
+  issued_order (f, "holder", &h);
+  proof.order = NUMBER (h.order);
+  proof.email = "yann.kerjean@example.fr";
+  pending = request (f, h.serial, "superseded", &proof, NULL, &error);
+  g_assert_no_error (error);
+  id = porteur_ca_revocation_request_get_id (pending);
+  link = mailed_link (f, id, "yann.kerjean@example.fr");
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      g_autofree char *status_path = g_strdup_printf ("/api/v1/revocation-requests/%s", id);
+      g_autofree char *o1 = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/revocation-requests", faults[i].kind, "3", NULL);
+      g_autofree char *o2 = ca_sim_harness_admin (f->sim, FALSE, "fault", "GET", status_path, faults[i].kind, "1", NULL);
+      g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+      g_autoptr(PorteurCaRevocationNonce) nonce = NULL;
+
+      g_test_message ("fault %s", faults[i].kind);
+      rv = with_answers (f, h.serial, "keyCompromise", holder_answers, NULL, &error);
+      assert_ca_error (error, faults[i].code);
+      g_clear_error (&error);
+      nonce = CALL (porteur_ca_client_get_revocation_nonce_finish, f->client, &error,
+                    porteur_ca_client_get_revocation_nonce_async (f->client, NULL, ASYNC_ARGS));
+      assert_ca_error (error, faults[i].code);
+      g_clear_error (&error);
+      rv = confirm (f, id, strstr (link, "?code=") + 6, &error);
+      assert_ca_error (error, faults[i].code);
+      g_clear_error (&error);
+      rv = status_of (f, id, porteur_ca_revocation_request_get_token (pending), &error);
+      assert_ca_error (error, faults[i].code);
+      g_clear_error (&error);
+      /* nothing half-done: still good, still pending */
+      assert_good (f, &h);
+      rv = status_of (f, id, porteur_ca_revocation_request_get_token (pending), &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_PENDING_CONFIRMATION);
+    }
+  /* the confirmation still works after all that */
+  {
+    g_autoptr(PorteurCaRevocationRequest) done = confirm (f, id, strstr (link, "?code=") + 6, &error);
+    g_assert_no_error (error);
+  }
+  assert_revoked (f, &h, 4);
+}
+
+static void
+test_cancel_appointment (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaOrder) order = validated_order (f);
+  g_autoptr(GListModel) slots = get_slots (f, order, &error);
+  g_autoptr(GListModel) after = NULL;
+  g_autoptr(GListModel) history = NULL;
+  g_autoptr(PorteurCaAppointmentSlot) slot = NULL;
+  g_autoptr(PorteurCaOrder) booked = NULL;
+  g_autoptr(PorteurCaOrder) cancelled = NULL;
+  g_autoptr(PorteurCaOrder) again = NULL;
+  g_autoptr(PorteurCaOrder) none = NULL;
+  g_autoptr(PorteurCaOrder) rebooked = NULL;
+  g_autofree char *key = porteur_ca_new_idempotency_key ();
+  g_autofree char *out = NULL;
+  gboolean noted = FALSE;
+  guint n;
+
+  g_assert_no_error (error);
+  n = g_list_model_get_n_items (slots);
+  /* nothing to cancel yet */
+  none = cancel (f, order, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  slot = g_list_model_get_item (slots, 0);
+  booked = book (f, order, porteur_ca_appointment_slot_get_id (slot), &error);
+  g_assert_no_error (error);
+  cancelled = cancel (f, order, key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_order_get_status (cancelled), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
+  g_assert_null (porteur_ca_order_get_appointment (cancelled));
+  /* a retry (same key) answers the same; a new request is a conflict */
+  again = cancel (f, order, key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_order_get_status (again), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
+  g_clear_object (&none);
+  none = cancel (f, order, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+  /* the slot is free again, and the same slot can be booked again */
+  after = get_slots (f, order, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (after), ==, n);
+  rebooked = book (f, order, porteur_ca_appointment_slot_get_id (slot), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_order_get_status (rebooked), ==, PORTEUR_CA_ORDER_STATUS_APPOINTMENT);
+  g_assert_cmpstr (porteur_ca_appointment_slot_get_id (porteur_ca_order_get_appointment (rebooked)), ==,
+                   porteur_ca_appointment_slot_get_id (slot));
+  /* the history says so */
+  history = CALL (porteur_ca_client_get_history_finish, f->client, &error,
+                  porteur_ca_client_get_history_async (f->client, NUMBER (order), TOKEN (order), ASYNC_ARGS));
+  g_assert_no_error (error);
+  for (guint i = 0; i < g_list_model_get_n_items (history); i++)
+    {
+      g_autoptr(PorteurCaHistoryEntry) e = g_list_model_get_item (history, i);
+
+      if (porteur_ca_history_entry_get_status (e) == PORTEUR_CA_ORDER_STATUS_VALIDATED &&
+          strstr (porteur_ca_history_entry_get_note (e), "cancelled"))
+        noted = TRUE;
+    }
+  g_assert_true (noted);
+  /* once delivered, it stays */
+  out = ca_sim_harness_admin (f->sim, FALSE, "deliver", NUMBER (order), NULL);
+  g_clear_object (&none);
+  none = cancel (f, order, NULL, &error);
+  assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+  /* another order's token: not found (no enumeration) */
+  {
+    g_autoptr(PorteurCaOrder) other = validated_order (f);
+    g_autoptr(PorteurCaOrder) x = CALL (porteur_ca_client_cancel_appointment_finish, f->client, &error,
+                                        porteur_ca_client_cancel_appointment_async (f->client, NUMBER (order), TOKEN (other),
+                                                                                    NULL, ASYNC_ARGS));
+    assert_ca_error (error, PORTEUR_CA_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ca/revoke/canonical", test_canonical);
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/ca/revoke/answers", test_answers);
+  ADD ("/ca/revoke/wrong-answers", test_wrong_answers);
+  ADD ("/ca/revoke/signature", test_signature);
+  ADD ("/ca/revoke/signature-refused", test_signature_refused);
+  ADD ("/ca/revoke/legal-representative", test_legal_representative);
+  ADD ("/ca/revoke/confirmation-lockout", test_confirmation_lockout);
+  ADD ("/ca/revoke/lost-answer", test_lost_answer);
+  ADD ("/ca/revoke/faults", test_faults);
+  ADD ("/ca/revoke/cancel-appointment", test_cancel_appointment);
+  status = g_test_run ();
+  ca_sim_harness_cleanup ();
+  return status;
+}
