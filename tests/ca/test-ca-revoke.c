@@ -871,6 +871,183 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
   }
 }
 
+/* porteur-tool ------------------------------------------------------------ */
+
+/* Runs porteur-tool with the CA from the environment and @input on its stdin;
+ * returns stdout, sets the exit status and stderr. */
+static char *
+tool (Fixture *f, const char *input, int *status, char **err, const char *first, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("PORTEUR_TOOL"));
+  va_start (ap, first);
+  for (arg = first; arg; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", f->sim->url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", f->sim->root_pem, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", f->data_home, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &out, err, &error);
+  g_assert_no_error (error);
+  *status = g_subprocess_get_exit_status (process);
+  g_test_message ("exit %d\n%s\n%s", *status, out, *err);
+  return out;
+}
+
+static JsonObject *
+json_object (const char *text, JsonNode **keep)
+{
+  g_autoptr(GError) error = NULL;
+
+  *keep = json_from_string (text, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (*keep));
+  return json_node_get_object (*keep);
+}
+
+static void
+test_tool_revoke (Fixture *f, gconstpointer data)
+{
+  g_auto(Holder) h = { 0 };
+  g_auto(Holder) signer = { 0 };
+  g_auto(Holder) represented = { 0 };
+  g_autoptr(JsonNode) n1 = NULL, n2 = NULL, n3 = NULL, n4 = NULL, n5 = NULL;
+  g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL, *o5 = NULL, *o6 = NULL, *o7 = NULL, *o8 = NULL, *o9 = NULL;
+  g_autofree char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL, *e5 = NULL, *e6 = NULL, *e7 = NULL, *e8 = NULL, *e9 = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *document = NULL;
+  g_autofree char *link = NULL;
+  JsonObject *o;
+  const char *id;
+  int status;
+
+  issued_order (f, "holder", &h);
+  issued_order (f, "signer", &signer);
+  issued_order (f, "represented", &represented);
+
+  /* usage: one proof, never the answers in argv */
+  o1 = tool (f, NULL, &status, &e1, "ca", "revoke", h.serial, "--reason", "keyCompromise", NULL);
+  g_assert_cmpint (status, ==, 2);
+  o2 = tool (f, NULL, &status, &e2, "ca", "revoke", h.serial, "--reason", "stolen", "--answers-fd", "0", NULL);
+  g_assert_cmpint (status, ==, 2);
+  g_clear_pointer (&o2, g_free);
+  g_clear_pointer (&e2, g_free);
+
+  /* wrong answers: a negative answer (1), nothing revoked */
+  o2 = tool (f, "first-school=Diwan\nfirst-pet=Pikou\n", &status, &e2,
+             "ca", "revoke", h.serial, "--reason", "keyCompromise", "--answers-fd", "0", NULL);
+  g_assert_cmpint (status, ==, 1);
+  assert_good (f, &h);
+
+  /* the answers from a file descriptor */
+  o3 = tool (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\n", &status, &e3,
+             "--json", "ca", "revoke", h.serial, "--reason", "keyCompromise", "--answers-fd", "0", NULL);
+  g_assert_cmpint (status, ==, 0);
+  o = json_object (o3, &n1);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "accepted");
+  g_assert_false (json_object_has_member (o, "token"));
+  id = json_object_get_string_member (o, "id");
+  assert_revoked (f, &h, 1);
+  /* its token is in the store, not on the screen */
+  document = g_strdup_printf ("%s/porteur/ca/revocations/%s.json", f->data_home, id);
+  g_assert_true (g_file_get_contents (document, &stored, NULL, NULL));
+  g_assert_nonnull (strstr (stored, "\"token\""));
+  o4 = tool (f, NULL, &status, &e4, "--json", "ca", "revocation", id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  o = json_object (o4, &n2);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "accepted");
+  g_assert_nonnull (json_object_get_string_member (o, "revoked_at"));
+  g_assert_false (json_object_has_member (o, "token"));
+
+  /* a signature by the certificate's key */
+  o5 = tool (f, NULL, &status, &e5, "--json", "ca", "revoke", signer.serial, "--reason", "superseded",
+             "--key-file", signer.key_pem, "--cert", signer.cert_pem, NULL);
+  g_assert_cmpint (status, ==, 0);
+  o = json_object (o5, &n3);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "accepted");
+  assert_revoked (f, &signer, 4);
+
+  /* the legal representative, then the link from the mail confirms */
+  o6 = tool (f, NULL, &status, &e6, "--json", "ca", "revoke", represented.serial, "--reason", "affiliationChanged",
+             "--legal-representative", NUMBER (represented.order), "--email", "yann.kerjean@example.fr", NULL);
+  g_assert_cmpint (status, ==, 0);
+  o = json_object (o6, &n4);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "pending-confirmation");
+  id = json_object_get_string_member (o, "id");
+  assert_good (f, &represented);
+  link = mailed_link (f, id, "yann.kerjean@example.fr");
+  o7 = tool (f, link, &status, &e7, "ca", "revocation", id, "--confirm-fd", "0", NULL);
+  g_assert_cmpint (status, ==, 0);
+  assert_revoked (f, &represented, 3);
+  o8 = tool (f, link, &status, &e8, "--json", "ca", "revocation", id, "--confirm-fd", "0", NULL);
+  g_assert_cmpint (status, ==, 1);   /* used: gone */
+  o9 = tool (f, NULL, &status, &e9, "--json", "ca", "revocation", id, NULL);
+  g_assert_cmpint (status, ==, 0);
+  o = json_object (o9, &n5);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "accepted");
+}
+
+static const char tool_form[] = "form.json";
+
+static void
+test_tool_cancel_appointment (Fixture *f, gconstpointer data)
+{
+  g_autofree char *form = g_build_filename (f->data_home, tool_form, NULL);
+  g_autoptr(JsonNode) created = NULL, slots = NULL, cancelled = NULL, shown = NULL;
+  g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL, *o5 = NULL, *o6 = NULL, *o7 = NULL;
+  g_autofree char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL, *e5 = NULL, *e6 = NULL, *e7 = NULL;
+  g_autofree char *admin = NULL;
+  g_autofree char *slot = NULL;
+  const char *number;
+  JsonObject *o;
+  int status;
+
+  g_assert_true (g_file_set_contents (form, good_dossier, -1, NULL));
+  o1 = tool (f, NULL, &status, &e1, "--json", "ca", "order", "create", "--from", form, NULL);
+  g_assert_cmpint (status, ==, 0);
+  o = json_object (o1, &created);
+  number = json_object_get_string_member (o, "number");
+  o2 = tool (f, NULL, &status, &e2, "--json", "ca", "order", "submit", number, NULL);
+  g_assert_cmpint (status, ==, 0);
+  admin = ca_sim_harness_admin (f->sim, FALSE, "documents-received", number, NULL);
+  o3 = tool (f, NULL, &status, &e3, "--json", "order", "slots", number, NULL);
+  g_assert_cmpint (status, ==, 0);
+  slots = json_from_string (o3, NULL);
+  slot = g_strdup (json_object_get_string_member (json_array_get_object_element (json_node_get_array (slots), 0), "slot"));
+  /* nothing to cancel before the booking: a negative answer */
+  o4 = tool (f, NULL, &status, &e4, "order", "cancel-appointment", number, NULL);
+  g_assert_cmpint (status, ==, 1);
+  o5 = tool (f, NULL, &status, &e5, "--json", "order", "book", number, slot, NULL);
+  g_assert_cmpint (status, ==, 0);
+  o6 = tool (f, NULL, &status, &e6, "--json", "order", "cancel-appointment", number, NULL);
+  g_assert_cmpint (status, ==, 0);
+  o = json_object (o6, &cancelled);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "validated");
+  g_assert_false (json_object_has_member (o, "appointment"));
+  g_assert_false (json_object_has_member (o, "access_token"));
+  /* the order's record follows: no appointment any more, the slot can be booked again */
+  o7 = tool (f, NULL, &status, &e7, "--json", "order", "show", number, NULL);
+  g_assert_cmpint (status, ==, 0);
+  o = json_object (o7, &shown);
+  g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "validated");
+  g_assert_false (json_object_has_member (o, "appointment"));
+  g_clear_pointer (&o5, g_free);
+  g_clear_pointer (&e5, g_free);
+  o5 = tool (f, NULL, &status, &e5, "--json", "order", "book", number, slot, NULL);
+  g_assert_cmpint (status, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -888,6 +1065,8 @@ main (int argc, char **argv)
   ADD ("/ca/revoke/lost-answer", test_lost_answer);
   ADD ("/ca/revoke/faults", test_faults);
   ADD ("/ca/revoke/cancel-appointment", test_cancel_appointment);
+  ADD ("/ca/revoke/tool", test_tool_revoke);
+  ADD ("/ca/revoke/tool-cancel-appointment", test_tool_cancel_appointment);
   status = g_test_run ();
   ca_sim_harness_cleanup ();
   return status;

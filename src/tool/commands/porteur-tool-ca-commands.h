@@ -9,3 +9,5 @@ PORTEUR_TOOL_CA_COMMAND (cmp, "cmp", N_("Obtain, renew or revoke a certificate w
 PORTEUR_TOOL_CA_COMMAND (crl, "crl", N_("Look a certificate up in its authority's revocation list"))
 PORTEUR_TOOL_CA_COMMAND (ocsp, "ocsp", N_("Ask the OCSP responder whether a certificate is revoked"))
 PORTEUR_TOOL_CA_COMMAND (test_signature, "test-signature", N_("Sign the authority’s challenge and get its verdict on the signature and the certificate"))
+PORTEUR_TOOL_CA_COMMAND (revoke, "revoke", N_("Ask for the revocation of a certificate (answers, signature or legal representative)"))
+PORTEUR_TOOL_CA_COMMAND (revocation, "revocation", N_("Follow or confirm a revocation request"))

@@ -14,7 +14,7 @@
 #include "porteur-tool.h"
 
 /*
- * porteur-tool order new|list|show|form|submit|track|slots|book: the wizard's work from a shell. A dossier
+ * porteur-tool order new|list|show|form|submit|track|slots|book|cancel-appointment: the wizard's work from a shell. A dossier
  * file is checked with the same rules as the wizard (errors per field, in the holder's language),
  * kept as a draft, sent to the CA (idempotently, see porteur-order-record.h) and followed.
  * Drafts are named by their id (a UUID), orders by their number (PO-YYYY-NNNNNN).
@@ -737,6 +737,9 @@ order_book (PorteurTool  *tool,
   return PORTEUR_TOOL_EXIT_OK;
 }
 
+/* porteur-tool-ca-revoke.c */
+int porteur_tool_order_cancel_appointment (PorteurTool *tool, int argc, char **argv);
+
 static const OrderCommand order_commands[] = {
   { "new", N_("Check a dossier (JSON) and keep it as a draft"), order_new },
   { "list", N_("List drafts and orders"), order_list },
@@ -746,6 +749,7 @@ static const OrderCommand order_commands[] = {
   { "track", N_("Refresh an order’s status from the certification authority"), order_track },
   { "slots", N_("List the free delivery times of a validated order"), order_slots },
   { "book", N_("Book the face-to-face delivery of a validated order"), order_book },
+  { "cancel-appointment", N_("Cancel the booked delivery appointment of an order"), porteur_tool_order_cancel_appointment },
   { NULL, NULL, NULL }
 };
 
@@ -762,7 +766,7 @@ porteur_tool_cmd_order (PorteurTool  *tool,
 
       fprintf (stream, "%s\n  porteur-tool order %s\n\n%s\n", _("Usage:"), _("COMMAND [ARGUMENT…]"), _("Commands:"));
       for (guint i = 0; order_commands[i].name; i++)
-        fprintf (stream, "  %-14s %s\n", order_commands[i].name, _(order_commands[i].summary));
+        fprintf (stream, "  %-18s %s\n", order_commands[i].name, _(order_commands[i].summary));
       return argc < 2 ? PORTEUR_TOOL_EXIT_ERROR : PORTEUR_TOOL_EXIT_OK;
     }
   for (guint i = 0; order_commands[i].name; i++)
