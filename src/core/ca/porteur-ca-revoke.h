@@ -49,7 +49,9 @@ GBytes *porteur_ca_revocation_canonical_request (const char *serial_hex,
 
 /* A CMS detached SignedData (DER) over @data by @key, @cert included, made
  * with CMS_sign_ex in @libctx/@propq (NULL for OpenSSL's defaults; give
- * porteur_token_provider_get_libctx () for a token key). May block on a
+ * porteur_token_provider_get_libctx () for a token key; when the token
+ * refuses, porteur_token_provider_take_error () tells why). Fails with
+ * PORTEUR_CA_ERROR_SIGNATURE, also when @key is not @cert's. May block on a
  * token: call it from a worker thread in a UI. */
 GBytes *porteur_ca_revocation_sign (GBytes        *data,
                                     EVP_PKEY      *key,

@@ -14,10 +14,14 @@
 #include "ca/porteur-ca-revoke.h"
 #include "order/porteur-order-record.h"
 #include "store/porteur-store.h"
+#include "token/porteur-token.h"
+#include "token/porteur-token-provider.h"
+#include "token/porteur-token-text.h"
 #include "porteur-tool.h"
 
 /*
  * porteur-tool ca revoke SERIAL --reason R (--answers-fd N | --key-file PEM --cert PEM |
+ *                                           --token-key K [--reader R] [--pin-fd N] |
  *                                           --legal-representative ORDER --email E)
  * porteur-tool ca revocation ID [--confirm-fd N]
  * porteur-tool order cancel-appointment NUMBER
@@ -30,8 +34,8 @@
  *
  * Exit status: 0 when the CA accepted (or waits for the legal representative's
  * confirmation), 1 when it refused the proof (wrong answers, signature or
- * representative, too many attempts, wrong code) or the request was rejected,
- * 2 when the command could not run.
+ * representative, too many attempts, wrong code, a token PIN refused) or the
+ * request was rejected, 2 when the command could not run.
  */
 
 #define REVOCATION_KIND "ca-revocation"
@@ -431,6 +435,90 @@ out:
   return signature;
 }
 
+/* The token's key @key_ref and its certificate (the one the token lists for
+ * that key), the PIN from @pin_fd or the terminal: signs on the token. */
+static GBytes *
+token_signature_proof (PorteurCaClient *client, const char *serial, const char *reason,
+                       const char *reader, int key_ref, int pin_fd, char **nonce_out, GError **error)
+{
+  g_autoptr(PorteurToken) token = NULL;
+  g_autoptr(PorteurSecret) pin = NULL;
+  g_autoptr(PorteurCaRevocationNonce) nonce = NULL;
+  g_autoptr(GBytes) canonical = NULL;
+  PorteurTransport *transport;
+  PorteurTokenCert *found = NULL;
+  GPtrArray *certs;
+  EVP_PKEY *key = NULL;
+  X509 *cert = NULL;
+  GBytes *signature = NULL;
+  GAsyncResult *result = NULL;
+
+  if ((transport = porteur_pcsc_transport_new (reader, error)) == NULL ||
+      (token = porteur_token_open_with_flags (transport, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES, NULL, error)) == NULL)
+    return NULL;
+  certs = porteur_token_get_certificates (token);
+  for (guint i = 0; i < certs->len; i++)
+    {
+      PorteurTokenCert *c = g_ptr_array_index (certs, i);
+
+      if (c->key_reference != 0 && (c->key_reference & 0x7F) == key_ref)
+        found = c;
+    }
+  if (found == NULL || !porteur_token_load_certificate (token, found, NULL, error) || found->der == NULL)
+    {
+      g_clear_error (error);
+      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_SIGNATURE,
+                   _("The token has no certificate for key %d (see “porteur-tool token”)"), key_ref);
+      return NULL;
+    }
+  {
+    gsize n;
+    const guint8 *p = g_bytes_get_data (found->der, &n);
+
+    cert = d2i_X509 (NULL, &p, (long) n);
+  }
+  if (cert == NULL)
+    {
+      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_SIGNATURE,
+                   _("The token has no certificate for key %d (see “porteur-tool token”)"), key_ref);
+      return NULL;
+    }
+  porteur_ca_client_get_revocation_nonce_async (client, NULL, NULL, on_done, &result);
+  nonce = porteur_ca_client_get_revocation_nonce_finish (client, await (&result), error);
+  g_object_unref (result);
+  if (nonce == NULL)
+    goto out;
+  canonical = porteur_ca_revocation_canonical_request (serial, reason, "holder", porteur_ca_revocation_nonce_get_nonce (nonce));
+  if (canonical == NULL)
+    {
+      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
+                   "Invalid answer from the CA: revocation_nonce.nonce: cannot be signed");
+      goto out;
+    }
+  pin = pin_fd >= 0 ? porteur_secret_new_from_fd (pin_fd, error) : porteur_secret_new_from_terminal (_("PIN: "), error);
+  if (pin == NULL ||
+      (key = porteur_token_get_evp_pkey (token, (guint8) key_ref, pin, PORTEUR_PIN_FLAGS_NONE, error)) == NULL)
+    goto out;
+  signature = porteur_ca_revocation_sign (canonical, key, cert, porteur_token_provider_get_libctx (), NULL, error);
+  if (signature == NULL)
+    {
+      g_autoptr(GError) token_error = NULL;
+
+      /* the token's own reason (a wrong PIN…) is better than OpenSSL's */
+      if (porteur_token_provider_take_error (&token_error) && token_error)
+        {
+          g_clear_error (error);
+          g_propagate_error (error, g_steal_pointer (&token_error));
+        }
+    }
+  else
+    *nonce_out = g_strdup (porteur_ca_revocation_nonce_get_nonce (nonce));
+out:
+  EVP_PKEY_free (key);
+  X509_free (cert);
+  return signature;
+}
+
 static gboolean
 hex_serial (const char *serial)
 {
@@ -447,13 +535,16 @@ hex_serial (const char *serial)
 int
 porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
 {
-  g_autofree char *reason = NULL, *key_file = NULL, *cert_file = NULL, *order = NULL, *email = NULL;
-  int answers_fd = -1;
+  g_autofree char *reason = NULL, *key_file = NULL, *cert_file = NULL, *order = NULL, *email = NULL, *reader = NULL;
+  int answers_fd = -1, token_key = 0, pin_fd = -1;
   const GOptionEntry entries[] = {
     { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, N_("keyCompromise, affiliationChanged, superseded, cessationOfOperation or unspecified"), N_("REASON") },
     { "answers-fd", 0, 0, G_OPTION_ARG_INT, &answers_fd, N_("Prove with the security answers read from this file descriptor, one QUESTION=ANSWER per line"), N_("FD") },
     { "key-file", 0, 0, G_OPTION_ARG_FILENAME, &key_file, N_("Prove with a signature by this private key (PEM), the certificate’s"), N_("FILE") },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_file, N_("The certificate to revoke (PEM), with --key-file"), N_("FILE") },
+    { "token-key", 0, 0, G_OPTION_ARG_INT, &token_key, N_("Prove with a signature by this key of the token (its number, as “porteur-tool token” lists it)"), N_("KEY") },
+    { "reader", 'r', 0, G_OPTION_ARG_STRING, &reader, N_("Use the token in this reader"), N_("READER") },
+    { "pin-fd", 0, 0, G_OPTION_ARG_INT, &pin_fd, N_("Read the PIN from this file descriptor"), N_("FD") },
     { "legal-representative", 0, 0, G_OPTION_ARG_STRING, &order, N_("Ask as the legal representative named in this order"), N_("ORDER") },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, N_("The legal representative’s e-mail address, as in the order"), N_("EMAIL") },
     { NULL }
@@ -482,9 +573,11 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
     return porteur_tool_usage_error (tool, _("“%s” is not a certificate serial number (hexadecimal)"), serial);
   if (reason == NULL || !porteur_ca_revocation_reason_is_valid (reason))
     return porteur_tool_usage_error (tool, _("Give --reason: keyCompromise, affiliationChanged, superseded, cessationOfOperation or unspecified"));
-  n_proofs = (answers_fd >= 0) + (key_file != NULL || cert_file != NULL) + (order != NULL || email != NULL);
+  n_proofs = (answers_fd >= 0) + (key_file != NULL || cert_file != NULL) + (order != NULL || email != NULL) + (token_key != 0);
   if (n_proofs != 1)
-    return porteur_tool_usage_error (tool, _("Give one proof: --answers-fd, --key-file with --cert, or --legal-representative with --email"));
+    return porteur_tool_usage_error (tool, _("Give one proof: --answers-fd, --key-file with --cert, --token-key, or --legal-representative with --email"));
+  if (token_key < 0 || token_key > 127 || ((reader != NULL || pin_fd >= 0) && token_key == 0))
+    return porteur_tool_usage_error (tool, _("--reader and --pin-fd go with --token-key, a key number from 1 to 127"));
   if ((key_file != NULL) != (cert_file != NULL))
     return porteur_tool_usage_error (tool, _("--key-file and --cert go together"));
   if ((order != NULL) != (email != NULL))
@@ -501,6 +594,26 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
         }
       proof.type = PORTEUR_CA_PROOF_ANSWERS;
       proof.answers = answers;
+    }
+  else if (token_key)
+    {
+      if ((signature = token_signature_proof (client, serial, reason, reader, token_key, pin_fd, &nonce, &error)) == NULL)
+        {
+          if (error->domain == PORTEUR_TOKEN_ERROR)
+            {
+              gboolean refused = error->code == PORTEUR_TOKEN_ERROR_PIN_INCORRECT || error->code == PORTEUR_TOKEN_ERROR_PIN_BLOCKED ||
+                                 error->code == PORTEUR_TOKEN_ERROR_LAST_TRY;
+              g_autoptr(GError) shown = tool->json ? NULL : g_error_new_literal (error->domain, error->code,
+                                                                                 porteur_token_error_describe (error));
+
+              porteur_tool_fail (tool, shown ? shown : error);
+              return refused ? PORTEUR_TOOL_EXIT_NEGATIVE : PORTEUR_TOOL_EXIT_ERROR;
+            }
+          return fail (tool, error);
+        }
+      proof.type = PORTEUR_CA_PROOF_SIGNATURE;
+      proof.nonce = nonce;
+      proof.signature = signature;
     }
   else if (key_file)
     {
