@@ -1067,10 +1067,19 @@ record_failure (CaSim *sim, const char *serial)
 /* Checks @serial's security answers with the lockout; FALSE with the answer
  * set (403 wrong, 429 locked). Failures are committed (the caller answers
  * 403 with a 4xx status, which commits). */
+static const char *
+without_leading_zeros (const char *hex)
+{
+  while (*hex == '0' && hex[1] != '\0')
+    hex++;
+  return hex;
+}
+
 gboolean
 check_holder_answers (Request *r, const char *serial_in, JsonArray *answers)
 {
-  g_autofree char *serial = g_ascii_strup (serial_in, -1);
+  /* one counter per certificate: "0ABC", "abc" and "ABC" are the same serial */
+  g_autofree char *serial = g_ascii_strup (without_leading_zeros (serial_in), -1);
   g_autofree char *number = ca_sim_db_order_of_serial (r->sim->db, serial);
 
   if (recent_failures (r->sim, serial) >= MAX_ANSWER_FAILURES)
