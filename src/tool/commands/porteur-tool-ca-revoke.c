@@ -16,12 +16,13 @@
 #include "store/porteur-store.h"
 #include "token/porteur-token.h"
 #include "token/porteur-token-provider.h"
-#include "token/porteur-token-text.h"
 #include "porteur-tool.h"
+#include "porteur-tool-ca-common.h"
+#include "porteur-tool-token-key.h"
 
 /*
  * porteur-tool ca revoke SERIAL --reason R (--answers-fd N | --key-file PEM --cert PEM |
- *                                           --token-key K [--reader R] [--pin-fd N] |
+ *                                           --token-key K [--reader R] [--pin-fd N] [--last-try] |
  *                                           --legal-representative ORDER --email E)
  * porteur-tool ca revocation ID [--confirm-fd N]
  * porteur-tool order cancel-appointment NUMBER
@@ -45,38 +46,6 @@
 int porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv);
 int porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv);
 int porteur_tool_order_cancel_appointment (PorteurTool *tool, int argc, char **argv);
-
-static char *
-setting (const char *key)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, "io.github.porteur.Porteur", TRUE) : NULL;
-  g_autoptr(GSettings) settings = NULL;
-  char *value;
-
-  if (schema == NULL || !g_settings_schema_has_key (schema, key))
-    return NULL;
-  settings = g_settings_new ("io.github.porteur.Porteur");
-  value = g_settings_get_string (settings, key);
-  if (*value == '\0')
-    g_clear_pointer (&value, g_free);
-  return value;
-}
-
-static PorteurCaClient *
-client_new (PorteurTool *tool, GError **error)
-{
-  g_autofree char *url = tool->ca_url ? g_strdup (tool->ca_url) : setting ("ca-url");
-  g_autofree char *trust = tool->ca_trust ? g_strdup (tool->ca_trust) : setting ("ca-trust");
-
-  if (url == NULL)
-    {
-      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFIG,
-                   _("No certification authority is configured: use --ca-url or PORTEUR_CA_URL"));
-      return NULL;
-    }
-  return porteur_ca_client_new (url, trust, FALSE, error);
-}
 
 static void
 on_done (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -435,84 +404,60 @@ out:
   return signature;
 }
 
-/* The token's key @key_ref and its certificate (the one the token lists for
- * that key), the PIN from @pin_fd or the terminal: signs on the token. */
+/* The token's key @key_ref and the certificate the token keeps for it (the
+ * same rules as `porteur-tool sign`: porteur-tool-token-key.h), the request
+ * signed on the token. NULL with *@status set (the error printed). */
 static GBytes *
-token_signature_proof (PorteurCaClient *client, const char *serial, const char *reason,
-                       const char *reader, int key_ref, int pin_fd, char **nonce_out, GError **error)
+token_signature_proof (PorteurTool *tool, PorteurCaClient *client, const char *serial, const char *reason,
+                       const char *reader, int key_ref, int pin_fd, gboolean last_try, char **nonce_out, int *status)
 {
+  g_autoptr(GError) error = NULL;
   g_autoptr(PorteurToken) token = NULL;
-  g_autoptr(PorteurSecret) pin = NULL;
   g_autoptr(PorteurCaRevocationNonce) nonce = NULL;
   g_autoptr(GBytes) canonical = NULL;
-  PorteurTransport *transport;
-  PorteurTokenCert *found = NULL;
-  GPtrArray *certs;
-  EVP_PKEY *key = NULL;
   X509 *cert = NULL;
+  EVP_PKEY *key;
   GBytes *signature = NULL;
   GAsyncResult *result = NULL;
 
-  if ((transport = porteur_pcsc_transport_new (reader, error)) == NULL ||
-      (token = porteur_token_open_with_flags (transport, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES, NULL, error)) == NULL)
+  if ((key = porteur_tool_token_key (tool, reader, key_ref, pin_fd, last_try, &token, &cert, status)) == NULL)
     return NULL;
-  certs = porteur_token_get_certificates (token);
-  for (guint i = 0; i < certs->len; i++)
-    {
-      PorteurTokenCert *c = g_ptr_array_index (certs, i);
-
-      if (c->key_reference != 0 && (c->key_reference & 0x7F) == key_ref)
-        found = c;
-    }
-  if (found == NULL || !porteur_token_load_certificate (token, found, NULL, error) || found->der == NULL)
-    {
-      g_clear_error (error);
-      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_SIGNATURE,
-                   _("The token has no certificate for key %d (see “porteur-tool token”)"), key_ref);
-      return NULL;
-    }
-  {
-    gsize n;
-    const guint8 *p = g_bytes_get_data (found->der, &n);
-
-    cert = d2i_X509 (NULL, &p, (long) n);
-  }
   if (cert == NULL)
     {
-      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_SIGNATURE,
+      g_set_error (&error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_SIGNATURE,
                    _("The token has no certificate for key %d (see “porteur-tool token”)"), key_ref);
-      return NULL;
+      *status = fail (tool, error);
+      goto out;
     }
   porteur_ca_client_get_revocation_nonce_async (client, NULL, NULL, on_done, &result);
-  nonce = porteur_ca_client_get_revocation_nonce_finish (client, await (&result), error);
+  nonce = porteur_ca_client_get_revocation_nonce_finish (client, await (&result), &error);
   g_object_unref (result);
   if (nonce == NULL)
-    goto out;
+    {
+      *status = fail (tool, error);
+      goto out;
+    }
   canonical = porteur_ca_revocation_canonical_request (serial, reason, "holder", porteur_ca_revocation_nonce_get_nonce (nonce));
   if (canonical == NULL)
     {
-      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
+      g_set_error (&error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
                    "Invalid answer from the CA: revocation_nonce.nonce: cannot be signed");
+      *status = fail (tool, error);
       goto out;
     }
-  pin = pin_fd >= 0 ? porteur_secret_new_from_fd (pin_fd, error) : porteur_secret_new_from_terminal (_("PIN: "), error);
-  if (pin == NULL ||
-      (key = porteur_token_get_evp_pkey (token, (guint8) key_ref, pin, PORTEUR_PIN_FLAGS_NONE, error)) == NULL)
-    goto out;
-  signature = porteur_ca_revocation_sign (canonical, key, cert, porteur_token_provider_get_libctx (), NULL, error);
+  signature = porteur_ca_revocation_sign (canonical, key, cert, porteur_token_provider_get_libctx (), NULL, &error);
   if (signature == NULL)
     {
       g_autoptr(GError) token_error = NULL;
 
-      /* the token's own reason (a wrong PIN…) is better than OpenSSL's */
+      /* the token's own reason (a wrong PIN…), with the PIN's state, as `sign` says it */
       if (porteur_token_provider_take_error (&token_error) && token_error)
-        {
-          g_clear_error (error);
-          g_propagate_error (error, g_steal_pointer (&token_error));
-        }
+        *status = porteur_tool_token_result (tool, token, token_error);
+      else
+        *status = fail (tool, error);
+      goto out;
     }
-  else
-    *nonce_out = g_strdup (porteur_ca_revocation_nonce_get_nonce (nonce));
+  *nonce_out = g_strdup (porteur_ca_revocation_nonce_get_nonce (nonce));
 out:
   EVP_PKEY_free (key);
   X509_free (cert);
@@ -537,6 +482,7 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
 {
   g_autofree char *reason = NULL, *key_file = NULL, *cert_file = NULL, *order = NULL, *email = NULL, *reader = NULL;
   int answers_fd = -1, token_key = 0, pin_fd = -1;
+  gboolean last_try = FALSE;
   const GOptionEntry entries[] = {
     { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, N_("keyCompromise, affiliationChanged, superseded, cessationOfOperation or unspecified"), N_("REASON") },
     { "answers-fd", 0, 0, G_OPTION_ARG_INT, &answers_fd, N_("Prove with the security answers read from this file descriptor, one QUESTION=ANSWER per line"), N_("FD") },
@@ -545,6 +491,7 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
     { "token-key", 0, 0, G_OPTION_ARG_INT, &token_key, N_("Prove with a signature by this key of the token (its number, as “porteur-tool token” lists it)"), N_("KEY") },
     { "reader", 'r', 0, G_OPTION_ARG_STRING, &reader, N_("Use the token in this reader"), N_("READER") },
     { "pin-fd", 0, 0, G_OPTION_ARG_INT, &pin_fd, N_("Read the PIN from this file descriptor"), N_("FD") },
+    { "last-try", 0, 0, G_OPTION_ARG_NONE, &last_try, N_("Use the last try left (a wrong PIN then blocks it)"), NULL },
     { "legal-representative", 0, 0, G_OPTION_ARG_STRING, &order, N_("Ask as the legal representative named in this order"), N_("ORDER") },
     { "email", 0, 0, G_OPTION_ARG_STRING, &email, N_("The legal representative’s e-mail address, as in the order"), N_("EMAIL") },
     { NULL }
@@ -576,13 +523,13 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
   n_proofs = (answers_fd >= 0) + (key_file != NULL || cert_file != NULL) + (order != NULL || email != NULL) + (token_key != 0);
   if (n_proofs != 1)
     return porteur_tool_usage_error (tool, _("Give one proof: --answers-fd, --key-file with --cert, --token-key, or --legal-representative with --email"));
-  if (token_key < 0 || token_key > 127 || ((reader != NULL || pin_fd >= 0) && token_key == 0))
+  if (token_key < 0 || token_key > 127 || ((reader != NULL || pin_fd >= 0 || last_try) && token_key == 0))
     return porteur_tool_usage_error (tool, _("--reader and --pin-fd go with --token-key, a key number from 1 to 127"));
   if ((key_file != NULL) != (cert_file != NULL))
     return porteur_tool_usage_error (tool, _("--key-file and --cert go together"));
   if ((order != NULL) != (email != NULL))
     return porteur_tool_usage_error (tool, _("--legal-representative and --email go together"));
-  if ((client = client_new (tool, &error)) == NULL)
+  if ((client = porteur_tool_ca_client_new (tool, &error)) == NULL)
     return fail (tool, error);
 
   if (answers_fd >= 0)
@@ -597,20 +544,11 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
     }
   else if (token_key)
     {
-      if ((signature = token_signature_proof (client, serial, reason, reader, token_key, pin_fd, &nonce, &error)) == NULL)
-        {
-          if (error->domain == PORTEUR_TOKEN_ERROR)
-            {
-              gboolean refused = error->code == PORTEUR_TOKEN_ERROR_PIN_INCORRECT || error->code == PORTEUR_TOKEN_ERROR_PIN_BLOCKED ||
-                                 error->code == PORTEUR_TOKEN_ERROR_LAST_TRY;
-              g_autoptr(GError) shown = tool->json ? NULL : g_error_new_literal (error->domain, error->code,
-                                                                                 porteur_token_error_describe (error));
+      int status = PORTEUR_TOOL_EXIT_ERROR;
 
-              porteur_tool_fail (tool, shown ? shown : error);
-              return refused ? PORTEUR_TOOL_EXIT_NEGATIVE : PORTEUR_TOOL_EXIT_ERROR;
-            }
-          return fail (tool, error);
-        }
+      if ((signature = token_signature_proof (tool, client, serial, reason, reader, token_key, pin_fd, last_try, &nonce,
+                                              &status)) == NULL)
+        return status;
       proof.type = PORTEUR_CA_PROOF_SIGNATURE;
       proof.nonce = nonce;
       proof.signature = signature;
@@ -691,7 +629,7 @@ porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv)
   id = argv[1];
   if (!valid_id (id))
     return porteur_tool_usage_error (tool, _("“%s” is not a revocation request"), id);
-  if ((client = client_new (tool, &error)) == NULL)
+  if ((client = porteur_tool_ca_client_new (tool, &error)) == NULL)
     return fail (tool, error);
 
   if (confirm_fd >= 0)
@@ -755,7 +693,7 @@ porteur_tool_order_cancel_appointment (PorteurTool *tool, int argc, char **argv)
     return PORTEUR_TOOL_EXIT_ERROR;
   if (argc != 2)
     return porteur_tool_usage_error (tool, _("Name one order"));
-  if ((record = porteur_order_record_load (argv[1], &error)) == NULL || (client = client_new (tool, &error)) == NULL)
+  if ((record = porteur_order_record_load (argv[1], &error)) == NULL || (client = porteur_tool_ca_client_new (tool, &error)) == NULL)
     return porteur_tool_fail (tool, error);
   porteur_ca_client_cancel_appointment_async (client, argv[1], porteur_order_record_get_access_token (record), key,
                                               NULL, on_done, &result);
