@@ -458,6 +458,16 @@ error_label_new (void)
   return label;
 }
 
+/* Rows show what the holder typed, what the CA answered or what a PDF carries: never Pango
+ * markup (libadwaita parses row titles and subtitles as markup by default, so an "&" or a "<"
+ * in such text would blank the row or restyle it). */
+static GtkWidget *
+plain_row (GtkWidget *row)
+{
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  return row;
+}
+
 static Field *
 add_entry (PorteurOrderPage    *self,
            AdwPreferencesGroup *group,
@@ -465,7 +475,7 @@ add_entry (PorteurOrderPage    *self,
            const char          *path,
            const char          *title)
 {
-  GtkWidget *row = adw_entry_row_new ();
+  GtkWidget *row = plain_row (adw_entry_row_new ());
   Field *field = field_new (self, path, FIELD_ENTRY, step, row);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
@@ -484,7 +494,7 @@ add_combo (PorteurOrderPage    *self,
            const char          *title,
            const char * const  *values)
 {
-  GtkWidget *row = adw_combo_row_new ();
+  GtkWidget *row = plain_row (adw_combo_row_new ());
   Field *field = field_new (self, path, FIELD_COMBO, step, row);
   g_autoptr(GtkStringList) model = gtk_string_list_new (NULL);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -514,7 +524,7 @@ add_switch (PorteurOrderPage    *self,
             const char          *title,
             const char          *subtitle)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row = plain_row (adw_action_row_new ());
   GtkWidget *control = gtk_switch_new ();
   Field *field = field_new (self, path, FIELD_SWITCH, step, row);
 
@@ -760,7 +770,7 @@ info_row (AdwPreferencesGroup *group,
           const char          *title,
           const char          *subtitle)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row = plain_row (adw_action_row_new ());
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), FALSE);
@@ -961,7 +971,7 @@ fill_offices (PorteurOrderPage *self,
   for (guint i = 0; i < offices->len; i++)
     {
       JsonObject *office = g_ptr_array_index (offices, i);
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = plain_row (adw_action_row_new ());
       GtkWidget *check = gtk_check_button_new ();
       const char *id = porteur_order_member_string (office, "id");
       g_autofree char *address = porteur_order_office_dup_address (office);
@@ -1360,7 +1370,7 @@ rebuild_summary (PorteurOrderPage *self)
           any = TRUE;
         }
       /* The last row of each group leads back to its step. */
-      edit = adw_action_row_new ();
+      edit = plain_row (adw_action_row_new ());
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (edit), _("_Change These Answers"));
       adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (edit), TRUE);
       adw_action_row_add_suffix (ADW_ACTION_ROW (edit), gtk_image_new_from_icon_name ("go-next-symbolic"));
@@ -1402,7 +1412,7 @@ rebuild_drafts (PorteurOrderPage *self)
     {
       PorteurOrderRecord *record = g_ptr_array_index (records, i);
       const char *org_name = porteur_order_member_string (porteur_order_member_object (porteur_order_record_get_dossier (record), "organisation"), "name");
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = plain_row (adw_action_row_new ());
       g_autofree char *title = NULL;
       g_autofree char *name = g_strdup_printf ("order-%s", porteur_order_record_get_number (record));
 
@@ -1427,7 +1437,7 @@ rebuild_drafts (PorteurOrderPage *self)
       JsonObject *holder = porteur_order_member_object (draft->dossier, "holder");
       const char *org_name = porteur_order_member_string (organisation, "name");
       const char *family = porteur_order_member_string (holder, "family_name");
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = plain_row (adw_action_row_new ());
       GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
       g_autoptr(GDateTime) local = g_date_time_to_local (draft->updated);
       g_autofree char *when = g_date_time_format (local, _("%e %B %Y, %H:%M"));
@@ -2049,7 +2059,7 @@ fill_secret_group (PorteurOrderPage *self)
 
   if (have)
     {
-      row = adw_action_row_new ();
+      row = plain_row (adw_action_row_new ());
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Enrollment secret"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
                                    _("Copy it or write it down now: the certification authority gives it only once, and Porteur does not keep it. You will need it, with the reference below, when the certificate is generated."));
@@ -2271,7 +2281,7 @@ on_slots (GObject      *source,
           g_autofree char *day = g_date_time_format (start, _("%A %-d %B %Y"));
           g_autofree char *day_name = g_strdup_printf ("day-%s", key);
 
-          day_row = adw_expander_row_new ();
+          day_row = plain_row (adw_expander_row_new ());
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (day_row), day);
           adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (day_row), FALSE);
           adw_expander_row_set_expanded (ADW_EXPANDER_ROW (day_row), self->slot_rows->len == 0);
@@ -2281,7 +2291,7 @@ on_slots (GObject      *source,
           g_free (day_key);
           day_key = g_strdup (key);
         }
-      row = adw_action_row_new ();
+      row = plain_row (adw_action_row_new ());
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), hours);
       check = gtk_check_button_new ();
       if (first_check)
@@ -2477,7 +2487,7 @@ add_appointment_group (PorteurOrderPage   *self,
   }
   gtk_widget_set_name (GTK_WIDGET (group), "appointment-booking");
   self->booking_group = group;
-  row = adw_action_row_new ();
+  row = plain_row (adw_action_row_new ());
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
   adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
   self->booking_spinner = gtk_spinner_new ();
@@ -2563,7 +2573,7 @@ show_order (PorteurOrderPage   *self,
   for (guint i = 0; steps[i]; i++)
     {
       g_autofree char *number = g_strdup_printf ("%u", i + 1);
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = plain_row (adw_action_row_new ());
       GtkWidget *badge = gtk_label_new (number);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), steps[i]);

@@ -69,11 +69,21 @@ clear_rows (PorteurVerifyPage *self)
   g_ptr_array_set_size (self->rows, 0);
 }
 
+/* Rows show what a PDF carries (signer names, reasons, locations, certificate fields): never
+ * Pango markup. libadwaita parses row titles and subtitles as markup by default, so an "&" or a
+ * "<" in a signer's name would blank the row, and crafted markup could restyle or hide text. */
+static GtkWidget *
+plain_row (GtkWidget *row)
+{
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  return row;
+}
+
 static GtkWidget *
 detail_row (const char *title,
             const char *value)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row = plain_row (adw_action_row_new ());
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value && *value ? value : "—");
@@ -125,7 +135,7 @@ static GtkWidget *
 signature_row (PorteurVerifyPage   *self,
                PorteurPdfSignature *s)
 {
-  GtkWidget *row = adw_expander_row_new ();
+  GtkWidget *row = plain_row (adw_expander_row_new ());
   GtkWidget *icon = gtk_image_new_from_icon_name (verdict_icon_name (s->verdict));
   g_autofree char *title = NULL;
   g_autofree char *when = format_time (s->timestamp_valid ? s->timestamp_time : s->claimed_time, s->timestamp_valid);
@@ -144,7 +154,7 @@ signature_row (PorteurVerifyPage   *self,
     {
       if (s->problems & (1u << bit))
         {
-          GtkWidget *problem = adw_action_row_new ();
+          GtkWidget *problem = plain_row (adw_action_row_new ());
           GtkWidget *warning = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
 
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (problem), porteur_pdf_problem_describe (1u << bit));
@@ -197,7 +207,7 @@ signature_row (PorteurVerifyPage   *self,
     }
   if (s->signed_length > 0 && s->coverage != PORTEUR_PDF_COVERAGE_WHOLE)
     {
-      GtkWidget *button_row = adw_action_row_new ();
+      GtkWidget *button_row = plain_row (adw_action_row_new ());
       GtkWidget *button = gtk_button_new_with_mnemonic (_("_Show the Signed Revision"));
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (button_row), _("The document as this signature signed it"));
