@@ -206,6 +206,13 @@ status_is_validated (gpointer data)
   return status && g_strcmp0 (gtk_label_get_label (GTK_LABEL (status)), porteur_order_status_label ("validated")) == 0;
 }
 
+static gboolean
+status_is_issued (gpointer data)
+{
+  GtkWidget *status = find_named (GTK_WIDGET (data), "order-status");
+  return status && g_strcmp0 (gtk_label_get_label (GTK_LABEL (status)), porteur_order_status_label ("issued")) == 0;
+}
+
 /* The first widget whose name starts with prefix. */
 static GtkWidget *
 find_prefixed (GtkWidget  *widget,
@@ -648,6 +655,29 @@ test_wizard (void)
         in_history |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (history, i), "status"), "appointment") == 0;
       g_assert_true (in_history);
       shot (window, "order-appointment");
+    }
+
+    /* Followed to issuance: the office delivers face to face and the CA issues the certificate
+     * (the simulator's test-only issue stands for the holder's CMP request); the next refresh
+     * shows it, in the status and in the saved history, and the order is no longer refreshed. */
+    {
+      g_autofree char *prefix = g_build_filename (sim->state_dir, "issued", NULL);
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(PorteurOrderRecord) issued = NULL;
+      JsonArray *history;
+
+      g_free (order_test_sim_admin (sim, "deliver", order_number, NULL));
+      g_free (order_test_sim_admin (sim, "issue", order_number, prefix, NULL));
+      porteur_test_ui_activate_action (GTK_WIDGET (page), "order.refresh", NULL);
+      g_assert_true (porteur_test_ui_wait_until (status_is_issued, page, 30000));
+      g_assert_null (find_named (GTK_WIDGET (page), "appointment-booking"));
+      issued = porteur_order_record_load (order_number, &load_error);
+      g_assert_no_error (load_error);
+      g_assert_cmpstr (porteur_order_record_get_status (issued), ==, "issued");
+      history = porteur_order_record_get_history (issued);
+      g_assert_cmpuint (json_array_get_length (history), >=, 1);
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (history, json_array_get_length (history) - 1), "status"), ==, "issued");
+      shot (window, "order-issued");
     }
 
     /* Listed with its status. */
