@@ -287,6 +287,30 @@ test_order_tool (void)
   g_assert_nonnull (strstr (number, "PO-"));
   book_and_track (number);
 
+  /* Followed to issuance: the office delivers, the CA issues (the simulator's test-only issue
+   * stands for the holder's CMP request), and `order track` says so and what to do next. */
+  {
+    g_autofree char *prefix = g_build_filename (sim->state_dir, "issued", NULL);
+    JsonArray *history;
+
+    g_free (order_test_sim_admin (sim, "deliver", number, NULL));
+    g_free (order_test_sim_admin (sim, "issue", number, prefix, NULL));
+    run = tool ("order", "track", number, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "Certificate issued"));
+    g_assert_nonnull (strstr (run.out, "Plug in your token"));
+    run_clear (&run);
+    run = tool ("--json", "order", "track", number, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_clear_pointer (&answer, json_object_unref);
+    answer = parse (run.out);
+    g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "issued");
+    history = json_object_get_array_member (answer, "history");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (history, json_array_get_length (history) - 1), "status"),
+                     ==, "issued");
+    run_clear (&run);
+  }
+
   /* The order's form, and unknown names. */
   run = tool ("order", "form", number, "-o", form, NULL);
   g_assert_cmpint (run.status, ==, 0);
