@@ -150,7 +150,7 @@ status=0
 configure build -Dbuildtype=debugoptimized
 run_suite build || status=1
 configure build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:fast_unwind_on_malloc=0 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:fast_unwind_on_malloc=0:intercept_tls_get_addr=0 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 LSAN_OPTIONS="suppressions=$here/tests/lsan.supp:print_suppressions=0" \
   run_suite build-asan --setup=asan || status=1

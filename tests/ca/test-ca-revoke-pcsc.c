@@ -235,17 +235,6 @@ test_tool_token_key (void)
   X509_free (cert);
 }
 
-static guint
-n_threads (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  guint n = 0;
-
-  while (dir && g_dir_read_name (dir))
-    n++;
-  return n;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -255,12 +244,5 @@ main (int argc, char **argv)
   g_test_add_func ("/ca/revoke/pcsc-tool-token-key", test_tool_token_key);
   status = g_test_run ();
   ca_sim_harness_cleanup ();
-  /* GLib's idle pool thread (where the CMP and OCSP calls ran) is told to exit
-   * and waited for: under ASan, inside the harness, LeakSanitizer's tracer
-   * crashed on it at exit ("Tracer caught signal 11"), every time. */
-  g_thread_pool_set_max_unused_threads (0);
-  g_thread_pool_stop_unused_threads ();
-  for (guint i = 0; i < 300 && n_threads () > 2; i++)
-    g_usleep (10 * 1000);
   return status;
 }
