@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <string.h>
 
+#include "ca/porteur-cmp.h"
 #include "token/porteur-token-provider.h"
 #include "token-test-transport.h"
 
@@ -97,6 +98,20 @@ test_csr (gconstpointer data)
     X509_ALGOR_get0 (&oid, NULL, NULL, alg);
     g_assert_cmpint (OBJ_obj2nid (oid), ==,
                      EVP_PKEY_get_base_id (expected) == EVP_PKEY_EC ? NID_ecdsa_with_SHA256 : NID_sha256WithRSAEncryption);
+  }
+
+  /* The CSR as signed goes into a CMP P10CR request as it is (renewal with a new token key),
+   * byte for byte. */
+  {
+    g_autoptr(PorteurCmpRequest) p10cr = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_P10CR);
+    guint8 *held_der = NULL;
+    int held_n;
+
+    porteur_cmp_request_set_csr (p10cr, req);
+    g_assert_nonnull (porteur_cmp_request_get_csr (p10cr));
+    held_n = i2d_X509_REQ (porteur_cmp_request_get_csr (p10cr), &held_der);
+    g_assert_cmpmem (held_der, held_n, der, n);
+    OPENSSL_free (held_der);
   }
 
   OPENSSL_free (der);

@@ -197,10 +197,30 @@ void
 porteur_cmp_request_set_csr (PorteurCmpRequest *self,
                              X509_REQ          *csr)
 {
+  guint8 *der = NULL;
+  const guint8 *p;
+  int length;
+
   g_return_if_fail (PORTEUR_IS_CMP_REQUEST (self));
 
   X509_REQ_free (self->csr);
-  self->csr = csr ? X509_REQ_dup (csr) : NULL;
+  self->csr = NULL;
+  if (!csr)
+    return;
+  /* X509_REQ_dup () would duplicate the key too, which a token key (our provider's, see
+   * porteur-token-provider.c) cannot be; the request needs only the signed bytes. */
+  if ((length = i2d_X509_REQ (csr, &der)) <= 0)
+    return;
+  p = der;
+  self->csr = d2i_X509_REQ (NULL, &p, length);
+  OPENSSL_free (der);
+}
+
+X509_REQ *
+porteur_cmp_request_get_csr (PorteurCmpRequest *self)
+{
+  g_return_val_if_fail (PORTEUR_IS_CMP_REQUEST (self), NULL);
+  return self->csr;
 }
 
 void

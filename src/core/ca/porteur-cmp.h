@@ -72,9 +72,11 @@ void                   porteur_cmp_request_set_new_key           (PorteurCmpRequ
 gboolean               porteur_cmp_request_set_subject           (PorteurCmpRequest     *self,
                                                                   const char            *subject,
                                                                   GError               **error);
-/* P10CR: the signed PKCS#10 request. */
+/* P10CR: the signed PKCS#10 request; the request keeps its own copy, made from its bytes (so a
+ * CSR whose key lives on the token, which OpenSSL cannot duplicate, is taken too). */
 void                   porteur_cmp_request_set_csr               (PorteurCmpRequest     *self,
                                                                   X509_REQ              *csr);
+X509_REQ              *porteur_cmp_request_get_csr               (PorteurCmpRequest     *self);   /* borrowed */
 /* KUR/RR: the certificate to renew or revoke (defaults to the signer's certificate). */
 void                   porteur_cmp_request_set_old_cert          (PorteurCmpRequest     *self,
                                                                   X509                  *cert);
