@@ -125,6 +125,48 @@ for name, ours, theirs in (ops if MODE == "ops" else []):
                 os.unlink(path)
     rows.append((name, results))
 
+# In process (mode inproc): bench-token-inproc runs the operation RUNS times inside one process,
+# our core against OpenSC's PKCS#11 module, cold (from nothing each time) and warm (opened once).
+INPROC = os.environ.get("BENCH_INPROC")
+if MODE == "inproc":
+    control("delay %d" % APDU_MS)
+    print("\nIn process (no process start-up), card time per APDU: %d ms; %d runs, medians; load %s" %
+          (APDU_MS, RUNS, open("/proc/loadavg").read().split()[0]))
+    print("\n| operation | mode | APDUs porteur | APDUs OpenSC | time porteur | time OpenSC | time ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for op in ("status", "verify", "change", "unblock", "sign"):
+        for mode in ("cold", "warm"):
+            cells = {}
+            for who in ("porteur", "opensc"):
+                sig = SIG_OURS if who == "porteur" else SIG_THEIRS
+                def go(runs):
+                    before = apdus()
+                    p = subprocess.run([INPROC, who, op, str(runs), mode, sig], capture_output=True, text=True)
+                    time.sleep(0.05)   # let pcscd flush its log
+                    return p, apdus() - before
+                go(1)   # warm-up, untimed
+                opening = go(0)[1] if mode == "warm" else 0
+                p, n = go(RUNS)
+                if p.returncode != 0:
+                    cells[who] = None, p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "?"
+                    continue
+                times = [float(x) for x in p.stdout.split()]
+                cells[who] = (statistics.median(times), (n - opening) / RUNS), None
+                if op == "sign":
+                    verified[("in process, %s, %s" % (op, mode), who)] = verifies(1, sig)
+                    os.unlink(sig)
+            (ours, _), (theirs, why) = cells["porteur"], cells["opensc"]
+            if ours is None:
+                print("| %s | %s | porteur failed: %s |" % (op, mode, cells["porteur"][1]))
+            elif theirs is None:
+                print("| %s | %s | %.0f | fails | %.2f ms | OpenSC: %s | — |" % (op, mode, ours[1], ours[0], why))
+            else:
+                print("| %s | %s | %.0f | %.0f | %.2f ms | %.2f ms | %.2f |" %
+                      (op, mode, ours[1], theirs[1], ours[0], theirs[0], ours[0] / theirs[0]))
+    for (name, who), ok in verified.items():
+        print("%s, %s: openssl %s the signature with the certificate" % (name, who, "verifies" if ok else "DOES NOT verify"))
+    sys.exit(0 if all(verified.values()) else 1)
+
 if MODE == "ops":
   print("\nCard time per APDU: %d ms; %d runs, medians; load %s" % (APDU_MS, RUNS, open("/proc/loadavg").read().split()[0]))
   print("\n| operation | APDUs porteur | APDUs OpenSC | time porteur | time OpenSC | time ratio |")
