@@ -4,13 +4,24 @@
 #  1. po/POTFILES lists every file with translatable strings, and only existing files;
 #  2. merged with the strings of today's sources, fr.po and br.po have no untranslated or fuzzy
 #     message (so a new string without translations fails here);
-#  3. the same for the help catalogues.
+#  3. the same for the help catalogues;
+#  4. no catalogue keeps messages the sources no longer have (tools/po-fill.py drops them).
 set -eu
 src="$1"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 status=0
 cd "$src"
+
+# stale CATALOGUE MERGED: fails on the messages of CATALOGUE that today's sources no longer have.
+stale () {
+  old=$(msgattrib --only-obsolete "$2" 2>/dev/null | grep -c '^#~ msgid' || true)
+  if [ "$old" -gt 0 ]; then
+    echo "$1 keeps $old message(s) the sources no longer have (run tools/po-fill.py $1 to drop them):"
+    msgattrib --only-obsolete "$2" | grep -A1 '^#~ msgid' | head -n 20
+    status=1
+  fi
+}
 
 # 1. POTFILES coverage.
 grep -v '^#' po/POTFILES | sed '/^[[:space:]]*$/d' | sort -u > "$tmp/listed"
@@ -35,6 +46,7 @@ for lang in $(cat po/LINGUAS); do
   msgmerge --quiet --no-fuzzy-matching "po/$lang.po" "$tmp/porteur.pot" -o "$tmp/$lang.po"
   stats=$(msgfmt --check --statistics -o /dev/null "$tmp/$lang.po" 2>&1) || { echo "$lang.po: $stats"; status=1; continue; }
   echo "po/$lang.po: $stats"
+  stale "po/$lang.po" "$tmp/$lang.po"
   case "$stats" in *untranslated*|*fuzzy*)
     echo "po/$lang.po is incomplete; the messages to translate:"
     msgattrib --untranslated --only-fuzzy "$tmp/$lang.po" 2>/dev/null | grep '^msgid' | head -n 40 || true
@@ -50,6 +62,7 @@ if [ -f help/LINGUAS ]; then
     msgmerge --quiet --no-fuzzy-matching "help/$lang/$lang.po" "$tmp/help.pot" -o "$tmp/help-$lang.po"
     stats=$(msgfmt --check --statistics -o /dev/null "$tmp/help-$lang.po" 2>&1) || { echo "help/$lang: $stats"; status=1; continue; }
     echo "help/$lang/$lang.po: $stats"
+    stale "help/$lang/$lang.po" "$tmp/help-$lang.po"
     case "$stats" in *untranslated*|*fuzzy*)
       echo "help/$lang/$lang.po is incomplete:"
       msgattrib --untranslated "$tmp/help-$lang.po" | grep -A1 '^msgid' | head -n 80

@@ -7,7 +7,8 @@
 The JSON is an object: msgid → msgstr, or msgid → [msgstr0, msgstr1] for plurals; a message with
 a context is keyed "context|msgid". The catalogue is first brought up to date with the strings of
 today's sources (xgettext over po/POTFILES, msgmerge), then each listed message gets its
-translation (the fuzzy flag is dropped). Messages still untranslated are printed at the end.
+translation (the fuzzy flag is dropped). Messages the sources no longer have (msgmerge's obsolete
+"#~" entries) are dropped. Messages still untranslated are printed at the end.
 For help catalogues, pass --help-pages help/C and the pages are read with itstool instead.
 """
 import argparse
@@ -134,6 +135,7 @@ def main():
             e["comments"] = [c for c in e["comments"] if c.strip() not in ("#,", "#")]
         if not all(e["str"].get(n) for n in (e["str"] or {0: ""})) or not e["str"]:
             missing.append(k)
+    entries = [e for e in entries if not (e["id"] is None and any(c.startswith("#~") for c in e["comments"]))]
     write(a.po, entries)
     subprocess.run(["msgfmt", "--check", "-o", os.devnull, a.po], check=True)
     for m in missing:
