@@ -41,7 +41,7 @@ typedef struct
   char              *given_name;
   char              *surname;
   char              *organisation;
-  char              *organisation_identifier;  /* e.g. NTRFR-21350238800019 */
+  char              *organisation_identifier;  /* e.g. NTRFR-213502388 (SIREN) */
   char              *email;
   char              *issuer_dn;
   char              *issuer_common_name;
