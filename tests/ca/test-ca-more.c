@@ -6,159 +6,33 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "ca/porteur-ca-client.h"
-#include "ca-sim-harness.h"
+#include "ca-test-util.h"
 
 /* The RA API's §3.4–3.6 (delivery appointment, security questions, CA-driven
  * unblock sessions): our client against the real simulator over HTTPS. */
 
-static const char good_dossier[] =
-  "{\"support\":\"token\",\"has_compatible_token\":false,\"product\":\"rgs2-sign-token\","
-  "\"siret\":\"21350238800019\",\"requester_email\":\"agent@example.fr\","
-  "\"prerequisites_acknowledged\":true,\"organisation_type\":\"public-body\",\"requester_role\":\"holder\","
-  "\"organisation\":{\"name\":\"COMMUNE DE RENNES\",\"address\":{\"line1\":\"Hôtel de ville\",\"line2\":\"\","
-  "\"postal_code\":\"35000\",\"city\":\"RENNES\"}},"
-  "\"holder\":{\"civility\":\"mrs\",\"given_name\":\"Anne\",\"family_name\":\"Le Goff\",\"function\":\"Acheteuse\","
-  "\"service\":\"Commande publique\",\"email\":\"anne.legoff@example.fr\",\"phone\":\"+33299000000\"},"
-  "\"legal_representative\":{\"civility\":\"mr\",\"given_name\":\"Yann\",\"family_name\":\"Kerjean\","
-  "\"function\":\"Maire\",\"email\":\"yann.kerjean@example.fr\"},"
-  "\"office\":\"cci-ille-et-vilaine-rennes\"}";
-
-typedef struct {
-  CaSimHarness    *sim;
-  PorteurCaClient *client;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->sim = ca_sim_harness_start (0);
-  f->client = porteur_ca_client_new (f->sim->url, f->sim->root_pem, FALSE, &error);
-  g_assert_no_error (error);
-  porteur_ca_client_set_retry_delay (f->client, 50);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer data)
-{
-  g_assert_finalize_object (f->client);
-  ca_sim_harness_stop (f->sim);
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-await (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-#define CALL(finish_fn, client, error, start_expr) \
-  ({ GAsyncResult *_r = NULL; GAsyncResult **_slot = &_r; (void) _slot; \
-     start_expr; await (&_r); \
-     gpointer _v = GSIZE_TO_POINTER (finish_fn (client, _r, error)); g_object_unref (_r); _v; })
-
-#define ASYNC_ARGS NULL, on_done, _slot
-
-/* An order of the simulator, validated (validation delay 0). */
-static PorteurCaOrder *
-validated_order (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (good_dossier, NULL);
-  g_autoptr(PorteurCaOrder) order = NULL;
-  g_autoptr(PorteurCaOrder) submitted = NULL;
-  g_autoptr(PorteurCaOrder) now = NULL;
-  g_autofree char *out = NULL;
-
-  order = CALL (porteur_ca_client_create_order_finish, f->client, &error,
-                porteur_ca_client_create_order_async (f->client, json_node_get_object (node), NULL, ASYNC_ARGS));
-  g_assert_no_error (error);
-  submitted = CALL (porteur_ca_client_submit_order_finish, f->client, &error,
-                    porteur_ca_client_submit_order_async (f->client, porteur_ca_order_get_number (order),
-                                                          porteur_ca_order_get_access_token (order), NULL, ASYNC_ARGS));
-  g_assert_no_error (error);
-  out = ca_sim_harness_admin (f->sim, FALSE, "documents-received", porteur_ca_order_get_number (order), NULL);
-  now = CALL (porteur_ca_client_get_order_finish, f->client, &error,
-              porteur_ca_client_get_order_async (f->client, porteur_ca_order_get_number (order),
-                                                 porteur_ca_order_get_access_token (order), ASYNC_ARGS));
-  g_assert_no_error (error);
-  g_assert_cmpint (porteur_ca_order_get_status (now), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
-  return g_steal_pointer (&order);
-}
+typedef CaTest Fixture;
 
 #define NUMBER(o) porteur_ca_order_get_number (o)
 #define TOKEN(o) porteur_ca_order_get_access_token (o)
 
-static GListModel *
-get_slots (Fixture *f, PorteurCaOrder *order, GDateTime *from, GDateTime *to, GError **error)
-{
-  return CALL (porteur_ca_client_get_appointment_slots_finish, f->client, error,
-               porteur_ca_client_get_appointment_slots_async (f->client, NUMBER (order), TOKEN (order), from, to, ASYNC_ARGS));
-}
-
-static PorteurCaOrder *
-book (Fixture *f, PorteurCaOrder *order, const char *slot, const char *key, GError **error)
-{
-  return CALL (porteur_ca_client_book_appointment_finish, f->client, error,
-               porteur_ca_client_book_appointment_async (f->client, NUMBER (order), TOKEN (order), slot, key, ASYNC_ARGS));
-}
-
-static gboolean
-set_answers (Fixture *f, PorteurCaOrder *order, const PorteurCaSecurityAnswer *answers, guint n, GError **error)
-{
-  return GPOINTER_TO_SIZE (CALL (porteur_ca_client_set_security_answers_finish, f->client, error,
-                                 porteur_ca_client_set_security_answers_async (f->client, NUMBER (order), TOKEN (order),
-                                                                               answers, n, NULL, ASYNC_ARGS)));
-}
-
-static const PorteurCaSecurityAnswer holder_answers[] = {
-  { "first-school", "École Jules-Ferry" },
-  { "first-pet", "Pikou" },
-};
-
-/* An order through validated → appointment → (delivery) → issued, with its
- * security answers set; returns the certificate serial. */
+/* An issued order's certificate serial (its security answers: the holder's). */
 static char *
-issued_order (Fixture *f, PorteurCaOrder **order_out)
+issued_serial (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaOrder) order = validated_order (f);
-  g_autoptr(GListModel) slots = get_slots (f, order, NULL, NULL, &error);
-  g_autoptr(PorteurCaAppointmentSlot) slot = NULL;
-  g_autoptr(PorteurCaOrder) booked = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *prefix = g_build_filename (f->sim->state_dir, "holder", NULL);
-  char *serial;
+  g_auto(CaTestHolder) h = { 0 };
 
-  g_assert_no_error (error);
-  g_assert_cmpuint (g_list_model_get_n_items (slots), >, 0);
-  slot = g_list_model_get_item (slots, 0);
-  booked = book (f, order, porteur_ca_appointment_slot_get_id (slot), NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (set_answers (f, order, holder_answers, 2, &error));
-  g_assert_no_error (error);
-  out = ca_sim_harness_admin (f->sim, FALSE, "deliver", NUMBER (order), NULL);
-  serial = ca_sim_harness_admin (f->sim, FALSE, "issue", NUMBER (order), prefix, NULL);
-  *order_out = g_steal_pointer (&order);
-  return serial;
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+  return g_strdup (h.serial);
 }
 
 static void
 test_appointment (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaOrder) order = validated_order (f);
-  g_autoptr(PorteurCaOrder) other = validated_order (f);
-  g_autoptr(GListModel) slots = get_slots (f, order, NULL, NULL, &error);
+  g_autoptr(PorteurCaOrder) order = ca_test_validated_order (f);
+  g_autoptr(PorteurCaOrder) other = ca_test_validated_order (f);
+  g_autoptr(GListModel) slots = ca_test_get_slots (f, order, NULL, NULL, &error);
   g_autoptr(GListModel) later = NULL;
   g_autoptr(GListModel) after = NULL;
   g_autoptr(GListModel) history = NULL;
@@ -188,42 +62,41 @@ test_appointment (Fixture *f, gconstpointer data)
     }
   /* from/to filter */
   last = g_list_model_get_item (slots, n - 1);
-  later = get_slots (f, order, porteur_ca_appointment_slot_get_start (last), NULL, &error);
+  later = ca_test_get_slots (f, order, porteur_ca_appointment_slot_get_start (last), NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (later), ==, 1);
 
   slot = g_list_model_get_item (slots, 0);
-  booked = book (f, order, porteur_ca_appointment_slot_get_id (slot), key, &error);
+  booked = ca_test_book (f, order, porteur_ca_appointment_slot_get_id (slot), key, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_order_get_status (booked), ==, PORTEUR_CA_ORDER_STATUS_APPOINTMENT);
   g_assert_cmpstr (porteur_ca_appointment_slot_get_id (porteur_ca_order_get_appointment (booked)), ==,
                    porteur_ca_appointment_slot_get_id (slot));
   /* the same request again (a retry) answers the same, books nothing more */
-  again = book (f, order, porteur_ca_appointment_slot_get_id (slot), key, &error);
+  again = ca_test_book (f, order, porteur_ca_appointment_slot_get_id (slot), key, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_order_get_status (again), ==, PORTEUR_CA_ORDER_STATUS_APPOINTMENT);
   /* booked: a new booking of the same order is a conflict */
   g_clear_object (&again);
-  again = book (f, order, porteur_ca_appointment_slot_get_id (last), NULL, &error);
+  again = ca_test_book (f, order, porteur_ca_appointment_slot_get_id (last), NULL, &error);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
   g_clear_error (&error);
   /* the slot is no longer offered, and another order cannot take it */
-  after = get_slots (f, other, NULL, NULL, &error);
+  after = ca_test_get_slots (f, other, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (after), ==, n - 1);
-  taken = book (f, other, porteur_ca_appointment_slot_get_id (slot), NULL, &error);
+  taken = ca_test_book (f, other, porteur_ca_appointment_slot_get_id (slot), NULL, &error);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
   g_clear_error (&error);
   /* a slot that was never offered */
   g_clear_object (&taken);
-  taken = book (f, other, "cci-ille-et-vilaine-rennes@12345", NULL, &error);
+  taken = ca_test_book (f, other, "cci-ille-et-vilaine-rennes@12345", NULL, &error);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION);
   g_assert_cmpstr (((PorteurCaFieldError *) g_ptr_array_index (porteur_ca_error_get_problem (error)->errors, 0))->code, ==, "unknown-slot");
   g_clear_error (&error);
 
   /* the appointment is part of the order from now on */
-  read = CALL (porteur_ca_client_get_order_finish, f->client, &error,
-               porteur_ca_client_get_order_async (f->client, NUMBER (order), TOKEN (order), ASYNC_ARGS));
+  read = ca_test_get_order (f, NUMBER (order), TOKEN (order), &error);
   g_assert_no_error (error);
   g_assert_nonnull (porteur_ca_order_get_appointment (read));
   g_assert_true (g_date_time_equal (porteur_ca_appointment_slot_get_start (porteur_ca_order_get_appointment (read)),
@@ -238,8 +111,8 @@ test_appointment (Fixture *f, gconstpointer data)
     g_autofree char *prefix = g_build_filename (f->sim->state_dir, "cert", NULL);
     out = ca_sim_harness_admin (f->sim, FALSE, "issue", NUMBER (order), prefix, NULL);
   }
-  history = CALL (porteur_ca_client_get_history_finish, f->client, &error,
-                  porteur_ca_client_get_history_async (f->client, NUMBER (order), TOKEN (order), ASYNC_ARGS));
+  history = CA_CALL (porteur_ca_client_get_history_finish, f->client, &error,
+                  porteur_ca_client_get_history_async (f->client, NUMBER (order), TOKEN (order), CA_ASYNC_ARGS));
   g_assert_no_error (error);
   {
     const PorteurCaOrderStatus want[] = { PORTEUR_CA_ORDER_STATUS_VALIDATED, PORTEUR_CA_ORDER_STATUS_APPOINTMENT,
@@ -261,7 +134,7 @@ test_security_questions (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GListModel) questions = NULL;
-  g_autoptr(PorteurCaOrder) order = validated_order (f);
+  g_autoptr(PorteurCaOrder) order = ca_test_validated_order (f);
   const PorteurCaSecurityAnswer twice[] = { { "first-pet", "Pikou" }, { "first-pet", "Minou" } };
   const PorteurCaSecurityAnswer short_answer[] = { { "first-pet", "Pi" }, { "first-school", "Diwan" } };
   const PorteurCaSecurityAnswer unknown[] = { { "favourite-colour", "Glas" }, { "first-school", "Diwan" } };
@@ -270,8 +143,8 @@ test_security_questions (Fixture *f, gconstpointer data)
   g_autoptr(PorteurCaOrder) booked = NULL;
   const PorteurCaProblem *problem;
 
-  questions = CALL (porteur_ca_client_list_security_questions_finish, f->client, &error,
-                    porteur_ca_client_list_security_questions_async (f->client, ASYNC_ARGS));
+  questions = CA_CALL (porteur_ca_client_list_security_questions_finish, f->client, &error,
+                    porteur_ca_client_list_security_questions_async (f->client, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (questions), >=, 2);
   {
@@ -280,34 +153,34 @@ test_security_questions (Fixture *f, gconstpointer data)
     g_assert_cmpstr (porteur_ca_security_question_get_label (q), !=, "");
   }
   /* not before the appointment */
-  g_assert_false (set_answers (f, order, holder_answers, 2, &error));
+  g_assert_false (ca_test_set_answers (f, order, ca_test_holder_answers, 2, &error));
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
   g_clear_error (&error);
-  slots = get_slots (f, order, NULL, NULL, &error);
+  slots = ca_test_get_slots (f, order, NULL, NULL, &error);
   g_assert_no_error (error);
   slot = g_list_model_get_item (slots, 0);
-  booked = book (f, order, porteur_ca_appointment_slot_get_id (slot), NULL, &error);
+  booked = ca_test_book (f, order, porteur_ca_appointment_slot_get_id (slot), NULL, &error);
   g_assert_no_error (error);
   /* bad answers: precise field errors */
-  g_assert_false (set_answers (f, order, twice, 2, &error));
+  g_assert_false (ca_test_set_answers (f, order, twice, 2, &error));
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION);
   problem = porteur_ca_error_get_problem (error);
   g_assert_cmpstr (((PorteurCaFieldError *) g_ptr_array_index (problem->errors, 0))->field, ==, "answers.1.question");
   g_assert_cmpstr (((PorteurCaFieldError *) g_ptr_array_index (problem->errors, 0))->code, ==, "duplicate");
   g_clear_error (&error);
-  g_assert_false (set_answers (f, order, short_answer, 2, &error));
+  g_assert_false (ca_test_set_answers (f, order, short_answer, 2, &error));
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION);
   problem = porteur_ca_error_get_problem (error);
   g_assert_cmpstr (((PorteurCaFieldError *) g_ptr_array_index (problem->errors, 0))->field, ==, "answers.0.answer");
   g_clear_error (&error);
-  g_assert_false (set_answers (f, order, unknown, 2, &error));
+  g_assert_false (ca_test_set_answers (f, order, unknown, 2, &error));
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION);
   g_clear_error (&error);
-  g_assert_false (set_answers (f, order, holder_answers, 1, &error));
+  g_assert_false (ca_test_set_answers (f, order, ca_test_holder_answers, 1, &error));
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION);
   g_clear_error (&error);
   /* good ones: 204, and never readable back (the order does not show them) */
-  g_assert_true (set_answers (f, order, holder_answers, 2, &error));
+  g_assert_true (ca_test_set_answers (f, order, ca_test_holder_answers, 2, &error));
   g_assert_no_error (error);
   {
     g_autofree char *shown = ca_sim_harness_admin (f->sim, FALSE, "show", NUMBER (order), NULL);
@@ -320,15 +193,15 @@ static PorteurCaUnblockSession *
 open_session (Fixture *f, const char *serial, GBytes *challenge, const PorteurCaSecurityAnswer *answers,
               const char *key, GError **error)
 {
-  return CALL (porteur_ca_client_open_unblock_session_finish, f->client, error,
-               porteur_ca_client_open_unblock_session_async (f->client, serial, challenge, answers, 2, key, ASYNC_ARGS));
+  return CA_CALL (porteur_ca_client_open_unblock_session_finish, f->client, error,
+               porteur_ca_client_open_unblock_session_async (f->client, serial, challenge, answers, 2, key, CA_ASYNC_ARGS));
 }
 
 static GBytes *
 cryptogram (Fixture *f, const char *id, const char *key, GError **error)
 {
-  return CALL (porteur_ca_client_get_unblock_cryptogram_finish, f->client, error,
-               porteur_ca_client_get_unblock_cryptogram_async (f->client, id, key, ASYNC_ARGS));
+  return CA_CALL (porteur_ca_client_get_unblock_cryptogram_finish, f->client, error,
+               porteur_ca_client_get_unblock_cryptogram_async (f->client, id, key, CA_ASYNC_ARGS));
 }
 
 static GBytes *
@@ -348,8 +221,7 @@ static void
 test_unblock_session (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaOrder) order = NULL;
-  g_autofree char *serial = issued_order (f, &order);
+  g_autofree char *serial = issued_serial (f);
   static const guint8 challenge_bytes[8] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
   g_autoptr(GBytes) challenge = g_bytes_new_static (challenge_bytes, sizeof challenge_bytes);
   g_autoptr(GBytes) want = expected_cryptogram (challenge);
@@ -414,10 +286,10 @@ test_unblock_unknown_serial (Fixture *f, gconstpointer data)
   g_autoptr(PorteurCaUnblockSession) session = NULL;
 
   /* an unknown certificate looks like wrong answers (no enumeration) */
-  session = open_session (f, "0BADC0DE", challenge, holder_answers, NULL, &error);
+  session = open_session (f, "0BADC0DE", challenge, ca_test_holder_answers, NULL, &error);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_FORBIDDEN);
   g_clear_error (&error);
-  session = open_session (f, "0BADC0DE", short_challenge, holder_answers, NULL, &error);
+  session = open_session (f, "0BADC0DE", short_challenge, ca_test_holder_answers, NULL, &error);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION);
   g_assert_cmpstr (((PorteurCaFieldError *) g_ptr_array_index (porteur_ca_error_get_problem (error)->errors, 0))->field, ==, "challenge");
   g_clear_error (&error);
@@ -434,9 +306,8 @@ test_faults (Fixture *f, gconstpointer data)
     { "redirect-http", PORTEUR_CA_ERROR_INSECURE_REDIRECT },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaOrder) order = NULL;
   g_autofree char *serial = NULL;
-  g_autoptr(PorteurCaOrder) fresh = validated_order (f);
+  g_autoptr(PorteurCaOrder) fresh = ca_test_validated_order (f);
   g_autofree char *slots_path = g_strdup_printf ("/api/v1/orders/%s/appointment-slots", NUMBER (fresh));
   g_autofree char *book_path = g_strdup_printf ("/api/v1/orders/%s/appointment", NUMBER (fresh));
   static const guint8 c[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
@@ -444,7 +315,7 @@ test_faults (Fixture *f, gconstpointer data)
   g_autoptr(GBytes) want = expected_cryptogram (challenge);
 
   porteur_ca_client_set_max_retries (f->client, 0);
-  serial = issued_order (f, &order);
+  serial = issued_serial (f);
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
     {
       g_autoptr(GListModel) slots = NULL;
@@ -460,17 +331,17 @@ test_faults (Fixture *f, gconstpointer data)
       g_autofree char *o5 = NULL;
 
       g_test_message ("fault %s", faults[i].kind);
-      slots = get_slots (f, fresh, NULL, NULL, &error);
+      slots = ca_test_get_slots (f, fresh, NULL, NULL, &error);
       g_assert_error (error, PORTEUR_CA_ERROR, faults[i].code);
       g_clear_error (&error);
-      questions = CALL (porteur_ca_client_list_security_questions_finish, f->client, &error,
-                        porteur_ca_client_list_security_questions_async (f->client, ASYNC_ARGS));
+      questions = CA_CALL (porteur_ca_client_list_security_questions_finish, f->client, &error,
+                        porteur_ca_client_list_security_questions_async (f->client, CA_ASYNC_ARGS));
       g_assert_error (error, PORTEUR_CA_ERROR, faults[i].code);
       g_clear_error (&error);
-      booked = book (f, fresh, "cci-ille-et-vilaine-rennes@1", NULL, &error);
+      booked = ca_test_book (f, fresh, "cci-ille-et-vilaine-rennes@1", NULL, &error);
       g_assert_error (error, PORTEUR_CA_ERROR, faults[i].code);
       g_clear_error (&error);
-      session = open_session (f, serial, challenge, holder_answers, NULL, &error);
+      session = open_session (f, serial, challenge, ca_test_holder_answers, NULL, &error);
       g_assert_error (error, PORTEUR_CA_ERROR, faults[i].code);
       g_clear_error (&error);
       /* the second fault hits the response request of a good session */
@@ -478,11 +349,11 @@ test_faults (Fixture *f, gconstpointer data)
       good = NULL;
       {
         /* the fault on /api/v1/unblock-sessions also matches …/response: open consumes it first */
-        g_autoptr(PorteurCaUnblockSession) s2 = open_session (f, serial, challenge, holder_answers, NULL, &error);
+        g_autoptr(PorteurCaUnblockSession) s2 = open_session (f, serial, challenge, ca_test_holder_answers, NULL, &error);
         g_assert_error (error, PORTEUR_CA_ERROR, faults[i].code);
         g_clear_error (&error);
       }
-      good = open_session (f, serial, challenge, holder_answers, NULL, &error);
+      good = open_session (f, serial, challenge, ca_test_holder_answers, NULL, &error);
       g_assert_no_error (error);
       o5 = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/unblock-sessions/", faults[i].kind, "1", NULL);
       got = cryptogram (f, porteur_ca_unblock_session_get_id (good), NULL, &error);
@@ -503,12 +374,11 @@ static void
 test_lost_cryptogram (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaOrder) order = NULL;
-  g_autofree char *serial = issued_order (f, &order);
+  g_autofree char *serial = issued_serial (f);
   static const guint8 c[8] = { 1, 1, 2, 3, 5, 8, 13, 21 };
   g_autoptr(GBytes) challenge = g_bytes_new_static (c, sizeof c);
   g_autoptr(GBytes) want = expected_cryptogram (challenge);
-  g_autoptr(PorteurCaUnblockSession) session = open_session (f, serial, challenge, holder_answers, NULL, &error);
+  g_autoptr(PorteurCaUnblockSession) session = open_session (f, serial, challenge, ca_test_holder_answers, NULL, &error);
   g_autofree char *out = NULL;
   g_autoptr(GBytes) got = NULL;
 
@@ -522,17 +392,13 @@ test_lost_cryptogram (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) CA_TEST_ADD (path, 0, func)
   ADD ("/ca/more/appointment", test_appointment);
   ADD ("/ca/more/security-questions", test_security_questions);
   ADD ("/ca/more/unblock-session", test_unblock_session);
   ADD ("/ca/more/unblock-unknown-serial", test_unblock_unknown_serial);
   ADD ("/ca/more/faults", test_faults);
   ADD ("/ca/more/lost-cryptogram", test_lost_cryptogram);
-  status = g_test_run ();
-  ca_sim_harness_cleanup ();
-  return status;
+  return ca_test_run ();
 }
