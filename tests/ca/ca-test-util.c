@@ -217,6 +217,32 @@ ca_test_enrollment (CaTest         *t,
   return enrollment;
 }
 
+char *
+ca_test_revocation_nonce (CaTest *t)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationNonce) nonce =
+    CA_CALL (porteur_ca_client_get_revocation_nonce_finish, t->client, &error,
+             porteur_ca_client_get_revocation_nonce_async (t->client, NULL, CA_ASYNC_ARGS));
+
+  g_assert_no_error (error);
+  g_assert_nonnull (porteur_ca_revocation_nonce_get_expires (nonce));
+  return g_strdup (porteur_ca_revocation_nonce_get_nonce (nonce));
+}
+
+PorteurCaRevocationRequest *
+ca_test_request_revocation (CaTest                         *t,
+                            const char                     *serial,
+                            const char                     *reason,
+                            const PorteurCaRevocationProof *proof,
+                            const char                     *idempotency_key,
+                            GError                        **error)
+{
+  return CA_CALL (porteur_ca_client_request_revocation_finish, t->client, error,
+                  porteur_ca_client_request_revocation_async (t->client, serial, reason, proof, idempotency_key,
+                                                              CA_ASYNC_ARGS));
+}
+
 const PorteurCaSecurityAnswer ca_test_holder_answers[2] = {
   { "first-school", "École Jules-Ferry" },
   { "first-pet", "Pikou" },

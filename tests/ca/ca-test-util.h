@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "ca/porteur-ca-client.h"
+#include "ca/porteur-ca-revoke.h"
 #include "ca/porteur-cmp.h"
 #include "ca/porteur-ocsp.h"
 #include "ca-sim-harness.h"
@@ -109,6 +110,16 @@ PorteurCaOrder      *ca_test_validated_order (CaTest *t);
 /* @order's CMP enrollment (reference and the one-time secret, asserted given). */
 PorteurCaEnrollment *ca_test_enrollment      (CaTest         *t,
                                               PorteurCaOrder *order);
+
+/* A new nonce of the CA for a signed revocation request (its expiry asserted given). */
+char                       *ca_test_revocation_nonce   (CaTest *t);
+/* POST /revocation-requests with @proof. */
+PorteurCaRevocationRequest *ca_test_request_revocation (CaTest                         *t,
+                                                        const char                     *serial,
+                                                        const char                     *reason,
+                                                        const PorteurCaRevocationProof *proof,
+                                                        const char                     *idempotency_key,
+                                                        GError                        **error);
 
 /* The answers to the security questions ca_test_issued_order () usually sets. */
 extern const PorteurCaSecurityAnswer ca_test_holder_answers[2];

@@ -3,88 +3,15 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
-#include <openssl/cms.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
-#include "ca/porteur-ca-client.h"
-#include "ca/porteur-ca-config.h"
-#include "ca/porteur-ca-revoke.h"
-#include "ca/porteur-crl.h"
-#include "ca/porteur-ocsp.h"
-#include "ca-sim-harness.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+#include "ca-test-util.h"
 
 /* The RA API's §3.7 revocation requests (three proofs) and DELETE
  * …/appointment: our client against the real simulator over HTTPS; the
  * outcome checked with our OCSP and CRL clients; porteur-tool ca revoke,
  * ca revocation and order cancel-appointment. */
 
-static const char good_dossier[] =
-  "{\"support\":\"token\",\"has_compatible_token\":false,\"product\":\"rgs2-sign-token\","
-  "\"siret\":\"21350238800019\",\"requester_email\":\"agent@example.fr\","
-  "\"prerequisites_acknowledged\":true,\"organisation_type\":\"public-body\",\"requester_role\":\"holder\","
-  "\"organisation\":{\"name\":\"COMMUNE DE RENNES\",\"address\":{\"line1\":\"Hôtel de ville\",\"line2\":\"\","
-  "\"postal_code\":\"35000\",\"city\":\"RENNES\"}},"
-  "\"holder\":{\"civility\":\"mrs\",\"given_name\":\"Anne\",\"family_name\":\"Le Goff\",\"function\":\"Acheteuse\","
-  "\"service\":\"Commande publique\",\"email\":\"anne.legoff@example.fr\",\"phone\":\"+33299000000\"},"
-  "\"legal_representative\":{\"civility\":\"mr\",\"given_name\":\"Yann\",\"family_name\":\"Kerjean\","
-  "\"function\":\"Maire\",\"email\":\"yann.kerjean@example.fr\"},"
-  "\"office\":\"cci-ille-et-vilaine-rennes\"}";
+typedef CaTest Fixture;
 
-typedef struct {
-  CaSimHarness    *sim;
-  PorteurCaClient *client;
-  char            *issuing_pem;
-  char            *data_home;   /* porteur-tool's XDG_DATA_HOME */
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->sim = ca_sim_harness_start (0);
-  f->client = porteur_ca_client_new (f->sim->url, f->sim->root_pem, FALSE, &error);
-  g_assert_no_error (error);
-  porteur_ca_client_set_retry_delay (f->client, 50);
-  f->issuing_pem = g_build_filename (f->sim->state_dir, "pki", "issuing.pem", NULL);
-  f->data_home = g_build_filename (f->sim->state_dir, "tool-data", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (f->data_home, 0700), ==, 0);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer data)
-{
-  g_assert_finalize_object (f->client);
-  ca_sim_harness_stop (f->sim);
-  g_free (f->issuing_pem);
-  g_free (f->data_home);
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-await (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-#define CALL(finish_fn, client, error, start_expr) \
-  ({ GAsyncResult *_r = NULL; GAsyncResult **_slot = &_r; (void) _slot; \
-     start_expr; await (&_r); \
-     gpointer _v = GSIZE_TO_POINTER (finish_fn (client, _r, error)); g_object_unref (_r); _v; })
-
-#define ASYNC_ARGS NULL, on_done, _slot
 #define NUMBER(o) porteur_ca_order_get_number (o)
 #define TOKEN(o) porteur_ca_order_get_access_token (o)
 
@@ -111,187 +38,11 @@ field_code (const GError *error, const char *field)
   return NULL;
 }
 
-/* An order of the simulator, validated (validation delay 0). */
-static PorteurCaOrder *
-validated_order (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (good_dossier, NULL);
-  g_autoptr(PorteurCaOrder) order = NULL;
-  g_autoptr(PorteurCaOrder) submitted = NULL;
-  g_autoptr(PorteurCaOrder) now = NULL;
-  g_autofree char *out = NULL;
-
-  order = CALL (porteur_ca_client_create_order_finish, f->client, &error,
-                porteur_ca_client_create_order_async (f->client, json_node_get_object (node), NULL, ASYNC_ARGS));
-  g_assert_no_error (error);
-  submitted = CALL (porteur_ca_client_submit_order_finish, f->client, &error,
-                    porteur_ca_client_submit_order_async (f->client, NUMBER (order), TOKEN (order), NULL, ASYNC_ARGS));
-  g_assert_no_error (error);
-  out = ca_sim_harness_admin (f->sim, FALSE, "documents-received", NUMBER (order), NULL);
-  now = CALL (porteur_ca_client_get_order_finish, f->client, &error,
-              porteur_ca_client_get_order_async (f->client, NUMBER (order), TOKEN (order), ASYNC_ARGS));
-  g_assert_no_error (error);
-  g_assert_cmpint (porteur_ca_order_get_status (now), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
-  return g_steal_pointer (&order);
-}
-
-static GListModel *
-get_slots (Fixture *f, PorteurCaOrder *order, GError **error)
-{
-  return CALL (porteur_ca_client_get_appointment_slots_finish, f->client, error,
-               porteur_ca_client_get_appointment_slots_async (f->client, NUMBER (order), TOKEN (order), NULL, NULL, ASYNC_ARGS));
-}
-
-static PorteurCaOrder *
-book (Fixture *f, PorteurCaOrder *order, const char *slot, GError **error)
-{
-  return CALL (porteur_ca_client_book_appointment_finish, f->client, error,
-               porteur_ca_client_book_appointment_async (f->client, NUMBER (order), TOKEN (order), slot, NULL, ASYNC_ARGS));
-}
-
 static PorteurCaOrder *
 cancel (Fixture *f, PorteurCaOrder *order, const char *key, GError **error)
 {
-  return CALL (porteur_ca_client_cancel_appointment_finish, f->client, error,
-               porteur_ca_client_cancel_appointment_async (f->client, NUMBER (order), TOKEN (order), key, ASYNC_ARGS));
-}
-
-static const PorteurCaSecurityAnswer holder_answers[] = {
-  { "first-school", "École Jules-Ferry" },
-  { "first-pet", "Pikou" },
-};
-
-/* A holder's certificate: its order, serial, and PEM files of certificate and key. */
-typedef struct {
-  PorteurCaOrder *order;
-  char           *serial;
-  char           *cert_pem;
-  char           *key_pem;
-} Holder;
-
-static void
-holder_clear (Holder *h)
-{
-  g_clear_object (&h->order);
-  g_clear_pointer (&h->serial, g_free);
-  g_clear_pointer (&h->cert_pem, g_free);
-  g_clear_pointer (&h->key_pem, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Holder, holder_clear)
-
-/* An order through validated → appointment → (delivery) → issued, with its
- * security answers set; the certificate and key written under @name. */
-static void
-issued_order (Fixture *f, const char *name, Holder *h)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GListModel) slots = NULL;
-  g_autoptr(PorteurCaAppointmentSlot) slot = NULL;
-  g_autoptr(PorteurCaOrder) booked = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *prefix = g_build_filename (f->sim->state_dir, name, NULL);
-  gboolean set;
-
-  h->order = validated_order (f);
-  slots = get_slots (f, h->order, &error);
-  g_assert_no_error (error);
-  /* another holder's test may have taken the first slot */
-  for (guint i = 0; i < g_list_model_get_n_items (slots) && booked == NULL; i++)
-    {
-      g_clear_object (&slot);
-      slot = g_list_model_get_item (slots, i);
-      booked = book (f, h->order, porteur_ca_appointment_slot_get_id (slot), &error);
-      g_clear_error (&error);
-    }
-  g_assert_nonnull (booked);
-  set = GPOINTER_TO_SIZE (CALL (porteur_ca_client_set_security_answers_finish, f->client, &error,
-                                porteur_ca_client_set_security_answers_async (f->client, NUMBER (h->order), TOKEN (h->order),
-                                                                              holder_answers, 2, NULL, ASYNC_ARGS)));
-  g_assert_no_error (error);
-  g_assert_true (set);
-  out = ca_sim_harness_admin (f->sim, FALSE, "deliver", NUMBER (h->order), NULL);
-  h->serial = ca_sim_harness_admin (f->sim, FALSE, "issue", NUMBER (h->order), prefix, NULL);
-  h->cert_pem = g_strconcat (prefix, ".pem", NULL);
-  h->key_pem = g_strconcat (prefix, ".key", NULL);
-}
-
-static X509 *
-read_cert (const char *path)
-{
-  BIO *bio = BIO_new_file (path, "r");
-  X509 *cert = bio ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
-
-  BIO_free (bio);
-  g_assert_nonnull (cert);
-  return cert;
-}
-
-static EVP_PKEY *
-read_key (const char *path)
-{
-  BIO *bio = BIO_new_file (path, "r");
-  EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) : NULL;
-
-  BIO_free (bio);
-  g_assert_nonnull (key);
-  return key;
-}
-
-/* What our OCSP client and our CRL client (the certificate's distribution
- * point) say of @cert_pem: both must agree; returns the status, sets the reason. */
-static PorteurCertStatus
-revocation_status (Fixture *f, const char *cert_pem, int *reason)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsDatabase) database = porteur_ca_config_load_trust (f->sim->root_pem, &error);
-  g_autoptr(PorteurOcspClient) ocsp = porteur_ocsp_client_new ();
-  g_autoptr(PorteurCrlClient) crl = porteur_crl_client_new ();
-  g_autoptr(PorteurOcspResult) by_ocsp = NULL;
-  g_autoptr(PorteurCrlResult) by_crl = NULL;
-  g_autoptr(X509) cert = read_cert (cert_pem);
-  g_autoptr(X509) issuing = read_cert (f->issuing_pem);
-
-  g_assert_no_error (error);
-  porteur_ocsp_client_set_tls_database (ocsp, database);
-  g_assert_true (porteur_ocsp_client_add_trust_file (ocsp, f->sim->root_pem, &error));
-  by_ocsp = porteur_ocsp_client_check_sync (ocsp, cert, issuing, NULL, NULL, &error);
-  g_assert_no_error (error);
-  porteur_crl_client_set_tls_database (crl, database);
-  by_crl = porteur_crl_client_check_sync (crl, cert, issuing, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (porteur_ocsp_result_get_status (by_ocsp), ==, porteur_crl_result_get_status (by_crl));
-  if (porteur_ocsp_result_get_status (by_ocsp) == PORTEUR_CERT_STATUS_REVOKED)
-    {
-      g_assert_cmpint (porteur_ocsp_result_get_revocation_reason (by_ocsp), ==, porteur_crl_result_get_revocation_reason (by_crl));
-      *reason = porteur_ocsp_result_get_revocation_reason (by_ocsp);
-    }
-  return porteur_ocsp_result_get_status (by_ocsp);
-}
-
-static void
-assert_good (Fixture *f, const Holder *h)
-{
-  int reason = -1;
-
-  g_assert_cmpint (revocation_status (f, h->cert_pem, &reason), ==, PORTEUR_CERT_STATUS_GOOD);
-}
-
-static void
-assert_revoked (Fixture *f, const Holder *h, int want_reason)
-{
-  int reason = -1;
-
-  g_assert_cmpint (revocation_status (f, h->cert_pem, &reason), ==, PORTEUR_CERT_STATUS_REVOKED);
-  g_assert_cmpint (reason, ==, want_reason);
-}
-
-static PorteurCaRevocationRequest *
-request (Fixture *f, const char *serial, const char *reason, const PorteurCaRevocationProof *proof, const char *key,
-         GError **error)
-{
-  return CALL (porteur_ca_client_request_revocation_finish, f->client, error,
-               porteur_ca_client_request_revocation_async (f->client, serial, reason, proof, key, ASYNC_ARGS));
+  return CA_CALL (porteur_ca_client_cancel_appointment_finish, f->client, error,
+                  porteur_ca_client_cancel_appointment_async (f->client, NUMBER (order), TOKEN (order), key, CA_ASYNC_ARGS));
 }
 
 static PorteurCaRevocationRequest *
@@ -300,37 +51,22 @@ with_answers (Fixture *f, const char *serial, const char *reason, const PorteurC
 {
   PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_ANSWERS, .answers = answers, .n_answers = 2 };
 
-  return request (f, serial, reason, &proof, key, error);
+  return ca_test_request_revocation (f, serial, reason, &proof, key, error);
 }
 
 static PorteurCaRevocationRequest *
 status_of (Fixture *f, const char *id, const char *token, GError **error)
 {
-  return CALL (porteur_ca_client_get_revocation_finish, f->client, error,
-               porteur_ca_client_get_revocation_async (f->client, id, token, ASYNC_ARGS));
+  return CA_CALL (porteur_ca_client_get_revocation_finish, f->client, error,
+                  porteur_ca_client_get_revocation_async (f->client, id, token, CA_ASYNC_ARGS));
 }
 
-static char *
-new_nonce (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaRevocationNonce) nonce =
-    CALL (porteur_ca_client_get_revocation_nonce_finish, f->client, &error,
-          porteur_ca_client_get_revocation_nonce_async (f->client, NULL, ASYNC_ARGS));
-
-  g_assert_no_error (error);
-  g_assert_nonnull (porteur_ca_revocation_nonce_get_expires (nonce));
-  return g_strdup (porteur_ca_revocation_nonce_get_nonce (nonce));
-}
-
-/* A CMS detached signature of the canonical request by the key in @key_pem with @cert_pem. */
+/* A CMS detached signature of the canonical request by @key with @cert. */
 static GBytes *
-sign (const char *serial, const char *reason, const char *nonce, const char *key_pem, const char *cert_pem)
+sign (const char *serial, const char *reason, const char *nonce, EVP_PKEY *key, X509 *cert)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) canonical = porteur_ca_revocation_canonical_request (serial, reason, "holder", nonce);
-  g_autoptr(EVP_PKEY) key = read_key (key_pem);
-  g_autoptr(X509) cert = read_cert (cert_pem);
   GBytes *signature;
 
   g_assert_nonnull (canonical);
@@ -344,7 +80,7 @@ with_signature (Fixture *f, const char *serial, const char *reason, const char *
 {
   PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_SIGNATURE, .nonce = nonce, .signature = signature };
 
-  return request (f, serial, reason, &proof, NULL, error);
+  return ca_test_request_revocation (f, serial, reason, &proof, NULL, error);
 }
 
 static void
@@ -365,7 +101,7 @@ test_canonical (void)
 static void
 test_answers (Fixture *f, gconstpointer data)
 {
-  g_auto(Holder) h = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaRevocationRequest) rv = NULL;
   g_autoptr(PorteurCaRevocationRequest) again = NULL;
@@ -375,8 +111,8 @@ test_answers (Fixture *f, gconstpointer data)
   /* case, accents and spaces do not matter */
   const PorteurCaSecurityAnswer typed[] = { { "first-pet", "PIKOU" }, { "first-school", " ecole jules-ferry" } };
 
-  issued_order (f, "holder", &h);
-  assert_good (f, &h);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+  ca_test_assert_good (f, h.cert);
   rv = with_answers (f, h.serial, "keyCompromise", typed, key, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
@@ -386,7 +122,7 @@ test_answers (Fixture *f, gconstpointer data)
   g_assert_cmpstr (porteur_ca_revocation_request_get_requester (rv), ==, "holder");
   g_assert_cmpint (g_ascii_strcasecmp (porteur_ca_revocation_request_get_serial (rv), h.serial), ==, 0);
   /* at once in OCSP and in the CRL */
-  assert_revoked (f, &h, 1);
+  ca_test_assert_revoked (f, h.cert, 1);
 
   /* a retry with the same key gets the same request, revokes nothing more */
   again = with_answers (f, h.serial, "keyCompromise", typed, key, &error);
@@ -399,7 +135,7 @@ test_answers (Fixture *f, gconstpointer data)
   assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
   g_assert_cmpstr (field_code (error, "serial"), ==, "already-revoked");
   g_clear_error (&error);
-  assert_revoked (f, &h, 1);
+  ca_test_assert_revoked (f, h.cert, 1);
 
   /* followed with its token */
   read = status_of (f, porteur_ca_revocation_request_get_id (rv), porteur_ca_revocation_request_get_token (rv), &error);
@@ -420,12 +156,12 @@ test_answers (Fixture *f, gconstpointer data)
 static void
 test_wrong_answers (Fixture *f, gconstpointer data)
 {
-  g_auto(Holder) h = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaRevocationRequest) rv = NULL;
   const PorteurCaSecurityAnswer wrong[] = { { "first-school", "Diwan" }, { "first-pet", "Pikou" } };
 
-  issued_order (f, "holder", &h);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
   /* refused and counted, locked after 5 for this certificate, however its serial is written */
   for (guint i = 0; i < 5; i++)
     {
@@ -440,29 +176,29 @@ test_wrong_answers (Fixture *f, gconstpointer data)
       assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
       g_clear_error (&error);
     }
-  rv = with_answers (f, h.serial, "keyCompromise", holder_answers, NULL, &error);
+  rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, NULL, &error);
   g_assert_null (rv);
   assert_ca_error (error, PORTEUR_CA_ERROR_RATE_LIMITED);
   g_clear_error (&error);
-  assert_good (f, &h);
+  ca_test_assert_good (f, h.cert);
 
   /* an unknown certificate looks like wrong answers (no enumeration) */
-  rv = with_answers (f, "0BADC0DE", "keyCompromise", holder_answers, NULL, &error);
+  rv = with_answers (f, "0BADC0DE", "keyCompromise", ca_test_holder_answers, NULL, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_clear_error (&error);
   /* field errors */
-  rv = with_answers (f, h.serial, "stolen", holder_answers, NULL, &error);
+  rv = with_answers (f, h.serial, "stolen", ca_test_holder_answers, NULL, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
   g_assert_cmpstr (field_code (error, "reason"), ==, "bad-choice");
   g_clear_error (&error);
-  rv = with_answers (f, "not hex", "superseded", holder_answers, NULL, &error);
+  rv = with_answers (f, "not hex", "superseded", ca_test_holder_answers, NULL, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
   g_assert_cmpstr (field_code (error, "serial"), ==, "bad-syntax");
   g_clear_error (&error);
   {
-    PorteurCaRevocationProof one = { .type = PORTEUR_CA_PROOF_ANSWERS, .answers = holder_answers, .n_answers = 1 };
+    PorteurCaRevocationProof one = { .type = PORTEUR_CA_PROOF_ANSWERS, .answers = ca_test_holder_answers, .n_answers = 1 };
 
-    rv = request (f, h.serial, "superseded", &one, NULL, &error);
+    rv = ca_test_request_revocation (f, h.serial, "superseded", &one, NULL, &error);
     assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
     g_assert_cmpstr (field_code (error, "proof.answers"), ==, "bad-length");
     g_clear_error (&error);
@@ -472,16 +208,16 @@ test_wrong_answers (Fixture *f, gconstpointer data)
   {
     g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "advance-time", "86401", NULL);
   }
-  rv = with_answers (f, h.serial, "cessationOfOperation", holder_answers, NULL, &error);
+  rv = with_answers (f, h.serial, "cessationOfOperation", ca_test_holder_answers, NULL, &error);
   g_assert_no_error (error);
-  assert_revoked (f, &h, 5);
+  ca_test_assert_revoked (f, h.cert, 5);
   g_clear_object (&rv);
 }
 
 static void
 test_signature (Fixture *f, gconstpointer data)
 {
-  g_auto(Holder) h = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaRevocationRequest) rv = NULL;
   g_autoptr(PorteurCaRevocationRequest) replay = NULL;
@@ -489,17 +225,17 @@ test_signature (Fixture *f, gconstpointer data)
   g_autoptr(GBytes) signature = NULL;
   g_autofree char *lower = NULL;
 
-  issued_order (f, "holder", &h);
-  nonce = new_nonce (f);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+  nonce = ca_test_revocation_nonce (f);
   /* the serial as the holder types it: any case, leading zero */
   lower = g_strconcat ("0", h.serial, NULL);
   for (char *p = lower; *p; p++)
     *p = g_ascii_tolower (*p);
-  signature = sign (lower, "superseded", nonce, h.key_pem, h.cert_pem);
+  signature = sign (lower, "superseded", nonce, h.key, h.cert);
   rv = with_signature (f, lower, "superseded", nonce, signature, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
-  assert_revoked (f, &h, 4);
+  ca_test_assert_revoked (f, h.cert, 4);
   /* the same signature and nonce again (a new request, not a retry): refused */
   replay = with_signature (f, lower, "superseded", nonce, signature, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
@@ -510,8 +246,8 @@ test_signature (Fixture *f, gconstpointer data)
 static void
 test_signature_refused (Fixture *f, gconstpointer data)
 {
-  g_auto(Holder) h = { 0 };
-  g_auto(Holder) other = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
+  g_auto(CaTestHolder) other = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaRevocationRequest) rv = NULL;
   g_autofree char *n1 = NULL, *n2 = NULL, *n3 = NULL, *n4 = NULL, *n5 = NULL;
@@ -520,32 +256,32 @@ test_signature_refused (Fixture *f, gconstpointer data)
   g_autoptr(GBytes) good = NULL;
   g_autoptr(GBytes) garbage = g_bytes_new_static ("not a CMS", 9);
 
-  issued_order (f, "holder", &h);
-  issued_order (f, "other", &other);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+  ca_test_issued_order (f, "other", ca_test_holder_answers, &other);
 
   /* signed by another certificate of this CA */
-  n1 = new_nonce (f);
-  by_other = sign (h.serial, "keyCompromise", n1, other.key_pem, other.cert_pem);
+  n1 = ca_test_revocation_nonce (f);
+  by_other = sign (h.serial, "keyCompromise", n1, other.key, other.cert);
   rv = with_signature (f, h.serial, "keyCompromise", n1, by_other, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_assert_cmpstr (field_code (error, "proof.signature"), ==, "wrong-signer");
   g_clear_error (&error);
   /* the nonce served once, even refused */
-  good = sign (h.serial, "keyCompromise", n1, h.key_pem, h.cert_pem);
+  good = sign (h.serial, "keyCompromise", n1, h.key, h.cert);
   rv = with_signature (f, h.serial, "keyCompromise", n1, good, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "used");
   g_clear_error (&error);
 
   /* canonical bytes that are not the request's (another reason signed) */
-  n2 = new_nonce (f);
-  tampered = sign (h.serial, "superseded", n2, h.key_pem, h.cert_pem);
+  n2 = ca_test_revocation_nonce (f);
+  tampered = sign (h.serial, "superseded", n2, h.key, h.cert);
   rv = with_signature (f, h.serial, "keyCompromise", n2, tampered, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_assert_cmpstr (field_code (error, "proof.signature"), ==, "bad-signature");
   g_clear_error (&error);
   /* not a CMS at all */
-  n3 = new_nonce (f);
+  n3 = ca_test_revocation_nonce (f);
   rv = with_signature (f, h.serial, "keyCompromise", n3, garbage, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_assert_cmpstr (field_code (error, "proof.signature"), ==, "bad-signature");
@@ -555,10 +291,10 @@ test_signature_refused (Fixture *f, gconstpointer data)
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "unknown");
   g_clear_error (&error);
-  n4 = new_nonce (f);
+  n4 = ca_test_revocation_nonce (f);
   {
     g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "advance-time", "601", NULL);
-    g_autoptr(GBytes) late = sign (h.serial, "keyCompromise", n4, h.key_pem, h.cert_pem);
+    g_autoptr(GBytes) late = sign (h.serial, "keyCompromise", n4, h.key, h.cert);
 
     rv = with_signature (f, h.serial, "keyCompromise", n4, late, &error);
     assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
@@ -568,27 +304,25 @@ test_signature_refused (Fixture *f, gconstpointer data)
   /* our signer refuses a key that is not the certificate's */
   {
     g_autoptr(GBytes) canonical = porteur_ca_revocation_canonical_request (h.serial, "keyCompromise", "holder", "n");
-    g_autoptr(EVP_PKEY) key = read_key (other.key_pem);
-    g_autoptr(X509) cert = read_cert (h.cert_pem);
-    g_autoptr(GBytes) none = porteur_ca_revocation_sign (canonical, key, cert, NULL, NULL, &error);
+    g_autoptr(GBytes) none = porteur_ca_revocation_sign (canonical, other.key, h.cert, NULL, NULL, &error);
 
     g_assert_null (none);
     assert_ca_error (error, PORTEUR_CA_ERROR_SIGNATURE);
     g_clear_error (&error);
   }
   /* nothing was revoked; a good proof still works */
-  assert_good (f, &h);
-  assert_good (f, &other);
-  n5 = new_nonce (f);
+  ca_test_assert_good (f, h.cert);
+  ca_test_assert_good (f, other.cert);
+  n5 = ca_test_revocation_nonce (f);
   {
-    g_autoptr(GBytes) fine = sign (h.serial, "keyCompromise", n5, h.key_pem, h.cert_pem);
+    g_autoptr(GBytes) fine = sign (h.serial, "keyCompromise", n5, h.key, h.cert);
 
     rv = with_signature (f, h.serial, "keyCompromise", n5, fine, &error);
     g_assert_no_error (error);
     g_clear_object (&rv);
   }
-  assert_revoked (f, &h, 1);
-  assert_good (f, &other);
+  ca_test_assert_revoked (f, h.cert, 1);
+  ca_test_assert_good (f, other.cert);
 }
 
 /* The confirmation link of the mail the simulator "sent" for @id. */
@@ -615,15 +349,15 @@ mailed_link (Fixture *f, const char *id, const char *to)
 static PorteurCaRevocationRequest *
 confirm (Fixture *f, const char *id, const char *code, GError **error)
 {
-  return CALL (porteur_ca_client_confirm_revocation_finish, f->client, error,
-               porteur_ca_client_confirm_revocation_async (f->client, id, code, NULL, ASYNC_ARGS));
+  return CA_CALL (porteur_ca_client_confirm_revocation_finish, f->client, error,
+                  porteur_ca_client_confirm_revocation_async (f->client, id, code, NULL, CA_ASYNC_ARGS));
 }
 
 static void
 test_legal_representative (Fixture *f, gconstpointer data)
 {
-  g_auto(Holder) h = { 0 };
-  g_auto(Holder) other = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
+  g_auto(CaTestHolder) other = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaRevocationRequest) rv = NULL;
   g_autoptr(PorteurCaRevocationRequest) done = NULL;
@@ -632,34 +366,34 @@ test_legal_representative (Fixture *f, gconstpointer data)
   PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_LEGAL_REPRESENTATIVE };
   const char *code;
 
-  issued_order (f, "holder", &h);
-  issued_order (f, "other", &other);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+  ca_test_issued_order (f, "other", ca_test_holder_answers, &other);
   /* the holder's e-mail, a made-up one: refused */
   proof.order = NUMBER (h.order);
   proof.email = "anne.legoff@example.fr";
-  rv = request (f, h.serial, "affiliationChanged", &proof, NULL, &error);
+  rv = ca_test_request_revocation (f, h.serial, "affiliationChanged", &proof, NULL, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_clear_error (&error);
   /* the right representative, but another order's certificate */
   proof.email = "yann.kerjean@example.fr";
-  rv = request (f, other.serial, "affiliationChanged", &proof, NULL, &error);
+  rv = ca_test_request_revocation (f, other.serial, "affiliationChanged", &proof, NULL, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_clear_error (&error);
   proof.order = "PO-2026-999999";
-  rv = request (f, h.serial, "affiliationChanged", &proof, NULL, &error);
+  rv = ca_test_request_revocation (f, h.serial, "affiliationChanged", &proof, NULL, &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_clear_error (&error);
 
   /* the e-mail in another case: pending until confirmed */
   proof.order = NUMBER (h.order);
   proof.email = "Yann.Kerjean@Example.FR";
-  rv = request (f, h.serial, "affiliationChanged", &proof, NULL, &error);
+  rv = ca_test_request_revocation (f, h.serial, "affiliationChanged", &proof, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_PENDING_CONFIRMATION);
   g_assert_cmpstr (porteur_ca_revocation_request_get_requester (rv), ==, "legal-representative");
   g_assert_null (porteur_ca_revocation_request_get_revoked_at (rv));
   g_assert_nonnull (porteur_ca_revocation_request_get_confirmation_expires (rv));
-  assert_good (f, &h);
+  ca_test_assert_good (f, h.cert);
 
   link = mailed_link (f, porteur_ca_revocation_request_get_id (rv), "Yann.Kerjean@Example.FR");
   code = strstr (link, "?code=") + strlen ("?code=");
@@ -668,14 +402,14 @@ test_legal_representative (Fixture *f, gconstpointer data)
   done = confirm (f, porteur_ca_revocation_request_get_id (rv), "AAAAAAAAAAAAAAAAAAAA", &error);
   assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
   g_clear_error (&error);
-  assert_good (f, &h);
+  ca_test_assert_good (f, h.cert);
   /* the link's code confirms */
   done = confirm (f, porteur_ca_revocation_request_get_id (rv), code, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_revocation_request_get_status (done), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
   g_assert_nonnull (porteur_ca_revocation_request_get_revoked_at (done));
-  assert_revoked (f, &h, 3);
-  assert_good (f, &other);
+  ca_test_assert_revoked (f, h.cert, 3);
+  ca_test_assert_good (f, other.cert);
   /* used: gone */
   g_clear_object (&done);
   done = confirm (f, porteur_ca_revocation_request_get_id (rv), code, &error);
@@ -689,7 +423,7 @@ test_legal_representative (Fixture *f, gconstpointer data)
 static void
 test_confirmation_lockout (Fixture *f, gconstpointer data)
 {
-  g_auto(Holder) h = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaRevocationRequest) rv = NULL;
   g_autoptr(PorteurCaRevocationRequest) done = NULL;
@@ -697,10 +431,10 @@ test_confirmation_lockout (Fixture *f, gconstpointer data)
   g_autofree char *link = NULL;
   PorteurCaRevocationProof proof = { .type = PORTEUR_CA_PROOF_LEGAL_REPRESENTATIVE };
 
-  issued_order (f, "holder", &h);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
   proof.order = NUMBER (h.order);
   proof.email = "yann.kerjean@example.fr";
-  rv = request (f, h.serial, "unspecified", &proof, NULL, &error);
+  rv = ca_test_request_revocation (f, h.serial, "unspecified", &proof, NULL, &error);
   g_assert_no_error (error);
   link = mailed_link (f, porteur_ca_revocation_request_get_id (rv), "yann.kerjean@example.fr");
   /* five wrong codes reject the request: the right one then comes too late */
@@ -716,7 +450,7 @@ test_confirmation_lockout (Fixture *f, gconstpointer data)
   read = status_of (f, porteur_ca_revocation_request_get_id (rv), porteur_ca_revocation_request_get_token (rv), &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_revocation_request_get_status (read), ==, PORTEUR_CA_REVOCATION_REJECTED);
-  assert_good (f, &h);
+  ca_test_assert_good (f, h.cert);
 }
 
 /* A lost answer: the client's retry with the same key gets the request the
@@ -724,17 +458,17 @@ test_confirmation_lockout (Fixture *f, gconstpointer data)
 static void
 test_lost_answer (Fixture *f, gconstpointer data)
 {
-  g_auto(Holder) h = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaRevocationRequest) rv = NULL;
   g_autofree char *out = NULL;
 
-  issued_order (f, "holder", &h);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
   out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/revocation-requests", "lose-answer", "1", NULL);
-  rv = with_answers (f, h.serial, "keyCompromise", holder_answers, NULL, &error);
+  rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
-  assert_revoked (f, &h, 1);
+  ca_test_assert_revoked (f, h.cert, 1);
 }
 
 /* Faults at each new request: a precise error, nothing half-done. */
@@ -746,7 +480,7 @@ test_faults (Fixture *f, gconstpointer data)
     { "malformed-json", PORTEUR_CA_ERROR_MALFORMED },
     { "wrong-content-type", PORTEUR_CA_ERROR_BAD_CONTENT_TYPE },
   };
-  g_auto(Holder) h = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaRevocationRequest) pending = NULL;
   g_autofree char *link = NULL;
@@ -754,10 +488,10 @@ test_faults (Fixture *f, gconstpointer data)
   const char *id;
 
   porteur_ca_client_set_max_retries (f->client, 0);
-  issued_order (f, "holder", &h);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
   proof.order = NUMBER (h.order);
   proof.email = "yann.kerjean@example.fr";
-  pending = request (f, h.serial, "superseded", &proof, NULL, &error);
+  pending = ca_test_request_revocation (f, h.serial, "superseded", &proof, NULL, &error);
   g_assert_no_error (error);
   id = porteur_ca_revocation_request_get_id (pending);
   link = mailed_link (f, id, "yann.kerjean@example.fr");
@@ -770,11 +504,11 @@ test_faults (Fixture *f, gconstpointer data)
       g_autoptr(PorteurCaRevocationNonce) nonce = NULL;
 
       g_test_message ("fault %s", faults[i].kind);
-      rv = with_answers (f, h.serial, "keyCompromise", holder_answers, NULL, &error);
+      rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, NULL, &error);
       assert_ca_error (error, faults[i].code);
       g_clear_error (&error);
-      nonce = CALL (porteur_ca_client_get_revocation_nonce_finish, f->client, &error,
-                    porteur_ca_client_get_revocation_nonce_async (f->client, NULL, ASYNC_ARGS));
+      nonce = CA_CALL (porteur_ca_client_get_revocation_nonce_finish, f->client, &error,
+                       porteur_ca_client_get_revocation_nonce_async (f->client, NULL, CA_ASYNC_ARGS));
       assert_ca_error (error, faults[i].code);
       g_clear_error (&error);
       rv = confirm (f, id, strstr (link, "?code=") + 6, &error);
@@ -784,7 +518,7 @@ test_faults (Fixture *f, gconstpointer data)
       assert_ca_error (error, faults[i].code);
       g_clear_error (&error);
       /* nothing half-done: still good, still pending */
-      assert_good (f, &h);
+      ca_test_assert_good (f, h.cert);
       rv = status_of (f, id, porteur_ca_revocation_request_get_token (pending), &error);
       g_assert_no_error (error);
       g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_PENDING_CONFIRMATION);
@@ -794,15 +528,15 @@ test_faults (Fixture *f, gconstpointer data)
     g_autoptr(PorteurCaRevocationRequest) done = confirm (f, id, strstr (link, "?code=") + 6, &error);
     g_assert_no_error (error);
   }
-  assert_revoked (f, &h, 4);
+  ca_test_assert_revoked (f, h.cert, 4);
 }
 
 static void
 test_cancel_appointment (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaOrder) order = validated_order (f);
-  g_autoptr(GListModel) slots = get_slots (f, order, &error);
+  g_autoptr(PorteurCaOrder) order = ca_test_validated_order (f);
+  g_autoptr(GListModel) slots = ca_test_get_slots (f, order, NULL, NULL, &error);
   g_autoptr(GListModel) after = NULL;
   g_autoptr(GListModel) history = NULL;
   g_autoptr(PorteurCaAppointmentSlot) slot = NULL;
@@ -824,7 +558,7 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   slot = g_list_model_get_item (slots, 0);
-  booked = book (f, order, porteur_ca_appointment_slot_get_id (slot), &error);
+  booked = ca_test_book (f, order, porteur_ca_appointment_slot_get_id (slot), NULL, &error);
   g_assert_no_error (error);
   cancelled = cancel (f, order, key, &error);
   g_assert_no_error (error);
@@ -839,17 +573,17 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
   assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
   g_clear_error (&error);
   /* the slot is free again, and the same slot can be booked again */
-  after = get_slots (f, order, &error);
+  after = ca_test_get_slots (f, order, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (after), ==, n);
-  rebooked = book (f, order, porteur_ca_appointment_slot_get_id (slot), &error);
+  rebooked = ca_test_book (f, order, porteur_ca_appointment_slot_get_id (slot), NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_order_get_status (rebooked), ==, PORTEUR_CA_ORDER_STATUS_APPOINTMENT);
   g_assert_cmpstr (porteur_ca_appointment_slot_get_id (porteur_ca_order_get_appointment (rebooked)), ==,
                    porteur_ca_appointment_slot_get_id (slot));
   /* the history says so */
-  history = CALL (porteur_ca_client_get_history_finish, f->client, &error,
-                  porteur_ca_client_get_history_async (f->client, NUMBER (order), TOKEN (order), ASYNC_ARGS));
+  history = CA_CALL (porteur_ca_client_get_history_finish, f->client, &error,
+                     porteur_ca_client_get_history_async (f->client, NUMBER (order), TOKEN (order), CA_ASYNC_ARGS));
   g_assert_no_error (error);
   for (guint i = 0; i < g_list_model_get_n_items (history); i++)
     {
@@ -868,10 +602,10 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   /* another order's token: not found (no enumeration) */
   {
-    g_autoptr(PorteurCaOrder) other = validated_order (f);
-    g_autoptr(PorteurCaOrder) x = CALL (porteur_ca_client_cancel_appointment_finish, f->client, &error,
-                                        porteur_ca_client_cancel_appointment_async (f->client, NUMBER (order), TOKEN (other),
-                                                                                    NULL, ASYNC_ARGS));
+    g_autoptr(PorteurCaOrder) other = ca_test_validated_order (f);
+    g_autoptr(PorteurCaOrder) x = CA_CALL (porteur_ca_client_cancel_appointment_finish, f->client, &error,
+                                           porteur_ca_client_cancel_appointment_async (f->client, NUMBER (order), TOKEN (other),
+                                                                                       NULL, CA_ASYNC_ARGS));
     assert_ca_error (error, PORTEUR_CA_ERROR_NOT_FOUND);
     g_clear_error (&error);
   }
@@ -879,55 +613,12 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
 
 /* porteur-tool ------------------------------------------------------------ */
 
-/* Runs porteur-tool with the CA from the environment and @input on its stdin;
- * returns stdout, sets the exit status and stderr. */
-static char *
-tool (Fixture *f, const char *input, int *status, char **err, const char *first, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                                                                       G_SUBPROCESS_FLAGS_STDIN_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("PORTEUR_TOOL"));
-  va_start (ap, first);
-  for (arg = first; arg; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", f->sim->url, TRUE);
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", f->sim->root_pem, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", f->data_home, TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &out, err, &error);
-  g_assert_no_error (error);
-  *status = g_subprocess_get_exit_status (process);
-  g_test_message ("exit %d\n%s\n%s", *status, out, *err);
-  return out;
-}
-
-static JsonObject *
-json_object (const char *text, JsonNode **keep)
-{
-  g_autoptr(GError) error = NULL;
-
-  *keep = json_from_string (text, &error);
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (*keep));
-  return json_node_get_object (*keep);
-}
-
 static void
 test_tool_revoke (Fixture *f, gconstpointer data)
 {
-  g_auto(Holder) h = { 0 };
-  g_auto(Holder) signer = { 0 };
-  g_auto(Holder) represented = { 0 };
+  g_auto(CaTestHolder) h = { 0 };
+  g_auto(CaTestHolder) signer = { 0 };
+  g_auto(CaTestHolder) represented = { 0 };
   g_autoptr(JsonNode) n1 = NULL, n2 = NULL, n3 = NULL, n4 = NULL, n5 = NULL;
   g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL, *o5 = NULL, *o6 = NULL, *o7 = NULL, *o8 = NULL, *o9 = NULL;
   g_autofree char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL, *e5 = NULL, *e6 = NULL, *e7 = NULL, *e8 = NULL, *e9 = NULL;
@@ -938,78 +629,76 @@ test_tool_revoke (Fixture *f, gconstpointer data)
   const char *id;
   int status;
 
-  issued_order (f, "holder", &h);
-  issued_order (f, "signer", &signer);
-  issued_order (f, "represented", &represented);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+  ca_test_issued_order (f, "signer", ca_test_holder_answers, &signer);
+  ca_test_issued_order (f, "represented", ca_test_holder_answers, &represented);
 
   /* usage: one proof, never the answers in argv */
-  o1 = tool (f, NULL, &status, &e1, "ca", "revoke", h.serial, "--reason", "keyCompromise", NULL);
+  o1 = ca_test_tool (f, NULL, &status, &e1, "ca", "revoke", h.serial, "--reason", "keyCompromise", NULL);
   g_assert_cmpint (status, ==, 2);
-  o2 = tool (f, NULL, &status, &e2, "ca", "revoke", h.serial, "--reason", "stolen", "--answers-fd", "0", NULL);
+  o2 = ca_test_tool (f, NULL, &status, &e2, "ca", "revoke", h.serial, "--reason", "stolen", "--answers-fd", "0", NULL);
   g_assert_cmpint (status, ==, 2);
   g_clear_pointer (&o2, g_free);
   g_clear_pointer (&e2, g_free);
 
   /* wrong answers: a negative answer (1), nothing revoked */
-  o2 = tool (f, "first-school=Diwan\nfirst-pet=Pikou\n", &status, &e2,
+  o2 = ca_test_tool (f, "first-school=Diwan\nfirst-pet=Pikou\n", &status, &e2,
              "ca", "revoke", h.serial, "--reason", "keyCompromise", "--answers-fd", "0", NULL);
   g_assert_cmpint (status, ==, 1);
-  assert_good (f, &h);
+  ca_test_assert_good (f, h.cert);
 
   /* the answers from a file descriptor */
-  o3 = tool (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\n", &status, &e3,
+  o3 = ca_test_tool (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\n", &status, &e3,
              "--json", "ca", "revoke", h.serial, "--reason", "keyCompromise", "--answers-fd", "0", NULL);
   g_assert_cmpint (status, ==, 0);
-  o = json_object (o3, &n1);
+  o = ca_test_json_object (o3, &n1);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "accepted");
   g_assert_false (json_object_has_member (o, "token"));
   id = json_object_get_string_member (o, "id");
-  assert_revoked (f, &h, 1);
+  ca_test_assert_revoked (f, h.cert, 1);
   /* its token is in the store, not on the screen */
   document = g_strdup_printf ("%s/porteur/ca/revocations/%s.json", f->data_home, id);
   g_assert_true (g_file_get_contents (document, &stored, NULL, NULL));
   g_assert_nonnull (strstr (stored, "\"token\""));
-  o4 = tool (f, NULL, &status, &e4, "--json", "ca", "revocation", id, NULL);
+  o4 = ca_test_tool (f, NULL, &status, &e4, "--json", "ca", "revocation", id, NULL);
   g_assert_cmpint (status, ==, 0);
-  o = json_object (o4, &n2);
+  o = ca_test_json_object (o4, &n2);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "accepted");
   g_assert_nonnull (json_object_get_string_member (o, "revoked_at"));
   g_assert_false (json_object_has_member (o, "token"));
 
   /* a signature by the certificate's key */
-  o5 = tool (f, NULL, &status, &e5, "--json", "ca", "revoke", signer.serial, "--reason", "superseded",
+  o5 = ca_test_tool (f, NULL, &status, &e5, "--json", "ca", "revoke", signer.serial, "--reason", "superseded",
              "--key-file", signer.key_pem, "--cert", signer.cert_pem, NULL);
   g_assert_cmpint (status, ==, 0);
-  o = json_object (o5, &n3);
+  o = ca_test_json_object (o5, &n3);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "accepted");
-  assert_revoked (f, &signer, 4);
+  ca_test_assert_revoked (f, signer.cert, 4);
 
   /* the legal representative, then the link from the mail confirms */
-  o6 = tool (f, NULL, &status, &e6, "--json", "ca", "revoke", represented.serial, "--reason", "affiliationChanged",
+  o6 = ca_test_tool (f, NULL, &status, &e6, "--json", "ca", "revoke", represented.serial, "--reason", "affiliationChanged",
              "--legal-representative", NUMBER (represented.order), "--email", "yann.kerjean@example.fr", NULL);
   g_assert_cmpint (status, ==, 0);
-  o = json_object (o6, &n4);
+  o = ca_test_json_object (o6, &n4);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "pending-confirmation");
   id = json_object_get_string_member (o, "id");
-  assert_good (f, &represented);
+  ca_test_assert_good (f, represented.cert);
   link = mailed_link (f, id, "yann.kerjean@example.fr");
-  o7 = tool (f, link, &status, &e7, "ca", "revocation", id, "--confirm-fd", "0", NULL);
+  o7 = ca_test_tool (f, link, &status, &e7, "ca", "revocation", id, "--confirm-fd", "0", NULL);
   g_assert_cmpint (status, ==, 0);
-  assert_revoked (f, &represented, 3);
-  o8 = tool (f, link, &status, &e8, "--json", "ca", "revocation", id, "--confirm-fd", "0", NULL);
+  ca_test_assert_revoked (f, represented.cert, 3);
+  o8 = ca_test_tool (f, link, &status, &e8, "--json", "ca", "revocation", id, "--confirm-fd", "0", NULL);
   g_assert_cmpint (status, ==, 1);   /* used: gone */
-  o9 = tool (f, NULL, &status, &e9, "--json", "ca", "revocation", id, NULL);
+  o9 = ca_test_tool (f, NULL, &status, &e9, "--json", "ca", "revocation", id, NULL);
   g_assert_cmpint (status, ==, 0);
-  o = json_object (o9, &n5);
+  o = ca_test_json_object (o9, &n5);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "accepted");
 }
-
-static const char tool_form[] = "form.json";
 
 static void
 test_tool_cancel_appointment (Fixture *f, gconstpointer data)
 {
-  g_autofree char *form = g_build_filename (f->data_home, tool_form, NULL);
+  g_autofree char *form = ca_test_write_form (f);
   g_autoptr(JsonNode) created = NULL, slots = NULL, cancelled = NULL, shown = NULL;
   g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL, *o5 = NULL, *o6 = NULL, *o7 = NULL;
   g_autofree char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL, *e5 = NULL, *e6 = NULL, *e7 = NULL;
@@ -1019,49 +708,46 @@ test_tool_cancel_appointment (Fixture *f, gconstpointer data)
   JsonObject *o;
   int status;
 
-  g_assert_true (g_file_set_contents (form, good_dossier, -1, NULL));
-  o1 = tool (f, NULL, &status, &e1, "--json", "ca", "order", "create", "--from", form, NULL);
+  o1 = ca_test_tool (f, NULL, &status, &e1, "--json", "ca", "order", "create", "--from", form, NULL);
   g_assert_cmpint (status, ==, 0);
-  o = json_object (o1, &created);
+  o = ca_test_json_object (o1, &created);
   number = json_object_get_string_member (o, "number");
-  o2 = tool (f, NULL, &status, &e2, "--json", "ca", "order", "submit", number, NULL);
+  o2 = ca_test_tool (f, NULL, &status, &e2, "--json", "ca", "order", "submit", number, NULL);
   g_assert_cmpint (status, ==, 0);
   admin = ca_sim_harness_admin (f->sim, FALSE, "documents-received", number, NULL);
-  o3 = tool (f, NULL, &status, &e3, "--json", "order", "slots", number, NULL);
+  o3 = ca_test_tool (f, NULL, &status, &e3, "--json", "order", "slots", number, NULL);
   g_assert_cmpint (status, ==, 0);
   slots = json_from_string (o3, NULL);
   slot = g_strdup (json_object_get_string_member (json_array_get_object_element (json_node_get_array (slots), 0), "slot"));
   /* nothing to cancel before the booking: a negative answer */
-  o4 = tool (f, NULL, &status, &e4, "order", "cancel-appointment", number, NULL);
+  o4 = ca_test_tool (f, NULL, &status, &e4, "order", "cancel-appointment", number, NULL);
   g_assert_cmpint (status, ==, 1);
-  o5 = tool (f, NULL, &status, &e5, "--json", "order", "book", number, slot, NULL);
+  o5 = ca_test_tool (f, NULL, &status, &e5, "--json", "order", "book", number, slot, NULL);
   g_assert_cmpint (status, ==, 0);
-  o6 = tool (f, NULL, &status, &e6, "--json", "order", "cancel-appointment", number, NULL);
+  o6 = ca_test_tool (f, NULL, &status, &e6, "--json", "order", "cancel-appointment", number, NULL);
   g_assert_cmpint (status, ==, 0);
-  o = json_object (o6, &cancelled);
+  o = ca_test_json_object (o6, &cancelled);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "validated");
   g_assert_false (json_object_has_member (o, "appointment"));
   g_assert_false (json_object_has_member (o, "access_token"));
   /* the order's record follows: no appointment any more, the slot can be booked again */
-  o7 = tool (f, NULL, &status, &e7, "--json", "order", "show", number, NULL);
+  o7 = ca_test_tool (f, NULL, &status, &e7, "--json", "order", "show", number, NULL);
   g_assert_cmpint (status, ==, 0);
-  o = json_object (o7, &shown);
+  o = ca_test_json_object (o7, &shown);
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "validated");
   g_assert_false (json_object_has_member (o, "appointment"));
   g_clear_pointer (&o5, g_free);
   g_clear_pointer (&e5, g_free);
-  o5 = tool (f, NULL, &status, &e5, "--json", "order", "book", number, slot, NULL);
+  o5 = ca_test_tool (f, NULL, &status, &e5, "--json", "order", "book", number, slot, NULL);
   g_assert_cmpint (status, ==, 0);
 }
 
 int
 main (int argc, char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ca/revoke/canonical", test_canonical);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) CA_TEST_ADD (path, 0, func)
   ADD ("/ca/revoke/answers", test_answers);
   ADD ("/ca/revoke/wrong-answers", test_wrong_answers);
   ADD ("/ca/revoke/signature", test_signature);
@@ -1073,7 +759,5 @@ main (int argc, char **argv)
   ADD ("/ca/revoke/cancel-appointment", test_cancel_appointment);
   ADD ("/ca/revoke/tool", test_tool_revoke);
   ADD ("/ca/revoke/tool-cancel-appointment", test_tool_cancel_appointment);
-  status = g_test_run ();
-  ca_sim_harness_cleanup ();
-  return status;
+  return ca_test_run ();
 }
