@@ -4,199 +4,37 @@
 #include <signal.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #include "ca/porteur-ca-challenge.h"
-#include "ca-sim-harness.h"
+#include "ca-test-util.h"
 
 /* The RA API's §3.8 test challenges: our client and porteur-tool against the
  * real simulator over HTTPS, with certificates the simulator issues (RSA from
  * `issue`, EC from `issue-for-key`), one made with openssl by another CA,
  * revocation by the administrator, the office's clock moved forward, faults. */
 
-static const char good_dossier[] =
-  "{\"support\":\"token\",\"has_compatible_token\":false,\"product\":\"rgs2-sign-token\","
-  "\"siret\":\"21350238800019\",\"requester_email\":\"agent@example.fr\","
-  "\"prerequisites_acknowledged\":true,\"organisation_type\":\"public-body\",\"requester_role\":\"holder\","
-  "\"organisation\":{\"name\":\"COMMUNE DE RENNES\",\"address\":{\"line1\":\"Hôtel de ville\",\"line2\":\"\","
-  "\"postal_code\":\"35000\",\"city\":\"RENNES\"}},"
-  "\"holder\":{\"civility\":\"mrs\",\"given_name\":\"Anne\",\"family_name\":\"Le Goff\",\"function\":\"Acheteuse\","
-  "\"service\":\"Commande publique\",\"email\":\"anne.legoff@example.fr\",\"phone\":\"+33299000000\"},"
-  "\"legal_representative\":{\"civility\":\"mr\",\"given_name\":\"Yann\",\"family_name\":\"Kerjean\","
-  "\"function\":\"Maire\",\"email\":\"yann.kerjean@example.fr\"},"
-  "\"office\":\"cci-ille-et-vilaine-rennes\"}";
-
 typedef struct {
-  CaSimHarness    *sim;
-  PorteurCaClient *client;
-  char            *dir;
-  /* a certificate of the simulator for an RSA software key */
-  X509            *cert;
-  EVP_PKEY        *key;
-  char            *serial;
-  char            *cert_path;
-  char            *key_path;
+  CaTest       ca;
+  CaTestHolder rsa;   /* a certificate of the simulator for an RSA software key */
 } Fixture;
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-await (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-#define CALL(finish_fn, client, error, start_expr) \
-  ({ GAsyncResult *_r = NULL; GAsyncResult **_slot = &_r; (void) _slot; \
-     start_expr; await (&_r); \
-     gpointer _v = GSIZE_TO_POINTER (finish_fn (client, _r, error)); g_object_unref (_r); _v; })
-
-#define ASYNC_ARGS NULL, on_done, _slot
-
-static PorteurCaClient *
-new_client (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  PorteurCaClient *client = porteur_ca_client_new (f->sim->url, f->sim->root_pem, FALSE, &error);
-
-  g_assert_no_error (error);
-  porteur_ca_client_set_retry_delay (client, 50);
-  return client;
-}
-
-/* A validated order of the simulator (validation delay 0): its number. */
-static char *
-validated_order (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (good_dossier, NULL);
-  g_autoptr(PorteurCaOrder) order = NULL;
-  g_autoptr(PorteurCaOrder) submitted = NULL;
-  g_autofree char *out = NULL;
-
-  order = CALL (porteur_ca_client_create_order_finish, f->client, &error,
-                porteur_ca_client_create_order_async (f->client, json_node_get_object (node), NULL, ASYNC_ARGS));
-  g_assert_no_error (error);
-  submitted = CALL (porteur_ca_client_submit_order_finish, f->client, &error,
-                    porteur_ca_client_submit_order_async (f->client, porteur_ca_order_get_number (order),
-                                                          porteur_ca_order_get_access_token (order), NULL, ASYNC_ARGS));
-  g_assert_no_error (error);
-  out = ca_sim_harness_admin (f->sim, FALSE, "documents-received", porteur_ca_order_get_number (order), NULL);
-  /* validation delay 0: validated as soon as read */
-  return g_strdup (porteur_ca_order_get_number (order));
-}
-
-static X509 *
-load_cert (const char *path)
-{
-  FILE *file = fopen (path, "r");
-  X509 *cert;
-
-  g_assert_nonnull (file);
-  cert = PEM_read_X509 (file, NULL, NULL, NULL);
-  fclose (file);
-  g_assert_nonnull (cert);
-  return cert;
-}
-
-static EVP_PKEY *
-load_key (const char *path)
-{
-  FILE *file = fopen (path, "r");
-  EVP_PKEY *key;
-
-  g_assert_nonnull (file);
-  key = PEM_read_PrivateKey (file, NULL, NULL, NULL);
-  fclose (file);
-  g_assert_nonnull (key);
-  return key;
-}
-
-/* The simulator's certificate for @key's public half (issue-for-key); its serial in *serial. */
-static X509 *
-issue_for_key (Fixture *f, EVP_PKEY *key, const char *name, char **serial)
-{
-  g_autofree char *number = validated_order (f);
-  g_autofree char *pub_path = g_strdup_printf ("%s/%s.pub", f->dir, name);
-  g_autofree char *prefix = g_build_filename (f->dir, name, NULL);
-  g_autofree char *cert_path = g_strconcat (prefix, ".pem", NULL);
-  g_autofree char *key_path = g_strconcat (prefix, ".key", NULL);
-  FILE *file = fopen (pub_path, "w");
-  char *out;
-
-  g_assert_nonnull (file);
-  g_assert_cmpint (PEM_write_PUBKEY (file, key), ==, 1);
-  fclose (file);
-  out = ca_sim_harness_admin (f->sim, FALSE, "issue-for-key", number, pub_path, prefix, NULL);
-  g_assert_cmpuint (strlen (out), >, 0);
-  g_assert_false (g_file_test (key_path, G_FILE_TEST_EXISTS));   /* no private key from the CA */
-  if (serial)
-    *serial = out;
-  else
-    g_free (out);
-  return load_cert (cert_path);
-}
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autofree char *number = NULL;
-  g_autofree char *prefix = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaOrder) order = NULL;
 
-  f->sim = ca_sim_harness_start (0);
-  f->client = new_client (f);
-  f->dir = g_dir_make_tmp ("porteur-ca-challenge-XXXXXX", &error);
-  g_assert_no_error (error);
-  number = validated_order (f);
-  prefix = g_build_filename (f->dir, "rsa", NULL);
-  f->serial = ca_sim_harness_admin (f->sim, FALSE, "issue", number, prefix, NULL);
-  f->cert_path = g_strconcat (prefix, ".pem", NULL);
-  f->key_path = g_strconcat (prefix, ".key", NULL);
-  f->cert = load_cert (f->cert_path);
-  f->key = load_key (f->key_path);
-}
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
+  ca_test_set_up (&f->ca, 0);
+  order = ca_test_validated_order (&f->ca);
+  ca_test_issue (&f->ca, order, "rsa", &f->rsa);
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  X509_free (f->cert);
-  EVP_PKEY_free (f->key);
-  g_free (f->serial);
-  g_free (f->cert_path);
-  g_free (f->key_path);
-  g_assert_finalize_object (f->client);
-  ca_sim_harness_stop (f->sim);
-  rm_rf (f->dir);
-  g_free (f->dir);
+  ca_test_holder_clear (&f->rsa);
+  ca_test_tear_down (&f->ca);
 }
 
 /* The whole test through porteur_ca_test_signature_async; the steps seen in @steps. */
@@ -217,9 +55,9 @@ run_test (Fixture *f, X509 *cert, EVP_PKEY *key, GCancellable *cancellable, GArr
   Progress progress = { steps };
   PorteurCaTestVerdict *verdict;
 
-  porteur_ca_test_signature_async (f->client, cert, key, steps ? on_progress : NULL, &progress, NULL,
-                                   cancellable, on_done, &result);
-  await (&result);
+  porteur_ca_test_signature_async (f->ca.client, cert, key, steps ? on_progress : NULL, &progress, NULL,
+                                   cancellable, ca_test_on_done, &result);
+  ca_test_await (&result);
   verdict = porteur_ca_test_signature_finish (result, error);
   g_object_unref (result);
   return verdict;
@@ -228,8 +66,8 @@ run_test (Fixture *f, X509 *cert, EVP_PKEY *key, GCancellable *cancellable, GArr
 static PorteurCaTestChallenge *
 open_challenge (Fixture *f, const char *key, GError **error)
 {
-  return CALL (porteur_ca_client_open_test_challenge_finish, f->client, error,
-               porteur_ca_client_open_test_challenge_async (f->client, key, ASYNC_ARGS));
+  return CA_CALL (porteur_ca_client_open_test_challenge_finish, f->ca.client, error,
+                  porteur_ca_client_open_test_challenge_async (f->ca.client, key, CA_ASYNC_ARGS));
 }
 
 static PorteurCaTestVerdict *
@@ -240,8 +78,8 @@ answer (Fixture *f, const char *id, X509 *cert, GBytes *signature, const char *a
   g_autoptr(GBytes) bytes = g_bytes_new (der, len);
 
   OPENSSL_free (der);
-  return CALL (porteur_ca_client_answer_test_challenge_finish, f->client, error,
-               porteur_ca_client_answer_test_challenge_async (f->client, id, bytes, signature, algorithm, key, ASYNC_ARGS));
+  return CA_CALL (porteur_ca_client_answer_test_challenge_finish, f->ca.client, error,
+                  porteur_ca_client_answer_test_challenge_async (f->ca.client, id, bytes, signature, algorithm, key, CA_ASYNC_ARGS));
 }
 
 static void
@@ -261,7 +99,7 @@ test_rsa_valid (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) steps = g_array_new (FALSE, FALSE, sizeof (PorteurCaTestStep));
-  g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, f->cert, f->key, NULL, steps, &error);
+  g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, f->rsa.cert, f->rsa.key, NULL, steps, &error);
   static const char *const none[] = { NULL };
 
   g_assert_no_error (error);
@@ -271,7 +109,7 @@ test_rsa_valid (Fixture *f, gconstpointer data)
   g_assert_true (porteur_ca_test_verdict_get_qualified (verdict));
   assert_failures (verdict, none);
   g_assert_nonnull (strstr (porteur_ca_test_verdict_get_subject (verdict), "CN=Anne Le Goff"));
-  g_assert_cmpstr (porteur_ca_test_verdict_get_serial (verdict), ==, f->serial);
+  g_assert_cmpstr (porteur_ca_test_verdict_get_serial (verdict), ==, f->rsa.serial);
   g_assert_nonnull (porteur_ca_test_verdict_get_not_after (verdict));
   /* the three steps, in order, in the caller's context */
   g_assert_cmpuint (steps->len, ==, 3);
@@ -286,7 +124,7 @@ test_ec_valid (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   EVP_PKEY *key = EVP_EC_gen ("P-256");
   g_autofree char *serial = NULL;
-  X509 *cert = issue_for_key (f, key, "ec", &serial);
+  X509 *cert = ca_test_issue_for_key (&f->ca, key, "ec", &serial);
   g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, cert, key, NULL, NULL, &error);
 
   g_assert_no_error (error);
@@ -313,25 +151,25 @@ test_algorithms (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (porteur_ca_test_challenge_get_nonce (c1)), ==, 32);
-  pss = porteur_ca_test_sign (f->key, PORTEUR_CA_TEST_RSA_PSS_SHA256, porteur_ca_test_challenge_get_nonce (c1), &error);
+  pss = porteur_ca_test_sign (f->rsa.key, PORTEUR_CA_TEST_RSA_PSS_SHA256, porteur_ca_test_challenge_get_nonce (c1), &error);
   g_assert_no_error (error);
-  v1 = answer (f, porteur_ca_test_challenge_get_id (c1), f->cert, pss, PORTEUR_CA_TEST_RSA_PSS_SHA256, NULL, &error);
+  v1 = answer (f, porteur_ca_test_challenge_get_id (c1), f->rsa.cert, pss, PORTEUR_CA_TEST_RSA_PSS_SHA256, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (porteur_ca_test_verdict_get_signature_valid (v1));
 
   /* an RSA signature called ECDSA */
   c2 = open_challenge (f, NULL, &error);
   g_assert_no_error (error);
-  pkcs1 = porteur_ca_test_sign (f->key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, porteur_ca_test_challenge_get_nonce (c2), &error);
+  pkcs1 = porteur_ca_test_sign (f->rsa.key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, porteur_ca_test_challenge_get_nonce (c2), &error);
   g_assert_no_error (error);
-  v2 = answer (f, porteur_ca_test_challenge_get_id (c2), f->cert, pkcs1, PORTEUR_CA_TEST_ECDSA_SHA256, NULL, &error);
+  v2 = answer (f, porteur_ca_test_challenge_get_id (c2), f->rsa.cert, pkcs1, PORTEUR_CA_TEST_ECDSA_SHA256, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (porteur_ca_test_verdict_get_signature_valid (v2));
   g_assert_true (porteur_ca_test_verdict_get_certificate_valid (v2));
   assert_failures (v2, wrong_alg);
 
   /* our signer refuses an algorithm its key cannot make */
-  g_assert_null (porteur_ca_test_sign (f->key, PORTEUR_CA_TEST_ECDSA_SHA256, porteur_ca_test_challenge_get_nonce (c2), &error));
+  g_assert_null (porteur_ca_test_sign (f->rsa.key, PORTEUR_CA_TEST_ECDSA_SHA256, porteur_ca_test_challenge_get_nonce (c2), &error));
   g_assert_error (error, PORTEUR_CA_TEST_ERROR, PORTEUR_CA_TEST_ERROR_UNSUPPORTED_KEY);
 }
 
@@ -339,8 +177,8 @@ static void
 test_revoked (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "revoke", f->serial, "1", NULL);
-  g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, f->cert, f->key, NULL, NULL, &error);
+  g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "revoke", f->rsa.serial, "1", NULL);
+  g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, f->rsa.cert, f->rsa.key, NULL, NULL, &error);
   static const char *const revoked[] = { "revoked", NULL };
 
   g_assert_no_error (error);
@@ -355,11 +193,11 @@ static void
 test_other_ca (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *ca_key = g_build_filename (f->dir, "other-ca.key", NULL);
-  g_autofree char *ca_cert = g_build_filename (f->dir, "other-ca.pem", NULL);
-  g_autofree char *ee_key = g_build_filename (f->dir, "other-ee.key", NULL);
-  g_autofree char *ee_csr = g_build_filename (f->dir, "other-ee.csr", NULL);
-  g_autofree char *ee_cert = g_build_filename (f->dir, "other-ee.pem", NULL);
+  g_autofree char *ca_key = g_build_filename (f->ca.dir, "other-ca.key", NULL);
+  g_autofree char *ca_cert = g_build_filename (f->ca.dir, "other-ca.pem", NULL);
+  g_autofree char *ee_key = g_build_filename (f->ca.dir, "other-ee.key", NULL);
+  g_autofree char *ee_csr = g_build_filename (f->ca.dir, "other-ee.csr", NULL);
+  g_autofree char *ee_cert = g_build_filename (f->ca.dir, "other-ee.pem", NULL);
   const char *const make_ca[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                                   "-nodes", "-keyout", ca_key, "-out", ca_cert, "-subj", "/CN=Porteur Test Root CA",
                                   "-days", "30", NULL };
@@ -380,8 +218,8 @@ test_other_ca (Fixture *f, gconstpointer data)
   g_assert_cmpint (status, ==, 0);
   o3 = ca_sim_run (&status, sign_csr);
   g_assert_cmpint (status, ==, 0);
-  cert = load_cert (ee_cert);
-  key = load_key (ee_key);
+  cert = ca_test_read_cert (ee_cert);
+  key = ca_test_read_key (ee_key);
   verdict = run_test (f, cert, key, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (porteur_ca_test_verdict_get_signature_valid (verdict));
@@ -399,7 +237,7 @@ test_bad_signature (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   EVP_PKEY *other = EVP_RSA_gen (2048);
-  g_autoptr(PorteurCaTestVerdict) v1 = run_test (f, f->cert, other, NULL, NULL, &error);
+  g_autoptr(PorteurCaTestVerdict) v1 = run_test (f, f->rsa.cert, other, NULL, NULL, &error);
   g_autoptr(PorteurCaTestChallenge) challenge = NULL;
   g_autoptr(PorteurCaTestVerdict) v2 = NULL;
   g_autoptr(GBytes) wrong = NULL, signature = NULL;
@@ -416,9 +254,9 @@ test_bad_signature (Fixture *f, gconstpointer data)
   memcpy (bytes, g_bytes_get_data (porteur_ca_test_challenge_get_nonce (challenge), NULL), sizeof bytes);
   bytes[0] ^= 1;
   wrong = g_bytes_new (bytes, sizeof bytes);
-  signature = porteur_ca_test_sign (f->key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, wrong, &error);
+  signature = porteur_ca_test_sign (f->rsa.key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, wrong, &error);
   g_assert_no_error (error);
-  v2 = answer (f, porteur_ca_test_challenge_get_id (challenge), f->cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
+  v2 = answer (f, porteur_ca_test_challenge_get_id (challenge), f->rsa.cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (porteur_ca_test_verdict_get_signature_valid (v2));
   assert_failures (v2, bad);
@@ -439,20 +277,20 @@ test_once (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   id = porteur_ca_test_challenge_get_id (challenge);
-  signature = porteur_ca_test_sign (f->key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, porteur_ca_test_challenge_get_nonce (challenge), &error);
+  signature = porteur_ca_test_sign (f->rsa.key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, porteur_ca_test_challenge_get_nonce (challenge), &error);
   g_assert_no_error (error);
-  v1 = answer (f, id, f->cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, key, &error);
+  v1 = answer (f, id, f->rsa.cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, key, &error);
   g_assert_no_error (error);
   g_assert_true (porteur_ca_test_verdict_get_signature_valid (v1));
-  v2 = answer (f, id, f->cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, key, &error);
+  v2 = answer (f, id, f->rsa.cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, key, &error);
   g_assert_no_error (error);
   g_assert_true (porteur_ca_test_verdict_get_signature_valid (v2));
-  v3 = answer (f, id, f->cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
+  v3 = answer (f, id, f->rsa.cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
   g_assert_null (v3);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_GONE);
   g_assert_cmpuint (porteur_ca_error_get_problem (error)->status, ==, 410);
   g_clear_error (&error);
-  v4 = answer (f, "0123456789abcdef0123456789abcdef", f->cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
+  v4 = answer (f, "0123456789abcdef0123456789abcdef", f->rsa.cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
   g_assert_null (v4);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NOT_FOUND);
 }
@@ -473,10 +311,10 @@ test_expired_challenge (Fixture *f, gconstpointer data)
   life = g_date_time_difference (porteur_ca_test_challenge_get_expires (challenge), now) / G_TIME_SPAN_SECOND;
   g_assert_cmpint (life, >=, 295);
   g_assert_cmpint (life, <=, 300);
-  signature = porteur_ca_test_sign (f->key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, porteur_ca_test_challenge_get_nonce (challenge), &error);
+  signature = porteur_ca_test_sign (f->rsa.key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, porteur_ca_test_challenge_get_nonce (challenge), &error);
   g_assert_no_error (error);
-  out = ca_sim_harness_admin (f->sim, FALSE, "advance-time", "301", NULL);
-  verdict = answer (f, porteur_ca_test_challenge_get_id (challenge), f->cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
+  out = ca_sim_harness_admin (f->ca.sim, FALSE, "advance-time", "301", NULL);
+  verdict = answer (f, porteur_ca_test_challenge_get_id (challenge), f->rsa.cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
   g_assert_null (verdict);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_GONE);
   g_assert_cmpstr (porteur_ca_error_get_problem (error)->detail, ==, "It expired");
@@ -487,8 +325,8 @@ static void
 test_expired_certificate (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "advance-time", "95212800", NULL);
-  g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, f->cert, f->key, NULL, NULL, &error);
+  g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "advance-time", "95212800", NULL);
+  g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, f->rsa.cert, f->rsa.key, NULL, NULL, &error);
   static const char *const expired[] = { "expired", NULL };
 
   g_assert_no_error (error);
@@ -505,9 +343,9 @@ static guint
 raw_post (Fixture *f, const char *path, const char *body, char **codes)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsDatabase) db = g_tls_file_database_new (f->sim->root_pem, &error);
+  g_autoptr(GTlsDatabase) db = g_tls_file_database_new (f->ca.sim->root_pem, &error);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("tls-database", db, NULL);
-  g_autofree char *url = g_strconcat (f->sim->url, "/api/v1", path, NULL);
+  g_autofree char *url = g_strconcat (f->ca.sim->url, "/api/v1", path, NULL);
   g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
   g_autoptr(GBytes) request = g_bytes_new (body, strlen (body));
   g_autoptr(GBytes) reply = NULL;
@@ -560,7 +398,7 @@ test_malformed (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   path = g_strdup_printf ("/test-challenges/%s/response", porteur_ca_test_challenge_get_id (challenge));
-  der_len = i2d_X509 (f->cert, &der);
+  der_len = i2d_X509 (f->rsa.cert, &der);
   cert_b64 = g_base64_encode (der, der_len);
   OPENSSL_free (der);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -578,11 +416,11 @@ test_malformed (Fixture *f, gconstpointer data)
   g_assert_cmpstr (codes, ==, "nonce:unknown-field");
 
   /* our client: a certificate that is not DER → the same field code in the problem */
-  signature = porteur_ca_test_sign (f->key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, porteur_ca_test_challenge_get_nonce (challenge), &error);
+  signature = porteur_ca_test_sign (f->rsa.key, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, porteur_ca_test_challenge_get_nonce (challenge), &error);
   g_assert_no_error (error);
-  v1 = CALL (porteur_ca_client_answer_test_challenge_finish, f->client, &error,
-             porteur_ca_client_answer_test_challenge_async (f->client, porteur_ca_test_challenge_get_id (challenge), not_der,
-                                                            signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, ASYNC_ARGS));
+  v1 = CA_CALL (porteur_ca_client_answer_test_challenge_finish, f->ca.client, &error,
+                porteur_ca_client_answer_test_challenge_async (f->ca.client, porteur_ca_test_challenge_get_id (challenge), not_der,
+                                                               signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, CA_ASYNC_ARGS));
   g_assert_null (v1);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION);
   g_assert_cmpuint (porteur_ca_error_get_problem (error)->errors->len, ==, 1);
@@ -590,7 +428,7 @@ test_malformed (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   /* after all these, the challenge still answers */
-  verdict = answer (f, porteur_ca_test_challenge_get_id (challenge), f->cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
+  verdict = answer (f, porteur_ca_test_challenge_get_id (challenge), f->rsa.cert, signature, PORTEUR_CA_TEST_RSA_PKCS1_SHA256, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (porteur_ca_test_verdict_get_signature_valid (verdict));
   g_assert_true (porteur_ca_test_verdict_get_certificate_valid (verdict));
@@ -612,11 +450,11 @@ test_faults (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", faults[i].path, faults[i].kind, faults[i].count, NULL);
+      g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", faults[i].path, faults[i].kind, faults[i].count, NULL);
       g_autoptr(PorteurCaTestVerdict) verdict = NULL;
 
-      porteur_ca_client_set_max_retries (f->client, 0);
-      verdict = run_test (f, f->cert, f->key, NULL, NULL, &error);
+      porteur_ca_client_set_max_retries (f->ca.client, 0);
+      verdict = run_test (f, f->rsa.cert, f->rsa.key, NULL, NULL, &error);
       g_assert_null (verdict);
       g_assert_error (error, PORTEUR_CA_ERROR, (gint) faults[i].code);
     }
@@ -624,11 +462,11 @@ test_faults (Fixture *f, gconstpointer data)
    * same Idempotency-Key gets the stored verdict, not a 410 */
   {
     g_autoptr(GError) error = NULL;
-    g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "lose-answer", "1", NULL);
+    g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "lose-answer", "1", NULL);
     g_autoptr(PorteurCaTestVerdict) verdict = NULL;
 
-    porteur_ca_client_set_max_retries (f->client, 3);
-    verdict = run_test (f, f->cert, f->key, NULL, NULL, &error);
+    porteur_ca_client_set_max_retries (f->ca.client, 3);
+    verdict = run_test (f, f->rsa.cert, f->rsa.key, NULL, NULL, &error);
     g_assert_no_error (error);
     g_assert_true (porteur_ca_test_verdict_get_signature_valid (verdict));
     g_assert_true (porteur_ca_test_verdict_get_certificate_valid (verdict));
@@ -636,11 +474,11 @@ test_faults (Fixture *f, gconstpointer data)
   /* a 503 is retried: the test then goes through */
   {
     g_autoptr(GError) error = NULL;
-    g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "http-503", "1", NULL);
+    g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "http-503", "1", NULL);
     g_autoptr(PorteurCaTestVerdict) verdict = NULL;
 
-    porteur_ca_client_set_max_retries (f->client, 3);
-    verdict = run_test (f, f->cert, f->key, NULL, NULL, &error);
+    porteur_ca_client_set_max_retries (f->ca.client, 3);
+    verdict = run_test (f, f->rsa.cert, f->rsa.key, NULL, NULL, &error);
     g_assert_no_error (error);
     g_assert_true (porteur_ca_test_verdict_get_certificate_valid (verdict));
   }
@@ -658,14 +496,14 @@ test_cancel (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "delay", "1", NULL);
+  g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "delay", "1", NULL);
   g_autoptr(PorteurCaTestVerdict) verdict = NULL;
   g_autoptr(GArray) steps = g_array_new (FALSE, FALSE, sizeof (PorteurCaTestStep));
   gint64 start = g_get_monotonic_time ();
 
   /* the CA holds the answer for 60 s: cancelled while waiting for the verdict */
   g_timeout_add (1500, cancel_soon, cancellable);
-  verdict = run_test (f, f->cert, f->key, cancellable, steps, &error);
+  verdict = run_test (f, f->rsa.cert, f->rsa.key, cancellable, steps, &error);
   g_assert_null (verdict);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_TIME_SPAN_SECOND);
@@ -675,40 +513,11 @@ test_cancel (Fixture *f, gconstpointer data)
   /* cancelled before anything: nothing is asked */
   g_cancellable_cancel (cancellable);
   g_clear_object (&verdict);
-  verdict = run_test (f, f->cert, f->key, cancellable, NULL, &error);
+  verdict = run_test (f, f->rsa.cert, f->rsa.key, cancellable, NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 /* --- porteur-tool ------------------------------------------------------------------ */
-
-static char *
-tool (Fixture *f, int *status, char **err, const char *first, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("PORTEUR_TOOL"));
-  va_start (ap, first);
-  for (arg = first; arg; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", f->sim->url, TRUE);
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", f->sim->root_pem, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", f->dir, TRUE);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, err, &error);
-  g_assert_no_error (error);
-  *status = g_subprocess_get_exit_status (process);
-  g_test_message ("exit %d\n%s\n%s", *status, out, *err);
-  return out;
-}
 
 static void
 test_tool (Fixture *f, gconstpointer data)
@@ -719,7 +528,7 @@ test_tool (Fixture *f, gconstpointer data)
   g_autoptr(JsonNode) node = NULL;
   JsonObject *o;
 
-  o1 = tool (f, &status, &e1, "ca", "test-signature", "--key-file", f->key_path, "--cert", f->cert_path, "--json", NULL);
+  o1 = ca_test_tool (&f->ca, NULL, &status, &e1, "ca", "test-signature", "--key-file", f->rsa.key_pem, "--cert", f->rsa.cert_pem, "--json", NULL);
   g_assert_cmpint (status, ==, 0);
   node = json_from_string (o1, NULL);
   g_assert_nonnull (node);
@@ -729,32 +538,32 @@ test_tool (Fixture *f, gconstpointer data)
   g_assert_true (json_object_get_boolean_member (o, "qualified"));
   g_assert_cmpstr (json_object_get_string_member (o, "certificate_status"), ==, "good");
   g_assert_cmpstr (json_object_get_string_member (o, "algorithm"), ==, "rsa-pkcs1-sha256");
-  g_assert_cmpstr (json_object_get_string_member (o, "serial"), ==, f->serial);
+  g_assert_cmpstr (json_object_get_string_member (o, "serial"), ==, f->rsa.serial);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "failures")), ==, 0);
 
-  o2 = tool (f, &status, &e2, "ca", "test-signature", "--key-file", f->key_path, "--cert", f->cert_path, NULL);
+  o2 = ca_test_tool (&f->ca, NULL, &status, &e2, "ca", "test-signature", "--key-file", f->rsa.key_pem, "--cert", f->rsa.cert_pem, NULL);
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (o2, "Signature: valid"));
   g_assert_nonnull (strstr (o2, "The certification authority accepts this signature and this certificate."));
   g_assert_nonnull (strstr (e2, "Signing the challenge…"));
 
   /* revoked by the holder with a signed CMP RR (the admin's revocation is tested above) */
-  admin = tool (f, &status, &e3, "ca", "cmp", "rr", "--cert", f->cert_path, "--key", f->key_path, "--reason", "keyCompromise", NULL);
+  admin = ca_test_tool (&f->ca, NULL, &status, &e3, "ca", "cmp", "rr", "--cert", f->rsa.cert_pem, "--key", f->rsa.key_pem, "--reason", "keyCompromise", NULL);
   g_assert_cmpint (status, ==, 0);
   g_clear_pointer (&e3, g_free);
-  o3 = tool (f, &status, &e3, "ca", "test-signature", "--key-file", f->key_path, "--cert", f->cert_path, NULL);
+  o3 = ca_test_tool (&f->ca, NULL, &status, &e3, "ca", "test-signature", "--key-file", f->rsa.key_pem, "--cert", f->rsa.cert_pem, NULL);
   g_assert_cmpint (status, ==, 1);
   g_assert_nonnull (strstr (o3, "Certificate: revoked"));
   g_assert_nonnull (strstr (o3, "• The certificate is revoked"));
 
   /* errors: usage, a file that is no certificate, a CA fault */
-  o4 = tool (f, &status, &e4, "ca", "test-signature", "--key-file", f->key_path, NULL);
+  o4 = ca_test_tool (&f->ca, NULL, &status, &e4, "ca", "test-signature", "--key-file", f->rsa.key_pem, NULL);
   g_assert_cmpint (status, ==, 2);
-  o5 = tool (f, &status, &e5, "ca", "test-signature", "--key-file", f->key_path, "--cert", f->key_path, NULL);
+  o5 = ca_test_tool (&f->ca, NULL, &status, &e5, "ca", "test-signature", "--key-file", f->rsa.key_pem, "--cert", f->rsa.key_pem, NULL);
   g_assert_cmpint (status, ==, 2);
   g_assert_nonnull (strstr (e5, "is not a certificate"));
-  admin = (g_free (admin), ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/test-challenges", "malformed-json", "1", NULL));
-  o6 = tool (f, &status, &e6, "ca", "test-signature", "--key-file", f->key_path, "--cert", f->cert_path, NULL);
+  admin = (g_free (admin), ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges", "malformed-json", "1", NULL));
+  o6 = ca_test_tool (&f->ca, NULL, &status, &e6, "ca", "test-signature", "--key-file", f->rsa.key_pem, "--cert", f->rsa.cert_pem, NULL);
   g_assert_cmpint (status, ==, 2);
   g_assert_nonnull (strstr (e6, "answer cannot be understood"));
 }
@@ -763,20 +572,17 @@ test_tool (Fixture *f, gconstpointer data)
 static void
 test_tool_interrupted (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = ca_test_tool_launcher (&f->ca, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GDataInputStream) err = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) rest = g_string_new (NULL);
-  g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/test-challenges", "delay", "1", NULL);
+  g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges", "delay", "1", NULL);
   gint64 start;
   char *line;
 
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", f->sim->url, TRUE);
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", f->sim->root_pem, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", f->dir, TRUE);
   process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PORTEUR_TOOL"), "ca", "test-signature",
-                                         "--key-file", f->key_path, "--cert", f->cert_path, NULL);
+                                         "--key-file", f->rsa.key_pem, "--cert", f->rsa.cert_pem, NULL);
   g_assert_no_error (error);
   err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
   /* the first progress line comes once the signal handlers are in place */
@@ -802,8 +608,6 @@ test_tool_interrupted (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add ("/ca-challenge/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("rsa-valid", test_rsa_valid);
@@ -821,7 +625,5 @@ main (int argc, char **argv)
   ADD ("tool", test_tool);
   ADD ("tool-interrupted", test_tool_interrupted);
 #undef ADD
-  status = g_test_run ();
-  ca_sim_harness_cleanup ();
-  return status;
+  return ca_test_run ();
 }
