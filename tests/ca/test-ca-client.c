@@ -3,94 +3,18 @@
 
 #include <string.h>
 
-#include "ca/porteur-ca-client.h"
 #include "ca-sim-db.h"
-#include "ca-sim-harness.h"
+#include "ca-test-util.h"
 
 /* The RA client against the real simulator over HTTPS on loopback. */
 
-static const char good_dossier[] =
-  "{\"support\":\"token\",\"has_compatible_token\":false,\"product\":\"rgs2-sign-token\","
-  "\"siret\":\"21350238800019\",\"requester_email\":\"agent@example.fr\","
-  "\"prerequisites_acknowledged\":true,\"organisation_type\":\"public-body\",\"requester_role\":\"holder\","
-  "\"organisation\":{\"name\":\"COMMUNE DE RENNES\",\"address\":{\"line1\":\"Hôtel de ville\",\"line2\":\"\","
-  "\"postal_code\":\"35000\",\"city\":\"RENNES\"}},"
-  "\"holder\":{\"civility\":\"mrs\",\"given_name\":\"Anne\",\"family_name\":\"Le Goff\",\"function\":\"Acheteuse\","
-  "\"service\":\"Commande publique\",\"email\":\"anne.legoff@example.fr\",\"phone\":\"+33299000000\"},"
-  "\"legal_representative\":{\"civility\":\"mr\",\"given_name\":\"Yann\",\"family_name\":\"Kerjean\","
-  "\"function\":\"Maire\",\"email\":\"yann.kerjean@example.fr\"},"
-  "\"office\":\"cci-ille-et-vilaine-rennes\"}";
-
-static JsonObject *
-dossier_new (void)
-{
-  g_autoptr(JsonNode) node = json_from_string (good_dossier, NULL);
-  return json_object_ref (json_node_get_object (node));
-}
-
-typedef struct {
-  CaSimHarness    *sim;
-  PorteurCaClient *client;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->sim = ca_sim_harness_start (GPOINTER_TO_UINT (data));
-  f->client = porteur_ca_client_new (f->sim->url, f->sim->root_pem, FALSE, &error);
-  g_assert_no_error (error);
-  porteur_ca_client_set_retry_delay (f->client, 50);
-}
-
-static void
-fixture_tear_down (Fixture *f, gconstpointer data)
-{
-  g_assert_finalize_object (f->client);
-  ca_sim_harness_stop (f->sim);
-}
-
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-await (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-#define CALL(finish_fn, client, error, start_expr) \
-  ({ GAsyncResult *_r = NULL; GAsyncResult **_slot = &_r; (void) _slot; \
-     start_expr; await (&_r); \
-     gpointer _v = finish_fn (client, _r, error); g_object_unref (_r); _v; })
-
-#define ASYNC_ARGS NULL, on_done, _slot
-
-static PorteurCaOrder *
-create_order (PorteurCaClient *client, JsonObject *dossier, const char *key, GError **error)
-{
-  return CALL (porteur_ca_client_create_order_finish, client, error,
-               porteur_ca_client_create_order_async (client, dossier, key, ASYNC_ARGS));
-}
-
-static PorteurCaOrder *
-get_order (PorteurCaClient *client, const char *number, const char *token, GError **error)
-{
-  return CALL (porteur_ca_client_get_order_finish, client, error,
-               porteur_ca_client_get_order_async (client, number, token, ASYNC_ARGS));
-}
+typedef CaTest Fixture;
 
 static GListModel *
 list_products (PorteurCaClient *client, GError **error)
 {
-  return CALL (porteur_ca_client_list_products_finish, client, error,
-               porteur_ca_client_list_products_async (client, ASYNC_ARGS));
+  return CA_CALL (porteur_ca_client_list_products_finish, client, error,
+                  porteur_ca_client_list_products_async (client, CA_ASYNC_ARGS));
 }
 
 static void
@@ -111,8 +35,8 @@ test_catalogue (Fixture *f, gconstpointer data)
   g_assert_cmpuint (porteur_ca_product_get_validity_years (product), ==, 3);
   g_assert_true (porteur_ca_product_get_requires_token (product));
 
-  offices = CALL (porteur_ca_client_list_offices_finish, f->client, &error,
-                  porteur_ca_client_list_offices_async (f->client, ASYNC_ARGS));
+  offices = CA_CALL (porteur_ca_client_list_offices_finish, f->client, &error,
+                     porteur_ca_client_list_offices_async (f->client, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (offices), ==, 11);
   for (guint i = 0; i < g_list_model_get_n_items (offices); i++)
@@ -141,9 +65,9 @@ order_count (Fixture *f)
 {
   /* The next order's number tells how many were created. */
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) dossier = dossier_new ();
+  g_autoptr(JsonObject) dossier = ca_test_dossier_new ();
   g_autofree char *key = porteur_ca_new_idempotency_key ();
-  g_autoptr(PorteurCaOrder) order = create_order (f->client, dossier, key, &error);
+  g_autoptr(PorteurCaOrder) order = ca_test_create_order (f, dossier, key, &error);
 
   g_assert_no_error (error);
   return g_strdup (porteur_ca_order_get_number (order));
@@ -153,9 +77,9 @@ static void
 test_flow (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) dossier = dossier_new ();
+  g_autoptr(JsonObject) dossier = ca_test_dossier_new ();
   g_autofree char *key = porteur_ca_new_idempotency_key ();
-  g_autoptr(PorteurCaOrder) order = create_order (f->client, dossier, key, &error);
+  g_autoptr(PorteurCaOrder) order = ca_test_create_order (f, dossier, key, &error);
   g_autoptr(PorteurCaOrder) again = NULL;
   g_autoptr(PorteurCaOrder) read = NULL;
   g_autoptr(PorteurCaOrder) rectified = NULL;
@@ -182,37 +106,37 @@ test_flow (Fixture *f, gconstpointer data)
   g_assert_cmpstr (porteur_ca_office_get_id (porteur_ca_order_get_office (order)), ==, "cci-ille-et-vilaine-rennes");
 
   /* The same key and body: the same order, never a second one. */
-  again = create_order (f->client, dossier, key, &error);
+  again = ca_test_create_order (f, dossier, key, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (porteur_ca_order_get_number (again), ==, number);
   g_assert_cmpstr (porteur_ca_order_get_access_token (again), ==, token);
 
-  read = get_order (f->client, number, token, &error);
+  read = ca_test_get_order (f, number, token, &error);
   g_assert_no_error (error);
   g_assert_null (porteur_ca_order_get_access_token (read));
   g_assert_cmpstr (json_object_get_string_member (porteur_ca_order_get_dossier (read), "siret"), ==, "21350238800019");
 
   /* Rectify: the holder's function. */
   json_object_set_string_member (json_object_get_object_member (dossier, "holder"), "function", "Directrice");
-  rectified = CALL (porteur_ca_client_rectify_order_finish, f->client, &error,
-                    porteur_ca_client_rectify_order_async (f->client, number, token, dossier, rectify_key, ASYNC_ARGS));
+  rectified = CA_CALL (porteur_ca_client_rectify_order_finish, f->client, &error,
+                       porteur_ca_client_rectify_order_async (f->client, number, token, dossier, rectify_key, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (porteur_ca_order_get_dossier (rectified), "holder"), "function"), ==, "Directrice");
 
   /* No enrollment for a draft. */
-  enrollment = CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
-                     porteur_ca_client_get_enrollment_async (f->client, number, token, ASYNC_ARGS));
+  enrollment = CA_CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
+                        porteur_ca_client_get_enrollment_async (f->client, number, token, CA_ASYNC_ARGS));
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
   g_assert_null (enrollment);
   g_clear_error (&error);
 
-  submitted = CALL (porteur_ca_client_submit_order_finish, f->client, &error,
-                    porteur_ca_client_submit_order_async (f->client, number, token, submit_key, ASYNC_ARGS));
+  submitted = CA_CALL (porteur_ca_client_submit_order_finish, f->client, &error,
+                       porteur_ca_client_submit_order_async (f->client, number, token, submit_key, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_order_get_status (submitted), ==, PORTEUR_CA_ORDER_STATUS_WAITING_DOCUMENTS);
 
-  checklist = CALL (porteur_ca_client_get_checklist_finish, f->client, &error,
-                    porteur_ca_client_get_checklist_async (f->client, number, token, ASYNC_ARGS));
+  checklist = CA_CALL (porteur_ca_client_get_checklist_finish, f->client, &error,
+                       porteur_ca_client_get_checklist_async (f->client, number, token, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   /* public body, holder, token bought: form, terms, holder ID, representative ID, purchase order */
   g_assert_cmpuint (g_list_model_get_n_items (checklist), ==, 5);
@@ -223,8 +147,8 @@ test_flow (Fixture *f, gconstpointer data)
 
   /* The enrollment reference and one-time secret are given from submission
    * on (the CMP IR can wait for the validation), the secret once. */
-  enrollment = CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
-                     porteur_ca_client_get_enrollment_async (f->client, number, token, ASYNC_ARGS));
+  enrollment = CA_CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
+                        porteur_ca_client_get_enrollment_async (f->client, number, token, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (porteur_ca_enrollment_get_reference (enrollment), "REF-"));
   g_assert_cmpuint (strlen (porteur_ca_enrollment_get_reference (enrollment)), ==, 16);
@@ -233,20 +157,20 @@ test_flow (Fixture *f, gconstpointer data)
   /* The registration office receives the documents; validation after 1 s. */
   out = ca_sim_harness_admin (f->sim, FALSE, "documents-received", number, NULL);
   g_usleep (1200 * 1000);
-  validated = get_order (f->client, number, token, &error);
+  validated = ca_test_get_order (f, number, token, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_order_get_status (validated), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
 
-  history = CALL (porteur_ca_client_get_history_finish, f->client, &error,
-                  porteur_ca_client_get_history_async (f->client, number, token, ASYNC_ARGS));
+  history = CA_CALL (porteur_ca_client_get_history_finish, f->client, &error,
+                     porteur_ca_client_get_history_async (f->client, number, token, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (history), ==, 4);
   last = g_list_model_get_item (history, 3);
   g_assert_cmpint (porteur_ca_history_entry_get_status (last), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
 
   /* The secret was given once: after validation, the same reference and no secret. */
-  enrollment2 = CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
-                      porteur_ca_client_get_enrollment_async (f->client, number, token, ASYNC_ARGS));
+  enrollment2 = CA_CALL (porteur_ca_client_get_enrollment_finish, f->client, &error,
+                         porteur_ca_client_get_enrollment_async (f->client, number, token, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_cmpstr (porteur_ca_enrollment_get_reference (enrollment2), ==, porteur_ca_enrollment_get_reference (enrollment));
   g_assert_null (porteur_ca_enrollment_get_secret (enrollment2));
@@ -256,8 +180,8 @@ test_flow (Fixture *f, gconstpointer data)
   g_clear_object (&rectified);
   g_free (rectify_key);
   rectify_key = porteur_ca_new_idempotency_key ();
-  rectified = CALL (porteur_ca_client_rectify_order_finish, f->client, &error,
-                    porteur_ca_client_rectify_order_async (f->client, number, token, dossier, rectify_key, ASYNC_ARGS));
+  rectified = CA_CALL (porteur_ca_client_rectify_order_finish, f->client, &error,
+                       porteur_ca_client_rectify_order_async (f->client, number, token, dossier, rectify_key, CA_ASYNC_ARGS));
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
   g_assert_null (rectified);
 }
@@ -266,7 +190,7 @@ static void
 test_validation_error (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) dossier = dossier_new ();
+  g_autoptr(JsonObject) dossier = ca_test_dossier_new ();
   g_autoptr(PorteurCaOrder) order = NULL;
   const PorteurCaProblem *problem;
   gboolean siret = FALSE, unknown = FALSE, office = FALSE;
@@ -274,7 +198,7 @@ test_validation_error (Fixture *f, gconstpointer data)
   json_object_set_string_member (dossier, "siret", "21350238800018");
   json_object_set_string_member (dossier, "office", "cci-nowhere");
   json_object_set_int_member (dossier, "colour", 3);
-  order = create_order (f->client, dossier, NULL, &error);
+  order = ca_test_create_order (f, dossier, NULL, &error);
   g_assert_null (order);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_VALIDATION);
   problem = porteur_ca_error_get_problem (error);
@@ -302,19 +226,19 @@ static void
 test_access (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) dossier = dossier_new ();
-  g_autoptr(PorteurCaOrder) a = create_order (f->client, dossier, NULL, &error);
-  g_autoptr(PorteurCaOrder) b = create_order (f->client, dossier, NULL, &error);
+  g_autoptr(JsonObject) dossier = ca_test_dossier_new ();
+  g_autoptr(PorteurCaOrder) a = ca_test_create_order (f, dossier, NULL, &error);
+  g_autoptr(PorteurCaOrder) b = ca_test_create_order (f, dossier, NULL, &error);
   g_autoptr(PorteurCaOrder) read = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpstr (porteur_ca_order_get_number (a), !=, porteur_ca_order_get_number (b));
-  read = get_order (f->client, porteur_ca_order_get_number (a), "not-a-token", &error);
+  read = ca_test_get_order (f, porteur_ca_order_get_number (a), "not-a-token", &error);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_UNAUTHORIZED);
   g_assert_null (read);
   g_clear_error (&error);
   /* b's token does not open a: 404, no enumeration */
-  read = get_order (f->client, porteur_ca_order_get_number (a), porteur_ca_order_get_access_token (b), &error);
+  read = ca_test_get_order (f, porteur_ca_order_get_number (a), porteur_ca_order_get_access_token (b), &error);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NOT_FOUND);
   g_assert_null (read);
 }
@@ -324,12 +248,12 @@ static void
 test_idempotent_retry (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) dossier = dossier_new ();
+  g_autoptr(JsonObject) dossier = ca_test_dossier_new ();
   g_autoptr(PorteurCaOrder) order = NULL;
   g_autofree char *next = NULL;
   g_autofree char *out G_GNUC_UNUSED = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/orders", "lose-answer", "2", NULL);
 
-  order = create_order (f->client, dossier, NULL, &error);
+  order = ca_test_create_order (f, dossier, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (porteur_ca_order_get_number (order) + 8, ==, "000001");
   g_assert_nonnull (porteur_ca_order_get_access_token (order));
@@ -361,20 +285,20 @@ static const struct { const char *method; const char *suffix; } request_paths[] 
 static gpointer
 run_request (Fixture *f, RequestKind kind, const char *number, const char *token, GError **error)
 {
-  g_autoptr(JsonObject) dossier = dossier_new ();
+  g_autoptr(JsonObject) dossier = ca_test_dossier_new ();
   PorteurCaClient *c = f->client;
 
   switch (kind)
     {
     case R_PRODUCTS: return list_products (c, error);
-    case R_OFFICES: return CALL (porteur_ca_client_list_offices_finish, c, error, porteur_ca_client_list_offices_async (c, ASYNC_ARGS));
-    case R_CREATE: return create_order (c, dossier, NULL, error);
-    case R_GET: return get_order (c, number, token, error);
-    case R_RECTIFY: return CALL (porteur_ca_client_rectify_order_finish, c, error, porteur_ca_client_rectify_order_async (c, number, token, dossier, NULL, ASYNC_ARGS));
-    case R_SUBMIT: return CALL (porteur_ca_client_submit_order_finish, c, error, porteur_ca_client_submit_order_async (c, number, token, NULL, ASYNC_ARGS));
-    case R_HISTORY: return CALL (porteur_ca_client_get_history_finish, c, error, porteur_ca_client_get_history_async (c, number, token, ASYNC_ARGS));
-    case R_CHECKLIST: return CALL (porteur_ca_client_get_checklist_finish, c, error, porteur_ca_client_get_checklist_async (c, number, token, ASYNC_ARGS));
-    case R_ENROLLMENT: return CALL (porteur_ca_client_get_enrollment_finish, c, error, porteur_ca_client_get_enrollment_async (c, number, token, ASYNC_ARGS));
+    case R_OFFICES: return CA_CALL (porteur_ca_client_list_offices_finish, c, error, porteur_ca_client_list_offices_async (c, CA_ASYNC_ARGS));
+    case R_CREATE: return ca_test_create_order (f, dossier, NULL, error);
+    case R_GET: return ca_test_get_order (f, number, token, error);
+    case R_RECTIFY: return CA_CALL (porteur_ca_client_rectify_order_finish, c, error, porteur_ca_client_rectify_order_async (c, number, token, dossier, NULL, CA_ASYNC_ARGS));
+    case R_SUBMIT: return CA_CALL (porteur_ca_client_submit_order_finish, c, error, porteur_ca_client_submit_order_async (c, number, token, NULL, CA_ASYNC_ARGS));
+    case R_HISTORY: return CA_CALL (porteur_ca_client_get_history_finish, c, error, porteur_ca_client_get_history_async (c, number, token, CA_ASYNC_ARGS));
+    case R_CHECKLIST: return CA_CALL (porteur_ca_client_get_checklist_finish, c, error, porteur_ca_client_get_checklist_async (c, number, token, CA_ASYNC_ARGS));
+    case R_ENROLLMENT: return CA_CALL (porteur_ca_client_get_enrollment_finish, c, error, porteur_ca_client_get_enrollment_async (c, number, token, CA_ASYNC_ARGS));
     case N_REQUESTS: default: g_assert_not_reached ();
     }
 }
@@ -385,8 +309,8 @@ static void
 test_faults (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) dossier = dossier_new ();
-  g_autoptr(PorteurCaOrder) order = create_order (f->client, dossier, NULL, &error);
+  g_autoptr(JsonObject) dossier = ca_test_dossier_new ();
+  g_autoptr(PorteurCaOrder) order = ca_test_create_order (f, dossier, NULL, &error);
   g_autofree char *number = g_strdup (porteur_ca_order_get_number (order));
   const char *token = porteur_ca_order_get_access_token (order);
   g_autofree char *next = NULL;
@@ -415,7 +339,7 @@ test_faults (Fixture *f, gconstpointer data)
         g_clear_error (&error);
       }
   /* Nothing was done: no second order, the first one still a draft. */
-  after = get_order (f->client, number, token, &error);
+  after = ca_test_get_order (f, number, token, &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_order_get_status (after), ==, PORTEUR_CA_ORDER_STATUS_DRAFT);
   next = order_count (f);
@@ -448,14 +372,14 @@ static void
 test_timeout (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) dossier = dossier_new ();
+  g_autoptr(JsonObject) dossier = ca_test_dossier_new ();
   g_autoptr(PorteurCaOrder) order = NULL;
   g_autofree char *out G_GNUC_UNUSED = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/orders", "delay", "1", NULL);
   g_autofree char *next = NULL;
 
   porteur_ca_client_set_timeout (f->client, 1);
   porteur_ca_client_set_max_retries (f->client, 0);
-  order = create_order (f->client, dossier, NULL, &error);
+  order = ca_test_create_order (f, dossier, NULL, &error);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_TIMEOUT);
   g_assert_null (order);
   porteur_ca_client_set_timeout (f->client, 30);
@@ -479,9 +403,9 @@ test_cancel (Fixture *f, gconstpointer data)
   GListModel *products;
   gint64 start = g_get_monotonic_time ();
 
-  porteur_ca_client_list_products_async (f->client, cancellable, on_done, &result);
+  porteur_ca_client_list_products_async (f->client, cancellable, ca_test_on_done, &result);
   g_timeout_add_once (200, on_cancel_timeout, cancellable);
-  await (&result);
+  ca_test_await (&result);
   products = porteur_ca_client_list_products_finish (f->client, result, &error);
   g_object_unref (result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -547,11 +471,8 @@ test_config (void)
 int
 main (int argc, char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, func, delay) \
-  g_test_add (path, Fixture, GUINT_TO_POINTER (delay), fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func, delay) CA_TEST_ADD (path, delay, func)
   ADD ("/ca/client/catalogue", test_catalogue, 1);
   ADD ("/ca/client/flow", test_flow, 1);
   ADD ("/ca/client/validation-error", test_validation_error, 1);
@@ -564,7 +485,5 @@ main (int argc, char **argv)
   ADD ("/ca/client/untrusted", test_untrusted, 1);
   g_test_add_func ("/ca/client/server-down", test_server_down);
   g_test_add_func ("/ca/client/config", test_config);
-  status = g_test_run ();
-  ca_sim_harness_cleanup ();
-  return status;
+  return ca_test_run ();
 }
