@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <signal.h>
-#include <json-glib/json-glib.h>
-#include <openssl/pem.h>
 #include <string.h>
 
 #include "ca-sim-db.h"
-#include "ca-sim-harness.h"
-#include "ca/porteur-ca-client.h"
+#include "ca-test-util.h"
 #include "ca/porteur-ca-config.h"
-#include "ca/porteur-cmp.h"
-#include "ca/porteur-ocsp.h"
 #include "ca/porteur-pki-http.h"
-#include "pki-test-util.h"
 
 /* The simulator's CMP endpoint (tests/ca-sim/ca-sim-cmp.c) cross-checked from both sides:
  * OpenSSL's own `openssl cmp` client does IR, KUR and RR against it, and our client does
@@ -23,93 +16,25 @@
  * the simulator answers "waiting" until the registration office validates (admin command, or
  * its validation delay of a few seconds), and both clients poll. */
 
-typedef struct
-{
-  CaSimHarness *sim;
-  char         *data_home;
-  char         *work;
-  char         *cmp_url;
-  char         *issuing_pem;
-} Fixture;
-
-static const char dossier[] =
-  "{\"support\":\"token\",\"has_compatible_token\":false,\"product\":\"rgs2-sign-token\","
-  "\"siret\":\"21350238800019\",\"requester_email\":\"agent@example.fr\","
-  "\"prerequisites_acknowledged\":true,\"organisation_type\":\"public-body\",\"requester_role\":\"legal-representative\","
-  "\"organisation\":{\"name\":\"COMMUNE DE RENNES\",\"address\":{\"line1\":\"Hôtel de ville\",\"line2\":\"\","
-  "\"postal_code\":\"35000\",\"city\":\"RENNES\"}},"
-  "\"holder\":{\"civility\":\"mrs\",\"given_name\":\"Anne\",\"family_name\":\"Le Goff\",\"function\":\"Acheteuse\","
-  "\"service\":\"Commande publique\",\"email\":\"anne.legoff@example.fr\",\"phone\":\"+33299000000\"},"
-  "\"legal_representative\":{\"civility\":\"mr\",\"given_name\":\"Yann\",\"family_name\":\"Kerjean\","
-  "\"function\":\"Maire\",\"email\":\"yann.kerjean@example.fr\"},"
-  "\"office\":\"cci-ille-et-vilaine-rennes\"}";
+typedef CaTest Fixture;
 
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
   /* by default a long delay: the order is validated by the admin command only, never by the
    * clock; the polling tests give a short one */
-  fx->sim = ca_sim_harness_start (data ? GPOINTER_TO_UINT (data) : 3600);
-  fx->data_home = g_dir_make_tmp ("porteur-cmp-sim-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx->work = g_build_filename (fx->data_home, "work", NULL);
-  g_mkdir (fx->work, 0700);
-  fx->cmp_url = g_strconcat (fx->sim->url, "/pkix/", NULL);
-  fx->issuing_pem = g_build_filename (fx->sim->state_dir, "pki", "issuing.pem", NULL);
+  ca_test_set_up (fx, data ? GPOINTER_TO_UINT (data) : 3600);
+  json_object_set_string_member (fx->dossier, "requester_role", "legal-representative");
 }
 
-static void
-fixture_teardown (Fixture *fx, gconstpointer data)
-{
-  ca_sim_harness_stop (fx->sim);
-  pki_remove_tree (fx->data_home);
-  g_free (fx->data_home);
-  g_free (fx->work);
-  g_free (fx->cmp_url);
-  g_free (fx->issuing_pem);
-}
-
-static char *
-run_tool_input (Fixture *fx, const char *input, int *status, const char *first, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  char *out = NULL;
-  va_list ap;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("PORTEUR_TOOL"));
-  va_start (ap, first);
-  for (const char *arg = first; arg; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", fx->sim->url, TRUE);
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", fx->sim->root_pem, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", fx->data_home, TRUE);
-  g_subprocess_launcher_set_cwd (launcher, fx->work);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  *status = g_subprocess_get_exit_status (process);
-  g_test_message ("porteur-tool exit %d\n%s\n%s", *status, out, err);
-  return out;
-}
-
-#define run_tool(fx, status, ...) run_tool_input (fx, NULL, status, __VA_ARGS__)
+#define run_tool(fx, status, ...) ca_test_tool (fx, NULL, status, NULL, __VA_ARGS__)
 
 /* An order driven to "validated" through the RA API and the admin command; returns its
  * enrollment (reference and one-time secret), as the holder would get them. */
 static CaSimEnrollment *
 validated_order (Fixture *fx)
 {
-  g_autofree char *form = g_build_filename (fx->data_home, "form.json", NULL);
+  g_autofree char *form = ca_test_write_form (fx);
   g_autofree char *out = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(CaSimDb) db = NULL;
@@ -118,7 +43,6 @@ validated_order (Fixture *fx)
   CaSimEnrollment *enrollment;
   int status;
 
-  g_assert_true (g_file_set_contents (form, dossier, -1, NULL));
   out = run_tool (fx, &status, "--json", "ca", "order", "create", "--from", form, NULL);
   g_assert_cmpint (status, ==, 0);
   node = json_from_string (out, &error);
@@ -137,51 +61,16 @@ validated_order (Fixture *fx)
   return enrollment;
 }
 
-static PorteurCmpClient *
-make_client (Fixture *fx)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsDatabase) database = porteur_ca_config_load_trust (fx->sim->root_pem, &error);
-  PorteurCmpClient *client = porteur_cmp_client_new (fx->cmp_url, FALSE, &error);
-
-  g_assert_no_error (error);
-  porteur_cmp_client_set_tls_database (client, database);
-  g_assert_true (porteur_cmp_client_set_trust_file (client, fx->sim->root_pem, &error));
-  return client;
-}
-
-static PorteurOcspResult *
-ocsp (Fixture *fx, X509 *cert)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTlsDatabase) database = porteur_ca_config_load_trust (fx->sim->root_pem, &error);
-  g_autoptr(PorteurOcspClient) client = porteur_ocsp_client_new ();
-  g_autoptr(X509) issuing = NULL;
-  PorteurOcspResult *result;
-  BIO *bio = BIO_new_file (fx->issuing_pem, "r");
-
-  issuing = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
-  BIO_free (bio);
-  g_assert_nonnull (issuing);
-  porteur_ocsp_client_set_tls_database (client, database);
-  g_assert_true (porteur_ocsp_client_add_trust_file (client, fx->sim->root_pem, &error));
-  /* the responder named in the certificate's AIA, over HTTPS */
-  result = porteur_ocsp_client_check_sync (client, cert, issuing, NULL, NULL, &error);
-  g_assert_no_error (error);
-  return result;
-}
-
 static void
 test_our_client (Fixture *fx, gconstpointer data)
 {
   g_autoptr(CaSimEnrollment) enrollment = validated_order (fx);
-  g_autoptr(PorteurCmpClient) client = make_client (fx);
+  g_autoptr(PorteurCmpClient) client = ca_test_cmp_client (fx);
   g_autoptr(PorteurCmpRequest) ir = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_IR);
   g_autoptr(PorteurCmpRequest) again = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_IR);
   g_autoptr(PorteurCmpRequest) kur = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_KUR);
   g_autoptr(PorteurCmpRequest) rr = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_RR);
   g_autoptr(PorteurCmpResult) issued = NULL, renewed = NULL, revoked = NULL;
-  g_autoptr(PorteurOcspResult) status = NULL;
   g_autoptr(EVP_PKEY) key = EVP_EC_gen ("P-256");
   g_autoptr(EVP_PKEY) key2 = EVP_EC_gen ("P-256");
   g_autoptr(GError) error = NULL;
@@ -200,10 +89,8 @@ test_our_client (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (name, "Le Goff"));
   g_assert_cmpint (sk_X509_num (porteur_cmp_result_get_ca_certs (issued)), ==, 1);
 
-  /* OCSP: good */
-  status = ocsp (fx, cert);
-  g_assert_cmpint (porteur_ocsp_result_get_status (status), ==, PORTEUR_CERT_STATUS_GOOD);
-  g_clear_object (&status);
+  /* OCSP (and the CRL): good */
+  ca_test_assert_good (fx, cert);
 
   /* the one-time secret cannot serve twice */
   porteur_cmp_request_set_pbm (again, enrollment->reference, enrollment->secret, strlen (enrollment->secret));
@@ -231,17 +118,15 @@ test_our_client (Fixture *fx, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (porteur_cmp_result_get_status (revoked), ==, 0);
 
-  /* OCSP: revoked, with the reason asked */
-  status = ocsp (fx, cert2);
-  g_assert_cmpint (porteur_ocsp_result_get_status (status), ==, PORTEUR_CERT_STATUS_REVOKED);
-  g_assert_cmpint (porteur_ocsp_result_get_revocation_reason (status), ==, 1);
+  /* OCSP (and the CRL): revoked, with the reason asked */
+  ca_test_assert_revoked (fx, cert2, 1);
 }
 
 static void
 test_wrong_secret (Fixture *fx, gconstpointer data)
 {
   g_autoptr(CaSimEnrollment) enrollment = validated_order (fx);
-  g_autoptr(PorteurCmpClient) client = make_client (fx);
+  g_autoptr(PorteurCmpClient) client = ca_test_cmp_client (fx);
   g_autoptr(PorteurCmpRequest) ir = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_IR);
   g_autoptr(EVP_PKEY) key = EVP_EC_gen ("P-256");
   g_autoptr(GError) error = NULL;
@@ -265,48 +150,43 @@ openssl_cmp (Fixture *fx, const char *const *args)
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  pki_run (fx->work, (const char *const *) argv->pdata);
+  pki_run (fx->dir, (const char *const *) argv->pdata);
 }
 
 static void
 test_openssl_client (Fixture *fx, gconstpointer data)
 {
   g_autoptr(CaSimEnrollment) enrollment = validated_order (fx);
-  g_autofree char *secret_file = g_build_filename (fx->work, "secret", NULL);
+  g_autofree char *secret_file = g_build_filename (fx->dir, "secret", NULL);
   g_autofree char *secret_arg = g_strconcat ("file:", secret_file, NULL);
-  g_autofree char *issued_path = g_build_filename (fx->work, "ir.pem", NULL);
+  g_autofree char *issued_path = g_build_filename (fx->dir, "ir.pem", NULL);
   g_autoptr(X509) issued = NULL, renewed = NULL;
-  g_autoptr(PorteurOcspResult) status = NULL;
   const char *genkey[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "k1.pem", NULL };
   const char *genkey2[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "k2.pem", NULL };
 
   g_assert_true (g_file_set_contents (secret_file, enrollment->secret, -1, NULL));
-  pki_run (fx->work, genkey);
-  pki_run (fx->work, genkey2);
+  pki_run (fx->dir, genkey);
+  pki_run (fx->dir, genkey2);
   {
     const char *ir[] = { "-cmd", "ir", "-ref", enrollment->reference, "-secret", secret_arg, "-newkey", "k1.pem",
                          "-subject", "/CN=Anne Le Goff", "-certout", "ir.pem", NULL };
     openssl_cmp (fx, ir);
   }
-  issued = pki_load_cert (fx->work, "ir");
+  issued = pki_load_cert (fx->dir, "ir");
   {
     const char *kur[] = { "-cmd", "kur", "-cert", "ir.pem", "-key", "k1.pem", "-trusted", fx->sim->root_pem,
                           "-untrusted", fx->issuing_pem, "-newkey", "k2.pem", "-certout", "kur.pem", NULL };
     openssl_cmp (fx, kur);
   }
-  renewed = pki_load_cert (fx->work, "kur");
+  renewed = pki_load_cert (fx->dir, "kur");
   g_assert_cmpint (X509_NAME_cmp (X509_get_subject_name (issued), X509_get_subject_name (renewed)), ==, 0);
   {
     const char *rr[] = { "-cmd", "rr", "-cert", "kur.pem", "-key", "k2.pem", "-trusted", fx->sim->root_pem,
                          "-untrusted", fx->issuing_pem, "-oldcert", "kur.pem", "-revreason", "4", NULL };
     openssl_cmp (fx, rr);
   }
-  status = ocsp (fx, renewed);
-  g_assert_cmpint (porteur_ocsp_result_get_status (status), ==, PORTEUR_CERT_STATUS_REVOKED);
-  g_assert_cmpint (porteur_ocsp_result_get_revocation_reason (status), ==, 4);
-  g_clear_object (&status);
-  status = ocsp (fx, issued);
-  g_assert_cmpint (porteur_ocsp_result_get_status (status), ==, PORTEUR_CERT_STATUS_GOOD);
+  ca_test_assert_revoked (fx, renewed, 4);
+  ca_test_assert_good (fx, issued);
 }
 
 static void
@@ -318,7 +198,7 @@ test_tool_cycle (Fixture *fx, gconstpointer data)
   g_autofree char *out = NULL;
   int status;
 
-  out = run_tool_input (fx, secret, &status, "--json", "ca", "cmp", "ir", "--reference", enrollment->reference,
+  out = ca_test_tool (fx, secret, &status, NULL, "--json", "ca", "cmp", "ir", "--reference", enrollment->reference,
                         "--secret-fd", "0", "--subject", "/CN=Anne Le Goff", "--newkey-out", "k1.pem",
                         "--certout", "c1.pem", NULL);
   g_assert_cmpint (status, ==, 0);
@@ -372,59 +252,33 @@ submitted_free (Submitted *sub)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Submitted, submitted_free)
 
-static void
-on_async_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  *(GAsyncResult **) data = g_object_ref (result);
-}
-
-static GAsyncResult *
-await_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 /* An order created and submitted through the RA API, with the enrollment the API gives
  * right after submission (the secret once), as the holder's application gets it. */
 static Submitted *
 submitted_order (Fixture *fx)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaClient) client = porteur_ca_client_new (fx->sim->url, fx->sim->root_pem, FALSE, &error);
-  g_autoptr(JsonNode) form = json_from_string (dossier, &error);
   g_autofree char *key = porteur_ca_new_idempotency_key ();
   g_autofree char *submit_key = porteur_ca_new_idempotency_key ();
   g_autoptr(PorteurCaOrder) order = NULL, submitted = NULL;
   g_autoptr(PorteurCaEnrollment) enrollment = NULL, again = NULL;
-  GAsyncResult *result = NULL;
   Submitted *sub = g_new0 (Submitted, 1);
   const char *token;
 
-  g_assert_no_error (error);
-  porteur_ca_client_create_order_async (client, json_node_get_object (form), key, NULL, on_async_done, &result);
-  order = porteur_ca_client_create_order_finish (client, await_result (&result), &error);
-  g_clear_object (&result);
+  order = ca_test_create_order (fx, fx->dossier, key, &error);
   g_assert_no_error (error);
   sub->number = g_strdup (porteur_ca_order_get_number (order));
   token = porteur_ca_order_get_access_token (order);
-  porteur_ca_client_submit_order_async (client, sub->number, token, submit_key, NULL, on_async_done, &result);
-  submitted = porteur_ca_client_submit_order_finish (client, await_result (&result), &error);
-  g_clear_object (&result);
+  submitted = CA_CALL (porteur_ca_client_submit_order_finish, fx->client, &error,
+                       porteur_ca_client_submit_order_async (fx->client, sub->number, token, submit_key, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_order_get_status (submitted), ==, PORTEUR_CA_ORDER_STATUS_WAITING_DOCUMENTS);
-  porteur_ca_client_get_enrollment_async (client, sub->number, token, NULL, on_async_done, &result);
-  enrollment = porteur_ca_client_get_enrollment_finish (client, await_result (&result), &error);
-  g_clear_object (&result);
-  g_assert_no_error (error);
+  enrollment = ca_test_enrollment (fx, order);
   sub->reference = g_strdup (porteur_ca_enrollment_get_reference (enrollment));
   sub->secret = g_strdup (porteur_ca_enrollment_get_secret (enrollment));
-  g_assert_nonnull (sub->secret);
   /* shown once */
-  porteur_ca_client_get_enrollment_async (client, sub->number, token, NULL, on_async_done, &result);
-  again = porteur_ca_client_get_enrollment_finish (client, await_result (&result), &error);
-  g_clear_object (&result);
+  again = CA_CALL (porteur_ca_client_get_enrollment_finish, fx->client, &error,
+                   porteur_ca_client_get_enrollment_async (fx->client, sub->number, token, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_null (porteur_ca_enrollment_get_secret (again));
   return sub;
@@ -489,7 +343,7 @@ on_waiting (PorteurCmpClient *client, guint check_after, Polling *polling)
 static PorteurCmpResult *
 poll_ir (Fixture *fx, Submitted *sub, OnWait action, Polling *polling, EVP_PKEY *key, GError **error)
 {
-  g_autoptr(PorteurCmpClient) client = make_client (fx);
+  g_autoptr(PorteurCmpClient) client = ca_test_cmp_client (fx);
   g_autoptr(PorteurCmpRequest) ir = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_IR);
   GAsyncResult *result = NULL;
   PorteurCmpResult *issued;
@@ -502,8 +356,8 @@ poll_ir (Fixture *fx, Submitted *sub, OnWait action, Polling *polling, EVP_PKEY 
   porteur_cmp_request_set_new_key (ir, key);
   g_assert_true (porteur_cmp_request_set_subject (ir, "/CN=Anne Le Goff", NULL));
   g_signal_connect (client, "waiting", G_CALLBACK (on_waiting), polling);
-  porteur_cmp_client_execute_async (client, ir, polling->cancellable, on_async_done, &result);
-  issued = porteur_cmp_client_execute_finish (client, await_result (&result), error);
+  porteur_cmp_client_execute_async (client, ir, polling->cancellable, ca_test_on_done, &result);
+  issued = porteur_cmp_client_execute_finish (client, ca_test_await (&result), error);
   g_object_unref (result);
   return issued;
 }
@@ -617,14 +471,10 @@ static GSubprocess *
 spawn_logged (Fixture *fx, const char *err_path, const char *const *argv)
 {
   g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    ca_test_tool_launcher (fx, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GError) error = NULL;
   GSubprocess *process;
 
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", fx->sim->url, TRUE);
-  g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", fx->sim->root_pem, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", fx->data_home, TRUE);
-  g_subprocess_launcher_set_cwd (launcher, fx->work);
   g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
@@ -670,8 +520,8 @@ test_poll_tool (Fixture *fx, gconstpointer data)
    * then a second order's IR is interrupted (SIGINT) while it waits */
   g_autoptr(Submitted) sub = submitted_order (fx);
   g_autoptr(Submitted) sub2 = submitted_order (fx);
-  g_autofree char *err_path = g_build_filename (fx->work, "tool.err", NULL);
-  g_autofree char *err2_path = g_build_filename (fx->work, "tool2.err", NULL);
+  g_autofree char *err_path = g_build_filename (fx->dir, "tool.err", NULL);
+  g_autofree char *err2_path = g_build_filename (fx->dir, "tool2.err", NULL);
   g_autofree char *secret = g_strconcat (sub->secret, "\n", NULL);
   g_autofree char *secret2 = g_strconcat (sub2->secret, "\n", NULL);
   g_autofree char *out = NULL, *err = NULL, *status_text = NULL;
@@ -727,9 +577,9 @@ test_poll_openssl (Fixture *fx, gconstpointer data)
 {
   /* OpenSSL's own client polls against the simulator until the validation delay passes */
   g_autoptr(Submitted) sub = submitted_order (fx);
-  g_autofree char *secret_file = g_build_filename (fx->work, "secret", NULL);
+  g_autofree char *secret_file = g_build_filename (fx->dir, "secret", NULL);
   g_autofree char *secret_arg = g_strconcat ("file:", secret_file, NULL);
-  g_autofree char *err_path = g_build_filename (fx->work, "openssl.err", NULL);
+  g_autofree char *err_path = g_build_filename (fx->dir, "openssl.err", NULL);
   g_autofree char *out = NULL, *err = NULL, *status_text = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(X509) issued = NULL;
@@ -741,7 +591,7 @@ test_poll_openssl (Fixture *fx, gconstpointer data)
   int status;
 
   g_assert_true (g_file_set_contents (secret_file, sub->secret, -1, NULL));
-  pki_run (fx->work, genkey);
+  pki_run (fx->dir, genkey);
   /* (openssl logs to stdout, buffered when it is not a terminal: the office receives the
    * documents first, and the IR, sent well within the validation delay of 5 s, waits for
    * its end) */
@@ -755,7 +605,7 @@ test_poll_openssl (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (out, "received 'waiting' PKIStatus"));
   g_assert_nonnull (strstr (out, "sending POLLREQ"));
   g_assert_nonnull (strstr (out, "received ip/cp/kup after polling"));
-  issued = pki_load_cert (fx->work, "ir");
+  issued = pki_load_cert (fx->dir, "ir");
   g_assert_nonnull (issued);
   status_text = order_status (fx, sub->number);
   g_assert_cmpstr (status_text, ==, "issued");
@@ -806,21 +656,17 @@ test_pinned_default_trust (Fixture *fx, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/cmp-sim/our-client", Fixture, NULL, fixture_setup, test_our_client, fixture_teardown);
-  g_test_add ("/cmp-sim/wrong-secret", Fixture, NULL, fixture_setup, test_wrong_secret, fixture_teardown);
-  g_test_add ("/cmp-sim/openssl-client", Fixture, NULL, fixture_setup, test_openssl_client, fixture_teardown);
-  g_test_add ("/cmp-sim/tool-cycle", Fixture, NULL, fixture_setup, test_tool_cycle, fixture_teardown);
-  g_test_add ("/cmp-sim/pinned-default-trust", Fixture, NULL, fixture_setup, test_pinned_default_trust, fixture_teardown);
-  g_test_add ("/cmp-sim/poll/validate", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_validate, fixture_teardown);
-  g_test_add ("/cmp-sim/poll/validation-delay", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_delay, fixture_teardown);
-  g_test_add ("/cmp-sim/poll/cancel", Fixture, GUINT_TO_POINTER (30), fixture_setup, test_poll_cancel, fixture_teardown);
-  g_test_add ("/cmp-sim/poll/rejected", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_rejected, fixture_teardown);
-  g_test_add ("/cmp-sim/poll/tool", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_tool, fixture_teardown);
-  g_test_add ("/cmp-sim/poll/openssl-client", Fixture, GUINT_TO_POINTER (5), fixture_setup, test_poll_openssl, fixture_teardown);
-  status = g_test_run ();
-  ca_sim_harness_cleanup ();
-  return status;
+  g_test_add ("/cmp-sim/our-client", Fixture, NULL, fixture_setup, test_our_client, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/wrong-secret", Fixture, NULL, fixture_setup, test_wrong_secret, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/openssl-client", Fixture, NULL, fixture_setup, test_openssl_client, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/tool-cycle", Fixture, NULL, fixture_setup, test_tool_cycle, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/pinned-default-trust", Fixture, NULL, fixture_setup, test_pinned_default_trust, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/poll/validate", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_validate, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/poll/validation-delay", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_delay, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/poll/cancel", Fixture, GUINT_TO_POINTER (30), fixture_setup, test_poll_cancel, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/poll/rejected", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_rejected, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/poll/tool", Fixture, GUINT_TO_POINTER (2), fixture_setup, test_poll_tool, ca_test_fixture_tear_down);
+  g_test_add ("/cmp-sim/poll/openssl-client", Fixture, GUINT_TO_POINTER (5), fixture_setup, test_poll_openssl, ca_test_fixture_tear_down);
+  return ca_test_run ();
 }
