@@ -272,8 +272,8 @@ ca_test_issue (CaTest         *t,
   g_assert_cmpuint (strlen (h->serial), >, 0);
   h->cert_pem = g_strconcat (prefix, ".pem", NULL);
   h->key_pem = g_strconcat (prefix, ".key", NULL);
-  h->cert = ca_test_read_cert (h->cert_pem);
-  h->key = ca_test_read_key (h->key_pem);
+  h->cert = pki_read_cert (h->cert_pem);
+  h->key = pki_read_key (h->key_pem);
 }
 
 void
@@ -307,28 +307,6 @@ ca_test_issued_order (CaTest                        *t,
 }
 
 /* --- certificates ------------------------------------------------------------------ */
-
-X509 *
-ca_test_read_cert (const char *path)
-{
-  BIO *bio = BIO_new_file (path, "r");
-  X509 *cert = bio ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
-
-  BIO_free (bio);
-  g_assert_nonnull (cert);
-  return cert;
-}
-
-EVP_PKEY *
-ca_test_read_key (const char *path)
-{
-  BIO *bio = BIO_new_file (path, "r");
-  EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) : NULL;
-
-  BIO_free (bio);
-  g_assert_nonnull (key);
-  return key;
-}
 
 void
 ca_test_write_cert (X509       *cert,
@@ -377,7 +355,7 @@ ca_test_issue_for_key (CaTest     *t,
     *serial = out;
   else
     g_free (out);
-  return ca_test_read_cert (cert_path);
+  return pki_read_cert (cert_path);
 }
 
 PorteurCmpClient *
@@ -432,7 +410,7 @@ ca_test_ocsp (CaTest *t,
   g_autoptr(GError) error = NULL;
   g_autoptr(GTlsDatabase) database = porteur_ca_config_load_trust (t->sim->root_pem, &error);
   g_autoptr(PorteurOcspClient) ocsp = porteur_ocsp_client_new ();
-  g_autoptr(X509) issuing = ca_test_read_cert (t->issuing_pem);
+  g_autoptr(X509) issuing = pki_read_cert (t->issuing_pem);
   PorteurOcspResult *result;
 
   g_assert_no_error (error);
@@ -453,7 +431,7 @@ ca_test_revocation_status (CaTest *t,
   g_autoptr(PorteurCrlClient) crl = porteur_crl_client_new ();
   g_autoptr(PorteurOcspResult) by_ocsp = ca_test_ocsp (t, cert);
   g_autoptr(PorteurCrlResult) by_crl = NULL;
-  g_autoptr(X509) issuing = ca_test_read_cert (t->issuing_pem);
+  g_autoptr(X509) issuing = pki_read_cert (t->issuing_pem);
 
   g_assert_no_error (error);
   porteur_crl_client_set_tls_database (crl, database);

@@ -11,7 +11,7 @@
 #include "ca/porteur-cmp.h"
 #include "ca/porteur-ocsp.h"
 #include "ca-sim-harness.h"
-#include "pki-test-util.h"   /* g_autoptr (X509), g_autoptr (EVP_PKEY), pki_remove_tree () */
+#include "pki-test-util.h"   /* g_autoptr (X509), g_autoptr (EVP_PKEY), pki_read_cert (), pki_remove_tree () */
 
 G_BEGIN_DECLS
 
@@ -153,8 +153,7 @@ void ca_test_issued_order (CaTest                        *t,
 
 /* --- certificates ------------------------------------------------------------------ */
 
-X509     *ca_test_read_cert  (const char *path);
-EVP_PKEY *ca_test_read_key   (const char *path);
+/* @cert written as PEM to @path (pki_read_cert () and pki_read_key () read them). */
 void      ca_test_write_cert (X509       *cert,
                               const char *path);
 /* The serial in upper-case hex, as the simulator writes it. */

@@ -56,10 +56,8 @@ pki_path (const char *dir,
 }
 
 X509 *
-pki_load_cert (const char *dir,
-               const char *name)
+pki_read_cert (const char *path)
 {
-  g_autofree char *path = g_strconcat (dir, "/", name, ".pem", NULL);
   BIO *bio = BIO_new_file (path, "r");
   X509 *cert = bio ? PEM_read_bio_X509 (bio, NULL, NULL, NULL) : NULL;
 
@@ -69,16 +67,32 @@ pki_load_cert (const char *dir,
 }
 
 EVP_PKEY *
-pki_load_key (const char *dir,
-              const char *name)
+pki_read_key (const char *path)
 {
-  g_autofree char *path = g_strconcat (dir, "/", name, ".key", NULL);
   BIO *bio = BIO_new_file (path, "r");
   EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) : NULL;
 
   BIO_free (bio);
   g_assert_nonnull (key);
   return key;
+}
+
+X509 *
+pki_load_cert (const char *dir,
+               const char *name)
+{
+  g_autofree char *path = g_strconcat (dir, "/", name, ".pem", NULL);
+
+  return pki_read_cert (path);
+}
+
+EVP_PKEY *
+pki_load_key (const char *dir,
+              const char *name)
+{
+  g_autofree char *path = g_strconcat (dir, "/", name, ".key", NULL);
+
+  return pki_read_key (path);
 }
 
 static gpointer

@@ -22,6 +22,10 @@ char      *pki_make          (guint16 ocsp_port,
                               guint16 crl_port);
 char      *pki_path          (const char *dir,
                               const char *name);
+/* A PEM certificate or private key, asserted read. */
+X509      *pki_read_cert     (const char *path);
+EVP_PKEY  *pki_read_key      (const char *path);
+/* DIR/NAME.pem, DIR/NAME.key */
 X509      *pki_load_cert     (const char *dir,
                               const char *name);
 EVP_PKEY  *pki_load_key      (const char *dir,

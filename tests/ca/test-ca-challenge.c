@@ -218,8 +218,8 @@ test_other_ca (Fixture *f, gconstpointer data)
   g_assert_cmpint (status, ==, 0);
   o3 = ca_sim_run (&status, sign_csr);
   g_assert_cmpint (status, ==, 0);
-  cert = ca_test_read_cert (ee_cert);
-  key = ca_test_read_key (ee_key);
+  cert = pki_read_cert (ee_cert);
+  key = pki_read_key (ee_key);
   verdict = run_test (f, cert, key, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (porteur_ca_test_verdict_get_signature_valid (verdict));
