@@ -38,6 +38,17 @@ field_code (const GError *error, const char *field)
   return NULL;
 }
 
+/* The CA refused with @code and, if @field is not NULL, with @field_error
+ * for that field; *error cleared for the next request. */
+static void
+assert_refused (GError **error, PorteurCaError code, const char *field, const char *field_error)
+{
+  assert_ca_error (*error, code);
+  if (field)
+    g_assert_cmpstr (field_code (*error, field), ==, field_error);
+  g_clear_error (error);
+}
+
 static PorteurCaOrder *
 cancel (Fixture *f, PorteurCaOrder *order, const char *key, GError **error)
 {
@@ -132,9 +143,7 @@ test_answers (Fixture *f, gconstpointer data)
   /* a new request: the certificate is already revoked */
   g_clear_object (&again);
   again = with_answers (f, h.serial, "superseded", typed, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
-  g_assert_cmpstr (field_code (error, "serial"), ==, "already-revoked");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_CONFLICT, "serial", "already-revoked");
   ca_test_assert_revoked (f, h.cert, 1);
 
   /* followed with its token */
@@ -146,11 +155,9 @@ test_answers (Fixture *f, gconstpointer data)
                                     porteur_ca_revocation_request_get_revoked_at (rv)));
   /* a wrong token, an unknown id: not found alike */
   none = status_of (f, porteur_ca_revocation_request_get_id (rv), "not-the-token", &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_NOT_FOUND, NULL, NULL);
   none = status_of (f, "0123456789abcdef0123456789abcdef", porteur_ca_revocation_request_get_token (rv), &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_NOT_FOUND, NULL, NULL);
 }
 
 static void
@@ -173,35 +180,26 @@ test_wrong_answers (Fixture *f, gconstpointer data)
           *p = g_ascii_tolower (*p);
       rv = with_answers (f, written, "keyCompromise", wrong, NULL, &error);
       g_assert_null (rv);
-      assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-      g_clear_error (&error);
+      assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, NULL, NULL);
     }
   rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, NULL, &error);
   g_assert_null (rv);
-  assert_ca_error (error, PORTEUR_CA_ERROR_RATE_LIMITED);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_RATE_LIMITED, NULL, NULL);
   ca_test_assert_good (f, h.cert);
 
   /* an unknown certificate looks like wrong answers (no enumeration) */
   rv = with_answers (f, "0BADC0DE", "keyCompromise", ca_test_holder_answers, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, NULL, NULL);
   /* field errors */
   rv = with_answers (f, h.serial, "stolen", ca_test_holder_answers, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
-  g_assert_cmpstr (field_code (error, "reason"), ==, "bad-choice");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_VALIDATION, "reason", "bad-choice");
   rv = with_answers (f, "not hex", "superseded", ca_test_holder_answers, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
-  g_assert_cmpstr (field_code (error, "serial"), ==, "bad-syntax");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_VALIDATION, "serial", "bad-syntax");
   {
     PorteurCaRevocationProof one = { .type = PORTEUR_CA_PROOF_ANSWERS, .answers = ca_test_holder_answers, .n_answers = 1 };
 
     rv = ca_test_request_revocation (f, h.serial, "superseded", &one, NULL, &error);
-    assert_ca_error (error, PORTEUR_CA_ERROR_VALIDATION);
-    g_assert_cmpstr (field_code (error, "proof.answers"), ==, "bad-length");
-    g_clear_error (&error);
+    assert_refused (&error, PORTEUR_CA_ERROR_VALIDATION, "proof.answers", "bad-length");
   }
 
   /* the lock lasts 24 hours on the CA's clock */
@@ -238,9 +236,7 @@ test_signature (Fixture *f, gconstpointer data)
   ca_test_assert_revoked (f, h.cert, 4);
   /* the same signature and nonce again (a new request, not a retry): refused */
   replay = with_signature (f, lower, "superseded", nonce, signature, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "used");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, "proof.nonce", "used");
 }
 
 static void
@@ -263,43 +259,31 @@ test_signature_refused (Fixture *f, gconstpointer data)
   n1 = ca_test_revocation_nonce (f);
   by_other = sign (h.serial, "keyCompromise", n1, other.key, other.cert);
   rv = with_signature (f, h.serial, "keyCompromise", n1, by_other, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_assert_cmpstr (field_code (error, "proof.signature"), ==, "wrong-signer");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, "proof.signature", "wrong-signer");
   /* the nonce served once, even refused */
   good = sign (h.serial, "keyCompromise", n1, h.key, h.cert);
   rv = with_signature (f, h.serial, "keyCompromise", n1, good, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "used");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, "proof.nonce", "used");
 
   /* canonical bytes that are not the request's (another reason signed) */
   n2 = ca_test_revocation_nonce (f);
   tampered = sign (h.serial, "superseded", n2, h.key, h.cert);
   rv = with_signature (f, h.serial, "keyCompromise", n2, tampered, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_assert_cmpstr (field_code (error, "proof.signature"), ==, "bad-signature");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, "proof.signature", "bad-signature");
   /* not a CMS at all */
   n3 = ca_test_revocation_nonce (f);
   rv = with_signature (f, h.serial, "keyCompromise", n3, garbage, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_assert_cmpstr (field_code (error, "proof.signature"), ==, "bad-signature");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, "proof.signature", "bad-signature");
   /* a nonce the CA never gave; one that expired */
   rv = with_signature (f, h.serial, "keyCompromise", "made-up-nonce", good, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "unknown");
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, "proof.nonce", "unknown");
   n4 = ca_test_revocation_nonce (f);
   {
     g_autofree char *out = ca_sim_harness_admin (f->sim, FALSE, "advance-time", "601", NULL);
     g_autoptr(GBytes) late = sign (h.serial, "keyCompromise", n4, h.key, h.cert);
 
     rv = with_signature (f, h.serial, "keyCompromise", n4, late, &error);
-    assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-    g_assert_cmpstr (field_code (error, "proof.nonce"), ==, "expired");
-    g_clear_error (&error);
+    assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, "proof.nonce", "expired");
   }
   /* our signer refuses a key that is not the certificate's */
   {
@@ -307,8 +291,7 @@ test_signature_refused (Fixture *f, gconstpointer data)
     g_autoptr(GBytes) none = porteur_ca_revocation_sign (canonical, other.key, h.cert, NULL, NULL, &error);
 
     g_assert_null (none);
-    assert_ca_error (error, PORTEUR_CA_ERROR_SIGNATURE);
-    g_clear_error (&error);
+    assert_refused (&error, PORTEUR_CA_ERROR_SIGNATURE, NULL, NULL);
   }
   /* nothing was revoked; a good proof still works */
   ca_test_assert_good (f, h.cert);
@@ -372,17 +355,14 @@ test_legal_representative (Fixture *f, gconstpointer data)
   proof.order = NUMBER (h.order);
   proof.email = "anne.legoff@example.fr";
   rv = ca_test_request_revocation (f, h.serial, "affiliationChanged", &proof, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, NULL, NULL);
   /* the right representative, but another order's certificate */
   proof.email = "yann.kerjean@example.fr";
   rv = ca_test_request_revocation (f, other.serial, "affiliationChanged", &proof, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, NULL, NULL);
   proof.order = "PO-2026-999999";
   rv = ca_test_request_revocation (f, h.serial, "affiliationChanged", &proof, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, NULL, NULL);
 
   /* the e-mail in another case: pending until confirmed */
   proof.order = NUMBER (h.order);
@@ -400,8 +380,7 @@ test_legal_representative (Fixture *f, gconstpointer data)
   g_assert_cmpuint (strlen (code), ==, 20);
   /* a wrong code: refused, nothing revoked */
   done = confirm (f, porteur_ca_revocation_request_get_id (rv), "AAAAAAAAAAAAAAAAAAAA", &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, NULL, NULL);
   ca_test_assert_good (f, h.cert);
   /* the link's code confirms */
   done = confirm (f, porteur_ca_revocation_request_get_id (rv), code, &error);
@@ -413,8 +392,7 @@ test_legal_representative (Fixture *f, gconstpointer data)
   /* used: gone */
   g_clear_object (&done);
   done = confirm (f, porteur_ca_revocation_request_get_id (rv), code, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_GONE);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_GONE, NULL, NULL);
   read = status_of (f, porteur_ca_revocation_request_get_id (rv), porteur_ca_revocation_request_get_token (rv), &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_revocation_request_get_status (read), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
@@ -441,12 +419,10 @@ test_confirmation_lockout (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 5; i++)
     {
       done = confirm (f, porteur_ca_revocation_request_get_id (rv), "WRONGWRONGWRONGWRONG", &error);
-      assert_ca_error (error, PORTEUR_CA_ERROR_FORBIDDEN);
-      g_clear_error (&error);
+      assert_refused (&error, PORTEUR_CA_ERROR_FORBIDDEN, NULL, NULL);
     }
   done = confirm (f, porteur_ca_revocation_request_get_id (rv), strstr (link, "?code=") + 6, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_GONE);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_GONE, NULL, NULL);
   read = status_of (f, porteur_ca_revocation_request_get_id (rv), porteur_ca_revocation_request_get_token (rv), &error);
   g_assert_no_error (error);
   g_assert_cmpint (porteur_ca_revocation_request_get_status (read), ==, PORTEUR_CA_REVOCATION_REJECTED);
@@ -505,18 +481,14 @@ test_faults (Fixture *f, gconstpointer data)
 
       g_test_message ("fault %s", faults[i].kind);
       rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, NULL, &error);
-      assert_ca_error (error, faults[i].code);
-      g_clear_error (&error);
+      assert_refused (&error, faults[i].code, NULL, NULL);
       nonce = CA_CALL (porteur_ca_client_get_revocation_nonce_finish, f->client, &error,
                        porteur_ca_client_get_revocation_nonce_async (f->client, NULL, CA_ASYNC_ARGS));
-      assert_ca_error (error, faults[i].code);
-      g_clear_error (&error);
+      assert_refused (&error, faults[i].code, NULL, NULL);
       rv = confirm (f, id, strstr (link, "?code=") + 6, &error);
-      assert_ca_error (error, faults[i].code);
-      g_clear_error (&error);
+      assert_refused (&error, faults[i].code, NULL, NULL);
       rv = status_of (f, id, porteur_ca_revocation_request_get_token (pending), &error);
-      assert_ca_error (error, faults[i].code);
-      g_clear_error (&error);
+      assert_refused (&error, faults[i].code, NULL, NULL);
       /* nothing half-done: still good, still pending */
       ca_test_assert_good (f, h.cert);
       rv = status_of (f, id, porteur_ca_revocation_request_get_token (pending), &error);
@@ -554,8 +526,7 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
   n = g_list_model_get_n_items (slots);
   /* nothing to cancel yet */
   none = cancel (f, order, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_CONFLICT, NULL, NULL);
 
   slot = g_list_model_get_item (slots, 0);
   booked = ca_test_book (f, order, porteur_ca_appointment_slot_get_id (slot), NULL, &error);
@@ -570,8 +541,7 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
   g_assert_cmpint (porteur_ca_order_get_status (again), ==, PORTEUR_CA_ORDER_STATUS_VALIDATED);
   g_clear_object (&none);
   none = cancel (f, order, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_CONFLICT, NULL, NULL);
   /* the slot is free again, and the same slot can be booked again */
   after = ca_test_get_slots (f, order, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -598,16 +568,14 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
   out = ca_sim_harness_admin (f->sim, FALSE, "deliver", NUMBER (order), NULL);
   g_clear_object (&none);
   none = cancel (f, order, NULL, &error);
-  assert_ca_error (error, PORTEUR_CA_ERROR_CONFLICT);
-  g_clear_error (&error);
+  assert_refused (&error, PORTEUR_CA_ERROR_CONFLICT, NULL, NULL);
   /* another order's token: not found (no enumeration) */
   {
     g_autoptr(PorteurCaOrder) other = ca_test_validated_order (f);
     g_autoptr(PorteurCaOrder) x = CA_CALL (porteur_ca_client_cancel_appointment_finish, f->client, &error,
                                            porteur_ca_client_cancel_appointment_async (f->client, NUMBER (order), TOKEN (other),
                                                                                        NULL, CA_ASYNC_ARGS));
-    assert_ca_error (error, PORTEUR_CA_ERROR_NOT_FOUND);
-    g_clear_error (&error);
+    assert_refused (&error, PORTEUR_CA_ERROR_NOT_FOUND, NULL, NULL);
   }
 }
 
