@@ -112,7 +112,7 @@ test_appointment (Fixture *f, gconstpointer data)
     out = ca_sim_harness_admin (f->sim, FALSE, "issue", NUMBER (order), prefix, NULL);
   }
   history = CA_CALL (porteur_ca_client_get_history_finish, f->client, &error,
-                  porteur_ca_client_get_history_async (f->client, NUMBER (order), TOKEN (order), CA_ASYNC_ARGS));
+                     porteur_ca_client_get_history_async (f->client, NUMBER (order), TOKEN (order), CA_ASYNC_ARGS));
   g_assert_no_error (error);
   {
     const PorteurCaOrderStatus want[] = { PORTEUR_CA_ORDER_STATUS_VALIDATED, PORTEUR_CA_ORDER_STATUS_APPOINTMENT,
@@ -144,7 +144,7 @@ test_security_questions (Fixture *f, gconstpointer data)
   const PorteurCaProblem *problem;
 
   questions = CA_CALL (porteur_ca_client_list_security_questions_finish, f->client, &error,
-                    porteur_ca_client_list_security_questions_async (f->client, CA_ASYNC_ARGS));
+                       porteur_ca_client_list_security_questions_async (f->client, CA_ASYNC_ARGS));
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (questions), >=, 2);
   {
@@ -194,14 +194,14 @@ open_session (Fixture *f, const char *serial, GBytes *challenge, const PorteurCa
               const char *key, GError **error)
 {
   return CA_CALL (porteur_ca_client_open_unblock_session_finish, f->client, error,
-               porteur_ca_client_open_unblock_session_async (f->client, serial, challenge, answers, 2, key, CA_ASYNC_ARGS));
+                  porteur_ca_client_open_unblock_session_async (f->client, serial, challenge, answers, 2, key, CA_ASYNC_ARGS));
 }
 
 static GBytes *
 cryptogram (Fixture *f, const char *id, const char *key, GError **error)
 {
   return CA_CALL (porteur_ca_client_get_unblock_cryptogram_finish, f->client, error,
-               porteur_ca_client_get_unblock_cryptogram_async (f->client, id, key, CA_ASYNC_ARGS));
+                  porteur_ca_client_get_unblock_cryptogram_async (f->client, id, key, CA_ASYNC_ARGS));
 }
 
 static GBytes *
@@ -335,7 +335,7 @@ test_faults (Fixture *f, gconstpointer data)
       g_assert_error (error, PORTEUR_CA_ERROR, faults[i].code);
       g_clear_error (&error);
       questions = CA_CALL (porteur_ca_client_list_security_questions_finish, f->client, &error,
-                        porteur_ca_client_list_security_questions_async (f->client, CA_ASYNC_ARGS));
+                           porteur_ca_client_list_security_questions_async (f->client, CA_ASYNC_ARGS));
       g_assert_error (error, PORTEUR_CA_ERROR, faults[i].code);
       g_clear_error (&error);
       booked = ca_test_book (f, fresh, "cci-ille-et-vilaine-rennes@1", NULL, &error);
