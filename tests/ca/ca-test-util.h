@@ -42,7 +42,8 @@ void ca_test_set_up    (CaTest *t,
                         guint   validation_delay);
 /* Stops the simulator; the client must be finalized by then. */
 void ca_test_tear_down (CaTest *t);
-/* The same as g_test_add () fixture functions, the delay in the test data. */
+/* ca_test_set_up () and ca_test_tear_down () as g_test_add () fixture
+ * functions, the validation delay as the test data (CA_TEST_ADD). */
 void ca_test_fixture_set_up    (CaTest        *t,
                                 gconstpointer  delay);
 void ca_test_fixture_tear_down (CaTest        *t,
@@ -144,7 +145,7 @@ void ca_test_issue        (CaTest         *t,
                            PorteurCaOrder *order,
                            const char     *name,
                            CaTestHolder   *h);
-/* An order through validated → appointment (the first free slot) → security
+/* An order through validated → appointment (the first slot offered) → security
  * @answers (two) set → delivered → issued (ca_test_issue () as @name). */
 void ca_test_issued_order (CaTest                        *t,
                            const char                    *name,
