@@ -380,20 +380,9 @@ ca_test_certify_request (CaTest   *t,
   g_autoptr(PorteurCmpRequest) p10cr = porteur_cmp_request_new (PORTEUR_CMP_REQUEST_P10CR);
   g_autoptr(PorteurCmpResult) result = NULL;
   const char *secret = porteur_ca_enrollment_get_secret (enrollment);
-  unsigned char *der = NULL;
-  int len = i2d_X509_REQ (req, &der);
-  const unsigned char *p = der;
-  X509_REQ *parsed;
 
   porteur_cmp_request_set_pbm (p10cr, porteur_ca_enrollment_get_reference (enrollment), secret, strlen (secret));
-  /* The request as bytes: X509_REQ_dup () (in set_csr) would duplicate a
-   * token key object in @req, which the provider's key management cannot do. */
-  g_assert_cmpint (len, >, 0);
-  parsed = d2i_X509_REQ (NULL, &p, len);
-  g_assert_nonnull (parsed);
-  porteur_cmp_request_set_csr (p10cr, parsed);
-  X509_REQ_free (parsed);
-  OPENSSL_free (der);
+  porteur_cmp_request_set_csr (p10cr, req);
   result = porteur_cmp_client_execute_sync (cmp, p10cr, NULL, &error);
   g_assert_no_error (error);
   return X509_dup (porteur_cmp_result_get_certificate (result));

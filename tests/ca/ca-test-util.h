@@ -169,9 +169,8 @@ X509 *ca_test_issue_for_key   (CaTest     *t,
                                char      **serial);
 /* Our CMP client on the simulator's endpoint, trusting its root. */
 PorteurCmpClient *ca_test_cmp_client (CaTest *t);
-/* The simulator's certificate for @req, asked with a CMP P10CR protected by a
- * new validated order's enrollment (the request goes as DER bytes: see the
- * comment inside). */
+/* The simulator's certificate for @req (its key may be a token key), asked
+ * with a CMP P10CR protected by a new validated order's enrollment. */
 X509 *ca_test_certify_request (CaTest   *t,
                                X509_REQ *req);
 
