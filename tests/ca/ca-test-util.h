@@ -136,6 +136,7 @@ typedef struct {
   EVP_PKEY       *key;
 } CaTestHolder;
 
+/* Frees what @h holds (g_auto (CaTestHolder) calls it). */
 void ca_test_holder_clear (CaTestHolder *h);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CaTestHolder, ca_test_holder_clear)
 
