@@ -244,6 +244,222 @@ test_submit_track_rectify (void)
   }
 }
 
+static PorteurOrderRecord *
+cancel_appointment (PorteurCaClient *client,
+                    const char      *number,
+                    GError         **error)
+{
+  Wait wait = { NULL };
+  PorteurOrderRecord *record;
+
+  porteur_order_cancel_appointment_async (client, number, NULL, done, &wait);
+  record = porteur_order_cancel_appointment_finish (wait_result (&wait), error);
+  g_object_unref (wait.result);
+  return record;
+}
+
+static PorteurOrderRecord *
+book_first_slot (PorteurCaClient *client,
+                 const char      *number,
+                 char           **slot_id)
+{
+  g_autoptr(PorteurOrderRecord) record = porteur_order_record_load (number, NULL);
+  g_autoptr(GListModel) slots = NULL;
+  g_autoptr(PorteurCaAppointmentSlot) slot = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { NULL };
+  PorteurOrderRecord *booked;
+
+  g_assert_nonnull (record);
+  porteur_ca_client_get_appointment_slots_async (client, number, porteur_order_record_get_access_token (record),
+                                                 NULL, NULL, NULL, done, &wait);
+  slots = porteur_ca_client_get_appointment_slots_finish (client, wait_result (&wait), &error);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (slots), >, 0);
+  slot = g_list_model_get_item (slots, 0);
+  *slot_id = g_strdup (porteur_ca_appointment_slot_get_id (slot));
+  porteur_order_book_async (client, number, *slot_id, NULL, done, &wait);
+  booked = porteur_order_book_finish (wait_result (&wait), &error);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (booked), ==, "appointment");
+  return booked;
+}
+
+static gboolean
+slot_offered (PorteurCaClient *client,
+              const char      *number,
+              const char      *slot_id)
+{
+  g_autoptr(PorteurOrderRecord) record = porteur_order_record_load (number, NULL);
+  g_autoptr(GListModel) slots = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { NULL };
+
+  porteur_ca_client_get_appointment_slots_async (client, number, porteur_order_record_get_access_token (record),
+                                                 NULL, NULL, NULL, done, &wait);
+  slots = porteur_ca_client_get_appointment_slots_finish (client, wait_result (&wait), &error);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+  for (guint i = 0; i < g_list_model_get_n_items (slots); i++)
+    {
+      g_autoptr(PorteurCaAppointmentSlot) slot = g_list_model_get_item (slots, i);
+
+      if (g_strcmp0 (porteur_ca_appointment_slot_get_id (slot), slot_id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The key of the pending cancellation kept in the record on disk, or NULL. */
+static char *
+pending_cancellation_key (const char *number)
+{
+  g_autoptr(PorteurOrderRecord) record = porteur_order_record_load (number, NULL);
+
+  g_assert_nonnull (record);
+  return g_strdup (porteur_order_member_string (porteur_order_member_object (record->data, "pending_cancellation"), "key"));
+}
+
+/* Cancelling the booked delivery appointment, as the order page and porteur-tool do it: the CA
+ * failing leaves the record as it was; a lost answer is retried with the same key and answered
+ * as the first time; the record ends validated, without the appointment, with the history entry,
+ * and the time is free again; cancelling with nothing booked is refused, the record untouched. */
+static void
+test_cancel_appointment (void)
+{
+  g_autoptr(PorteurCaClient) client = client_new (0);
+  g_autoptr(JsonObject) dossier = order_test_dossier ();
+  g_autofree char *draft_id = porteur_order_draft_new_id ();
+  g_autofree char *number = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *slot_id = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *again_key = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) record = NULL;
+  g_autoptr(PorteurOrderRecord) booked = NULL;
+  g_autoptr(PorteurOrderRecord) failed = NULL;
+  g_autoptr(PorteurOrderRecord) unchanged = NULL;
+  g_autoptr(PorteurOrderRecord) cancelled = NULL;
+  g_autoptr(PorteurOrderRecord) saved = NULL;
+  g_autoptr(PorteurOrderRecord) rebooked = NULL;
+  g_autoptr(PorteurOrderRecord) twice = NULL;
+  gboolean changed = FALSE;
+  gboolean in_history = FALSE;
+  JsonArray *history;
+
+  g_assert_true (porteur_order_draft_save (draft_id, 6, dossier, &error));
+  g_assert_no_error (error);
+  record = submit (client, draft_id, dossier, &error);
+  g_assert_no_error (error);
+  number = g_strdup (porteur_order_record_get_number (record));
+  path = g_strdup_printf ("/api/v1/orders/%s/appointment", number);
+  g_free (order_test_sim_admin (sim, "documents-received", number, NULL));
+  g_free (order_test_sim_admin (sim, "validate", number, NULL));
+  g_clear_pointer (&record, porteur_order_record_free);
+  record = refresh (client, number, &changed);
+  g_assert_cmpstr (porteur_order_record_get_status (record), ==, "validated");
+
+  /* Nothing booked yet: the CA refuses, the record stays as it was. */
+  failed = cancel_appointment (client, number, &error);
+  g_assert_null (failed);
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+  unchanged = porteur_order_record_load (number, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (unchanged), ==, "validated");
+  g_clear_pointer (&unchanged, porteur_order_record_free);
+
+  booked = book_first_slot (client, number, &slot_id);
+  g_assert_false (slot_offered (client, number, slot_id));
+
+  /* The CA fails (HTTP 500): an error, the appointment still booked at the CA and in the record. */
+  g_free (order_test_sim_admin (sim, "fault", "DELETE", path, "http-500", "1", NULL));
+  failed = cancel_appointment (client, number, &error);
+  g_assert_null (failed);
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_SERVER);
+  g_clear_error (&error);
+  unchanged = porteur_order_record_load (number, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (unchanged), ==, "appointment");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_appointment (unchanged), "slot"), ==, slot_id);
+  g_assert_cmpuint (json_array_get_length (porteur_order_record_get_history (unchanged)), ==,
+                    json_array_get_length (porteur_order_record_get_history (booked)));
+  g_clear_pointer (&unchanged, porteur_order_record_free);
+  unchanged = refresh (client, number, &changed);
+  g_assert_false (changed);
+  g_assert_cmpstr (porteur_order_record_get_status (unchanged), ==, "appointment");
+  g_clear_pointer (&unchanged, porteur_order_record_free);
+
+  /* The CA cancels but its answer is lost: the record still shows the appointment, and keeps the
+   * request's key… */
+  key = pending_cancellation_key (number);
+  g_assert_nonnull (key);
+  g_free (order_test_sim_admin (sim, "fault", "DELETE", path, "lose-answer", "1", NULL));
+  {
+    /* A client of its own, on a new connection: libsoup itself sends an idempotent DELETE again
+     * when a connection it had used before closes without an answer. */
+    g_autoptr(PorteurCaClient) fresh = client_new (0);
+
+    failed = cancel_appointment (fresh, number, &error);
+  }
+  g_assert_null (failed);
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NETWORK);
+  g_clear_error (&error);
+  unchanged = porteur_order_record_load (number, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (unchanged), ==, "appointment");
+  g_assert_nonnull (porteur_order_record_get_appointment (unchanged));
+  again_key = pending_cancellation_key (number);
+  g_assert_cmpstr (again_key, ==, key);
+  g_assert_true (slot_offered (client, number, slot_id));
+
+  /* …so cancelling again is the same request (a new one would be refused: nothing is booked
+   * any more), answered with the validated order. */
+  cancelled = cancel_appointment (client, number, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (cancelled), ==, "validated");
+  g_assert_null (porteur_order_record_get_appointment (cancelled));
+  g_assert_null (porteur_order_member_object (cancelled->data, "pending_cancellation"));
+  g_assert_true (porteur_order_record_can_book (cancelled));
+  g_assert_nonnull (porteur_order_record_get_access_token (cancelled));
+  history = porteur_order_record_get_history (cancelled);
+  g_assert_cmpuint (json_array_get_length (history), >, json_array_get_length (porteur_order_record_get_history (booked)));
+  for (guint i = 0; i < json_array_get_length (history); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (history, i);
+      const char *note = porteur_order_member_string (entry, "note");
+
+      in_history |= g_strcmp0 (porteur_order_member_string (entry, "status"), "validated") == 0 &&
+                    note && strstr (note, "cancelled") != NULL;
+    }
+  g_assert_true (in_history);
+  saved = porteur_order_record_load (number, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (saved), ==, "validated");
+  g_assert_null (porteur_order_record_get_appointment (saved));
+  g_assert_cmpuint (json_array_get_length (porteur_order_record_get_history (saved)), ==, json_array_get_length (history));
+
+  /* The same time booked again, then cancelled: a new request (not the first one replayed). */
+  g_clear_pointer (&slot_id, g_free);
+  rebooked = book_first_slot (client, number, &slot_id);
+  g_assert_null (porteur_order_member_object (rebooked->data, "pending_cancellation"));
+  twice = cancel_appointment (client, number, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (twice), ==, "validated");
+  g_assert_true (slot_offered (client, number, slot_id));
+  g_clear_pointer (&unchanged, porteur_order_record_free);
+  unchanged = refresh (client, number, &changed);
+  g_assert_false (changed);
+  g_assert_cmpstr (porteur_order_record_get_status (unchanged), ==, "validated");
+
+  /* An order this computer does not know. */
+  g_assert_null (cancel_appointment (client, "PO-2026-999999", &error));
+  g_assert_error (error, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_NOT_FOUND);
+}
+
 static void
 test_invalid_dossier (void)
 {
@@ -295,6 +511,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   sim = order_test_sim_start ();
   g_test_add_func ("/order/record/submit-track-rectify", test_submit_track_rectify);
+  g_test_add_func ("/order/record/cancel-appointment", test_cancel_appointment);
   g_test_add_func ("/order/record/invalid-dossier", test_invalid_dossier);
   g_test_add_func ("/order/record/bad-numbers", test_bad_numbers);
   status = g_test_run ();

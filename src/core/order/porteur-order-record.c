@@ -10,6 +10,7 @@
 #include "porteur-order-draft.h"
 #include "porteur-order-record.h"
 #include "porteur-order-text.h"
+#include "ca/porteur-ca-revoke.h"
 
 #define RECORD_DIR "order/orders"
 #define SUBMISSION_DIR "order/submissions"
@@ -249,12 +250,17 @@ record_from_order (PorteurCaOrder     *order,
     {
       /* What only Porteur knows: kept across the CA's answers. */
       static const char * const local[] = { "enrollment_reference", "enrollment_secret_shown_at",
-                                            "pending_rectification", "pending_booking" };
+                                            "pending_rectification", "pending_booking",
+                                            "pending_cancellation" };
 
       json_object_set_array_member (data, "history", json_array_ref (porteur_order_record_get_history (previous)));
       for (guint i = 0; i < G_N_ELEMENTS (local); i++)
         if (json_object_has_member (previous->data, local[i]) && !json_object_has_member (data, local[i]))
           json_object_set_member (data, local[i], json_node_copy (json_object_get_member (previous->data, local[i])));
+      /* A cancellation whose answer was lost is over once the CA says nothing is booked: its key
+       * must not be sent again for a later appointment (the CA would replay the old answer). */
+      if (g_strcmp0 (porteur_order_member_string (data, "status"), "appointment") != 0)
+        json_object_remove_member (data, "pending_cancellation");
     }
   return record_new_take (data);
 }
@@ -783,11 +789,11 @@ booked_history (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GListModel) history = porteur_ca_client_get_history_finish (PORTEUR_CA_CLIENT (source), result, &error);
 
-  /* The appointment is booked and saved: a history that could not be read comes with the next
-   * refresh. */
+  /* The appointment is booked (or cancelled) and saved: a history that could not be read comes
+   * with the next refresh. */
   if (history == NULL)
     {
-      g_debug ("Order %s: history not read after booking: %s", porteur_order_record_get_number (data->record), error->message);
+      g_debug ("Order %s: history not read after the appointment changed: %s", porteur_order_record_get_number (data->record), error->message);
       g_task_return_pointer (task, g_steal_pointer (&data->record), (GDestroyNotify) porteur_order_record_free);
       return;
     }
@@ -814,6 +820,8 @@ booked (GObject      *source,
     }
   data->record = record_from_order (order, data->previous, NULL, NULL);
   json_object_remove_member (data->record->data, "pending_booking");
+  /* A new appointment: an earlier cancellation's key is done with. */
+  json_object_remove_member (data->record->data, "pending_cancellation");
   data->status_changed = TRUE;
   if (!porteur_order_record_save (data->record, &error))
     {
@@ -876,5 +884,101 @@ porteur_order_book_finish (GAsyncResult  *result,
                            GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+appointment_cancelled (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RefreshData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaOrder) order = porteur_ca_client_cancel_appointment_finish (PORTEUR_CA_CLIENT (source), result, &error);
+
+  if (order == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  data->record = record_from_order (order, data->previous, NULL, NULL);
+  json_object_remove_member (data->record->data, "pending_cancellation");
+  data->status_changed = TRUE;
+  if (!porteur_order_record_save (data->record, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Not cancellable any more: the appointment is cancelled, only the history is read. */
+  porteur_ca_client_get_history_async (data->client, porteur_order_record_get_number (data->record),
+                                       porteur_order_record_get_access_token (data->record),
+                                       NULL, booked_history, g_steal_pointer (&task));
+}
+
+void
+porteur_order_cancel_appointment_async (PorteurCaClient     *client,
+                                        const char          *number,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  RefreshData *data = g_new0 (RefreshData, 1);
+  JsonObject *appointment;
+  JsonObject *pending;
+  const char *slot;
+
+  g_return_if_fail (PORTEUR_IS_CA_CLIENT (client));
+
+  g_task_set_source_tag (task, porteur_order_cancel_appointment_async);
+  g_task_set_check_cancellable (task, FALSE);
+  data->client = g_object_ref (client);
+  g_task_set_task_data (task, data, (GDestroyNotify) refresh_data_free);
+  data->previous = porteur_order_record_load (number, &error);
+  if (data->previous == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (porteur_order_record_get_access_token (data->previous) == NULL)
+    {
+      g_task_return_new_error (task, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_CORRUPT,
+                               "Order “%s” has no access token", number);
+      return;
+    }
+  /* The same appointment cancelled again (after a lost answer, a timeout or a Cancel) keeps its
+   * key, so the CA answers the first request again; another appointment is another request. */
+  appointment = porteur_order_record_get_appointment (data->previous);
+  slot = appointment ? porteur_order_member_string (appointment, "slot") : NULL;
+  pending = porteur_order_member_object (data->previous->data, "pending_cancellation");
+  if (pending == NULL || porteur_order_member_string (pending, "key") == NULL ||
+      g_strcmp0 (porteur_order_member_string (pending, "slot"), slot) != 0)
+    {
+      g_autofree char *key = porteur_ca_new_idempotency_key ();
+
+      pending = json_object_new ();
+      if (slot)
+        json_object_set_string_member (pending, "slot", slot);
+      json_object_set_string_member (pending, "key", key);
+      json_object_set_object_member (data->previous->data, "pending_cancellation", pending);
+      if (!porteur_order_record_save (data->previous, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  porteur_ca_client_cancel_appointment_async (client, number, porteur_order_record_get_access_token (data->previous),
+                                              porteur_order_member_string (pending, "key"),
+                                              cancellable, appointment_cancelled, g_steal_pointer (&task));
+}
+
+PorteurOrderRecord *
+porteur_order_cancel_appointment_finish (GAsyncResult  *result,
+                                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == porteur_order_cancel_appointment_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -110,6 +110,21 @@ void                porteur_order_book_async     (PorteurCaClient     *client,
 PorteurOrderRecord *porteur_order_book_finish    (GAsyncResult        *result,
                                                   GError             **error);
 
+/* Cancels the booked delivery appointment (DELETE …/appointment), then reads the history, and
+ * saves the record (status validated, no appointment; the time is free for others). The
+ * Idempotency-Key is kept with the appointment's slot in the record ("pending_cancellation") until
+ * the CA answers: cancelling again after a timeout or a cancellation is the same request, and the
+ * CA answers it as the first time. On failure the order's status and appointment in the record
+ * are unchanged. Errors are the CA client's (PORTEUR_CA_ERROR_CONFLICT: nothing is booked any
+ * more, or the delivery took place) or the store's (no record, no access token). */
+void                porteur_order_cancel_appointment_async  (PorteurCaClient     *client,
+                                                             const char          *number,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+PorteurOrderRecord *porteur_order_cancel_appointment_finish (GAsyncResult        *result,
+                                                             GError             **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PorteurOrderRecord, porteur_order_record_free)
 
 G_END_DECLS

@@ -326,3 +326,22 @@ porteur_order_booking_error (const GError *error)
   /* Translators: %s is the technical reason */
   return g_strdup_printf (_("The appointment could not be booked (%s)."), error->message);
 }
+
+char *
+porteur_order_cancel_appointment_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_strdup (_("Cancellation stopped. If the certification authority had already received it, the order is validated again when it is refreshed."));
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT))
+    return g_strdup (_("There is no appointment to cancel any more: it was already cancelled, or the delivery took place. Refresh the order."));
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NETWORK) ||
+      g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_TIMEOUT))
+    return g_strdup (_("The certification authority could not be reached: try again when the connection is back. If it had received the cancellation, the order is validated again when it is refreshed."));
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_SERVER))
+    return g_strdup (_("The certification authority failed to cancel the appointment: try again later."));
+  if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_UNAUTHORIZED) ||
+      g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NOT_FOUND))
+    return g_strdup (_("The certification authority does not recognise this order from this computer."));
+  /* Translators: %s is the technical reason */
+  return g_strdup_printf (_("The appointment could not be cancelled (%s)."), error->message);
+}

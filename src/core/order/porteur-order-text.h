@@ -55,4 +55,7 @@ char       *porteur_order_appointment_time_iso (const char *start,
 GStrv       porteur_order_appointment_bring    (JsonObject *dossier);
 /* A translated sentence for a failed booking (slot taken, no longer offered, CA unreachable…). */
 char       *porteur_order_booking_error        (const GError *error);
+/* The same for a failed cancellation of the appointment (nothing booked any more, CA
+ * unreachable or failing, stopped). */
+char       *porteur_order_cancel_appointment_error (const GError *error);
 G_END_DECLS

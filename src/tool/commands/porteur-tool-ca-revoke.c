@@ -12,7 +12,6 @@
 
 #include "ca/porteur-ca-client.h"
 #include "ca/porteur-ca-revoke.h"
-#include "order/porteur-order-record.h"
 #include "store/porteur-store.h"
 #include "token/porteur-token.h"
 #include "token/porteur-token-provider.h"
@@ -25,9 +24,9 @@
  *                                           --token-key K [--reader R] [--pin-fd N] [--last-try] |
  *                                           --legal-representative ORDER --email E)
  * porteur-tool ca revocation ID [--confirm-fd N]
- * porteur-tool order cancel-appointment NUMBER
  *
- * RA API §3.7 and DELETE …/appointment (docs/ca-api.md). The request's token
+ * RA API §3.7 (docs/ca-api.md; `order cancel-appointment`, DELETE …/appointment, is in
+ * porteur-tool-order.c, on the order core's porteur_order_cancel_appointment_async ()). The request's token
  * is kept in the store (ca/revocations/<id>.json, kind "ca-revocation"), never
  * printed; `ca revocation ID` reads it from there. Security answers and the
  * confirmation code are read from file descriptors only, into memory that is
@@ -45,7 +44,6 @@
 
 int porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv);
 int porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv);
-int porteur_tool_order_cancel_appointment (PorteurTool *tool, int argc, char **argv);
 
 static void
 on_done (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -672,56 +670,4 @@ porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv)
   if (rv == NULL)
     return fail (tool, error);
   return print_revocation (tool, rv);
-}
-
-/* order cancel-appointment ------------------------------------------------------- */
-
-int
-porteur_tool_order_cancel_appointment (PorteurTool *tool, int argc, char **argv)
-{
-  g_autoptr(GOptionContext) context = porteur_tool_option_context_new (tool, _("NUMBER"),
-      _("Cancel the booked face-to-face delivery of an order: it is validated again and the time is free for others. Book another with “order book”."), NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PorteurCaClient) client = NULL;
-  g_autoptr(PorteurOrderRecord) record = NULL;
-  g_autoptr(PorteurOrderRecord) saved = NULL;
-  g_autoptr(PorteurCaOrder) order = NULL;
-  g_autofree char *key = porteur_ca_new_idempotency_key ();
-  GAsyncResult *result = NULL;
-
-  if (!porteur_tool_parse_options (tool, context, &argc, &argv))
-    return PORTEUR_TOOL_EXIT_ERROR;
-  if (argc != 2)
-    return porteur_tool_usage_error (tool, _("Name one order"));
-  if ((record = porteur_order_record_load (argv[1], &error)) == NULL || (client = porteur_tool_ca_client_new (tool, &error)) == NULL)
-    return porteur_tool_fail (tool, error);
-  porteur_ca_client_cancel_appointment_async (client, argv[1], porteur_order_record_get_access_token (record), key,
-                                              NULL, on_done, &result);
-  order = porteur_ca_client_cancel_appointment_finish (client, await (&result), &error);
-  g_object_unref (result);
-  if (order == NULL)
-    {
-      if (!tool->json && g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT))
-        {
-          g_printerr (_("Order %s has no delivery appointment to cancel (none is booked, or the delivery took place).\n"), argv[1]);
-          g_printerr ("  (%s)\n", error->message);
-          return PORTEUR_TOOL_EXIT_NEGATIVE;
-        }
-      return fail (tool, error);
-    }
-  if ((saved = porteur_order_record_save_from_order (order, porteur_order_record_get_access_token (record), &error)) == NULL)
-    return porteur_tool_fail (tool, error);
-  if (tool->json)
-    {
-      g_autoptr(JsonNode) node = porteur_ca_order_to_json (order);
-      JsonObject *o = json_node_get_object (node);
-
-      if (json_object_has_member (o, "access_token"))
-        json_object_remove_member (o, "access_token");
-      porteur_tool_print_json (tool, node);
-    }
-  else
-    g_print (_("The delivery appointment of order %s is cancelled: book another time with “porteur-tool order slots %s”.\n"),
-             argv[1], argv[1]);
-  return PORTEUR_TOOL_EXIT_OK;
 }

@@ -198,6 +198,7 @@ record_to_json (PorteurOrderRecord *record)
   json_object_remove_member (object, "access_token");
   json_object_remove_member (object, "pending_rectification");
   json_object_remove_member (object, "pending_booking");
+  json_object_remove_member (object, "pending_cancellation");
   if (json_object_has_member (object, "appointment"))
     {
       JsonObject *appointment = json_object_get_object_member (object, "appointment");
@@ -737,8 +738,57 @@ order_book (PorteurTool  *tool,
   return PORTEUR_TOOL_EXIT_OK;
 }
 
-/* porteur-tool-ca-revoke.c */
-int porteur_tool_order_cancel_appointment (PorteurTool *tool, int argc, char **argv);
+static int
+order_cancel_appointment (PorteurTool  *tool,
+                          int           argc,
+                          char        **argv)
+{
+  g_autoptr(GOptionContext) context = porteur_tool_option_context_new (tool, _("NUMBER"),
+      _("Cancel the booked face-to-face delivery of an order: it is validated again and the time is free for others. Book another with “order book”."), NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PorteurOrderRecord) record = NULL;
+
+  if (!porteur_tool_parse_options (tool, context, &argc, &argv))
+    return PORTEUR_TOOL_EXIT_ERROR;
+  if (argc != 2)
+    return porteur_tool_usage_error (tool, _("Name one order"));
+  if ((client = ca_client (tool, &error)) == NULL)
+    return porteur_tool_fail (tool, error);
+  /* The same core call as the order page: the record follows, a retry is the same request. */
+  porteur_order_cancel_appointment_async (client, argv[1], NULL, store_result, &result);
+  record = porteur_order_cancel_appointment_finish (run_until_done (&result), &error);
+  if (record == NULL)
+    {
+      /* Nothing booked (any more): a negative answer. */
+      if (g_error_matches (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT))
+        {
+          if (tool->json)
+            {
+              porteur_tool_fail (tool, error);
+              return PORTEUR_TOOL_EXIT_NEGATIVE;
+            }
+          g_printerr (_("Order %s has no delivery appointment to cancel (none is booked, or the delivery took place).\n"), argv[1]);
+          g_printerr ("  (%s)\n", error->message);
+          return PORTEUR_TOOL_EXIT_NEGATIVE;
+        }
+      if (!tool->json && error->domain == PORTEUR_CA_ERROR)
+        {
+          g_autofree char *sentence = porteur_order_cancel_appointment_error (error);
+
+          g_printerr ("porteur-tool %s: %s\n  (%s)\n", tool->command, sentence, error->message);
+          return PORTEUR_TOOL_EXIT_ERROR;
+        }
+      return porteur_tool_fail (tool, error);
+    }
+  if (tool->json)
+    print_record_json (tool, record);
+  else
+    g_print (_("The delivery appointment of order %s is cancelled: book another time with “porteur-tool order slots %s”.\n"),
+             argv[1], argv[1]);
+  return PORTEUR_TOOL_EXIT_OK;
+}
 
 static const OrderCommand order_commands[] = {
   { "new", N_("Check a dossier (JSON) and keep it as a draft"), order_new },
@@ -749,7 +799,7 @@ static const OrderCommand order_commands[] = {
   { "track", N_("Refresh an order’s status from the certification authority"), order_track },
   { "slots", N_("List the free delivery times of a validated order"), order_slots },
   { "book", N_("Book the face-to-face delivery of a validated order"), order_book },
-  { "cancel-appointment", N_("Cancel the booked delivery appointment of an order"), porteur_tool_order_cancel_appointment },
+  { "cancel-appointment", N_("Cancel the booked delivery appointment of an order"), order_cancel_appointment },
   { NULL, NULL, NULL }
 };
 
