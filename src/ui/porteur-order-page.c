@@ -102,12 +102,14 @@ struct _PorteurOrderPage
   char                  *secret;            /* the enrollment secret, once given; wiped */
   char                  *secret_number;     /* the order it belongs to */
   AdwPreferencesGroup   *booking_group;     /* the free delivery times; valid like checklist_group */
-  GtkWidget             *booking_status;    /* its status row: asking, booking, error */
+  AdwPreferencesGroup   *appointment_group; /* the booked appointment; valid like checklist_group */
+  GtkWidget             *booking_status;    /* the status row of either: asking, booking, cancelling, error */
   GtkWidget             *booking_spinner;
   GtkWidget             *booking_cancel;
   GPtrArray             *slot_rows;         /* the day rows in booking_group */
   char                  *slot_choice;       /* the slot id the holder picked */
-  GCancellable          *booking;           /* the booking under way (its own: Cancel stops only it) */
+  GCancellable          *booking;           /* the booking or cancellation under way (its own: Cancel
+                                               stops only it) */
 };
 
 G_DEFINE_FINAL_TYPE (PorteurOrderPage, porteur_order_page, ADW_TYPE_BIN)
@@ -2172,7 +2174,8 @@ add_secret_group (PorteurOrderPage   *self,
 
 static void load_slots (PorteurOrderPage *self);
 
-/* The status row of the booking group: what is going on (asking, booking, an error), or hidden. */
+/* The status row of the booking or appointment group: what is going on (asking, booking,
+ * cancelling, an error), or hidden. */
 static void
 set_booking_status (PorteurOrderPage *self,
                     const char       *title,
@@ -2201,6 +2204,8 @@ update_book_action (PorteurOrderPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.book-appointment",
                                  self->booking_group != NULL && self->slot_choice != NULL && self->booking == NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.cancel-booking", self->booking != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "order.cancel-appointment",
+                                 self->appointment_group != NULL && self->booking == NULL);
 }
 
 static void
@@ -2440,6 +2445,123 @@ cancel_booking_action (GtkWidget  *widget,
     g_cancellable_cancel (self->booking);
 }
 
+/* The status row (spinner, sentence, Cancel) of the booking or appointment group. */
+static void
+add_booking_status (PorteurOrderPage    *self,
+                    AdwPreferencesGroup *group)
+{
+  GtkWidget *row = plain_row (adw_action_row_new ());
+
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+  self->booking_spinner = gtk_spinner_new ();
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), self->booking_spinner);
+  self->booking_cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  gtk_widget_set_valign (self->booking_cancel, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->booking_cancel), "order.cancel-booking");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->booking_cancel);
+  adw_preferences_group_add (group, row);
+  self->booking_status = row;
+}
+
+static void
+on_appointment_cancelled (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(ViewCall) call = user_data;
+  PorteurOrderPage *self = call->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) record = porteur_order_cancel_appointment_finish (result, &error);
+  g_autofree char *sentence = NULL;
+  gboolean stopped;
+
+  g_clear_object (&self->booking);
+  if (record)
+    {
+      /* Cancelled: the order view shows it validated again (the status, the history) and the
+       * booking group offers the free times. (Unless the page is gone: dispose drops its
+       * cancellable.) */
+      if (self->cancellable && self->record && g_strcmp0 (porteur_order_record_get_number (self->record), porteur_order_record_get_number (record)) == 0)
+        show_order (self, record);
+      return;
+    }
+  if (self->cancellable == NULL)
+    return;
+  update_book_action (self);
+  if (call->view != self->order_view || self->appointment_group == NULL)
+    return;
+  /* The record is unchanged: the appointment stays shown, with what went wrong. */
+  g_message ("Cancelling the delivery appointment failed: %s", error->message);
+  stopped = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  sentence = porteur_order_cancel_appointment_error (error);
+  set_booking_status (self, stopped ? _("Not cancelled") : _("The appointment could not be cancelled"), sentence, FALSE, !stopped);
+}
+
+static void
+on_cancel_appointment_response (AdwMessageDialog *dialog,
+                                const char       *response,
+                                PorteurOrderPage *self)
+{
+  const char *number = g_object_get_data (G_OBJECT (dialog), "order-number");
+  g_autoptr(GError) error = NULL;
+  PorteurCaClient *client;
+
+  if (g_strcmp0 (response, "cancel-appointment") != 0)
+    return;
+  /* The page may have moved on (or gone: dispose drops its cancellable) while the dialog was open. */
+  if (self->cancellable == NULL || self->record == NULL || self->appointment_group == NULL || self->booking != NULL ||
+      g_strcmp0 (number, porteur_order_record_get_number (self->record)) != 0)
+    return;
+  if ((client = get_client (self, &error)) == NULL)
+    {
+      set_booking_status (self, _("The appointment could not be cancelled"), error->message, FALSE, TRUE);
+      return;
+    }
+  self->booking = g_cancellable_new ();
+  set_booking_status (self, _("Cancelling your appointment…"), NULL, TRUE, FALSE);
+  update_book_action (self);
+  porteur_order_cancel_appointment_async (client, number, self->booking, on_appointment_cancelled, view_call_new (self));
+}
+
+/* Asks before cancelling the booked appointment: what happens, and keeping it is the default. */
+static void
+cancel_appointment_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  PorteurOrderPage *self = PORTEUR_ORDER_PAGE (widget);
+  JsonObject *appointment = self->record ? porteur_order_record_get_appointment (self->record) : NULL;
+  g_autofree char *when = NULL;
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog;
+
+  if (appointment == NULL || self->appointment_group == NULL || self->booking != NULL)
+    return;
+  when = porteur_order_appointment_time_iso (porteur_order_member_string (appointment, "start"),
+                                             porteur_order_member_string (appointment, "end"));
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Cancel the Delivery Appointment?"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  /* Translators: the first %s is the appointment's day and time, the
+                                   * second the status label "Validated" */
+                                  _("Your appointment on %s will be cancelled and its time offered to others. "
+                                    "The order goes back to “%s”: you can then book a new time."),
+                                  when ? when : porteur_order_member_string (appointment, "start"),
+                                  porteur_order_status_label ("validated"));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "keep", _("_Keep Appointment"),
+                                    "cancel-appointment", _("_Cancel Appointment"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "cancel-appointment", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  g_object_set_data_full (G_OBJECT (dialog), "order-number", g_strdup (porteur_order_record_get_number (self->record)), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_cancel_appointment_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 add_appointment_group (PorteurOrderPage   *self,
                        PorteurOrderRecord *record,
@@ -2459,8 +2581,19 @@ add_appointment_group (PorteurOrderPage   *self,
 
       group = add_group (self->order_box, _("Delivery Appointment"), NULL);
       gtk_widget_set_name (GTK_WIDGET (group), "appointment");
+      self->appointment_group = group;
       row = info_row (group, "x-office-calendar-symbolic", when ? when : porteur_order_member_string (appointment, "start"), _("When"));
       gtk_widget_set_name (row, "appointment-when");
+      /* Cancelled only from here while the delivery has not taken place (the CA says when it has). */
+      if (g_strcmp0 (porteur_order_record_get_status (record), "appointment") == 0)
+        {
+          GtkWidget *button = gtk_button_new_with_mnemonic (_("Cancel _Appointment…"));
+
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          gtk_widget_set_name (button, "cancel-appointment");
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "order.cancel-appointment");
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+        }
       row = info_row (group, "mark-location-symbolic", office_name ? office_name : porteur_order_member_string (appointment, "office"),
                       address && *address ? address : NULL);
       gtk_widget_set_name (row, "appointment-where");
@@ -2472,6 +2605,13 @@ add_appointment_group (PorteurOrderPage   *self,
           adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
           gtk_widget_set_name (row, name);
         }
+      if (g_strcmp0 (porteur_order_record_get_status (record), "appointment") == 0)
+        {
+          add_booking_status (self, group);
+          set_booking_status (self, NULL, NULL, FALSE, FALSE);
+        }
+      else
+        self->appointment_group = NULL;
       return;
     }
   if (!porteur_order_record_can_book (record))
@@ -2487,17 +2627,7 @@ add_appointment_group (PorteurOrderPage   *self,
   }
   gtk_widget_set_name (GTK_WIDGET (group), "appointment-booking");
   self->booking_group = group;
-  row = plain_row (adw_action_row_new ());
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
-  self->booking_spinner = gtk_spinner_new ();
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), self->booking_spinner);
-  self->booking_cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  gtk_widget_set_valign (self->booking_cancel, GTK_ALIGN_CENTER);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->booking_cancel), "order.cancel-booking");
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), self->booking_cancel);
-  adw_preferences_group_add (group, row);
-  self->booking_status = row;
+  add_booking_status (self, group);
   buttons = view_button (_("_Book This Time"), "order.book-appointment", TRUE);
   gtk_widget_set_name (buttons, "book-appointment");
   gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
@@ -2550,6 +2680,7 @@ show_order (PorteurOrderPage   *self,
   self->checklist_group = NULL;
   self->secret_group = NULL;
   self->booking_group = NULL;
+  self->appointment_group = NULL;
   self->booking_status = self->booking_spinner = self->booking_cancel = NULL;
   g_clear_pointer (&self->slot_rows, g_ptr_array_unref);
   if (!same)
@@ -2585,6 +2716,7 @@ show_order (PorteurOrderPage   *self,
     }
 
   add_appointment_group (self, record, office);
+  update_book_action (self);
   add_secret_group (self, record);
 
   group = add_group (self->order_box, _("Subscription Form"),
@@ -3030,6 +3162,7 @@ porteur_order_page_dispose (GObject *object)
   self->checklist_group = NULL;
   self->secret_group = NULL;
   self->booking_group = NULL;
+  self->appointment_group = NULL;
   if (self->booking)
     g_cancellable_cancel (self->booking);
   g_clear_object (&self->booking);
@@ -3111,6 +3244,7 @@ porteur_order_page_class_init (PorteurOrderPageClass *klass)
   gtk_widget_class_install_action (widget_class, "order.choose-slot", "s", choose_slot_action);
   gtk_widget_class_install_action (widget_class, "order.book-appointment", NULL, book_action);
   gtk_widget_class_install_action (widget_class, "order.cancel-booking", NULL, cancel_booking_action);
+  gtk_widget_class_install_action (widget_class, "order.cancel-appointment", NULL, cancel_appointment_action);
   gtk_widget_class_install_action (widget_class, "order.rectify", NULL, rectify_action);
   gtk_widget_class_install_action (widget_class, "order.save-form", NULL, save_form_action);
   gtk_widget_class_install_action (widget_class, "order.print-form", NULL, print_form_action);

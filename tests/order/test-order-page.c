@@ -248,6 +248,114 @@ appointment_shown (gpointer data)
 }
 
 static gboolean
+status_is_appointment (gpointer data)
+{
+  GtkWidget *status = find_named (GTK_WIDGET (data), "order-status");
+  return status && g_strcmp0 (gtk_label_get_label (GTK_LABEL (status)), porteur_order_status_label ("appointment")) == 0;
+}
+
+static gboolean
+cancellation_failed (gpointer data)
+{
+  return find_named (GTK_WIDGET (data), "booking-error") != NULL;
+}
+
+static void assert_translated (const char *text,
+                               const char *english);
+
+/* The confirmation dialog open over the window, or NULL. */
+static AdwMessageDialog *
+open_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* not owned */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_button_labelled (GtkWidget  *widget,
+                      const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button_labelled (child, label);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Asks to cancel the appointment: the dialog says what happens, keeping it is the default and
+ * the close response, cancelling looks destructive. Returns the dialog, open. */
+static AdwMessageDialog *
+ask_cancel_appointment (PorteurOrderPage *page)
+{
+  AdwMessageDialog *dialog;
+
+  g_assert_null (open_message_dialog ());
+  g_assert_true (gtk_widget_is_sensitive (field (page, "cancel-appointment")));
+  porteur_test_ui_activate_action (GTK_WIDGET (page), "order.cancel-appointment", NULL);
+  dialog = open_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (page))));
+  assert_translated (adw_message_dialog_get_heading (dialog), "Cancel the Delivery Appointment?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), porteur_order_status_label ("validated")));
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "keep");
+  g_assert_cmpstr (adw_message_dialog_get_close_response (dialog), ==, "keep");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "cancel-appointment"), ==, ADW_RESPONSE_DESTRUCTIVE);
+  assert_translated (adw_message_dialog_get_response_label (dialog, "keep"), "_Keep Appointment");
+  assert_translated (adw_message_dialog_get_response_label (dialog, "cancel-appointment"), "_Cancel Appointment");
+  return dialog;
+}
+
+static gpointer answered_dialog;   /* the last dialog answered, until it is finalized */
+
+static gboolean
+dialog_finalized (gpointer data)
+{
+  return answered_dialog == NULL;
+}
+
+/* Clicks the dialog's button for @response: the dialog closes at once (and is finalized soon
+ * after: see dialog_finalized ()). No main loop iteration after the click, so that a request
+ * it starts can still be stopped before it is sent. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *response)
+{
+  GtkWidget *button = find_button_labelled (GTK_WIDGET (dialog), adw_message_dialog_get_response_label (dialog, response));
+
+  g_assert_nonnull (button);
+  g_assert_null (answered_dialog);
+  answered_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), &answered_dialog);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_null (open_message_dialog ());
+}
+
+static void
+shot_dialog (AdwMessageDialog *dialog,
+             const char       *what)
+{
+  g_autofree char *name = g_strdup_printf ("order-%s-%s", what, lang);
+  g_autofree char *path = NULL;
+
+  porteur_test_ui_iterate (350);
+  porteur_test_ui_wait_for_frame (GTK_WIDGET (dialog));
+  path = porteur_test_ui_save_screenshot (GTK_WIDGET (dialog), name);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static gboolean
 checklist_shown (gpointer data)
 {
   return find_named (GTK_WIDGET (data), "checklist-holder-id") != NULL;
@@ -655,6 +763,103 @@ test_wizard (void)
         in_history |= g_strcmp0 (json_object_get_string_member (json_array_get_object_element (history, i), "status"), "appointment") == 0;
       g_assert_true (in_history);
       shot (window, "order-appointment");
+
+      /* Cancelled from the window. Asked first: keeping it changes nothing. */
+      {
+        AdwMessageDialog *dialog = ask_cancel_appointment (page);
+        g_autoptr(PorteurOrderRecord) kept = NULL;
+        g_autoptr(PorteurOrderRecord) failed = NULL;
+        g_autoptr(PorteurOrderRecord) stopped = NULL;
+        g_autoptr(PorteurOrderRecord) cancelled = NULL;
+        g_autoptr(GError) server_error = g_error_new_literal (PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_SERVER, "HTTP 500");
+        g_autoptr(GError) stop_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+        g_autofree char *server_sentence = porteur_order_cancel_appointment_error (server_error);
+        g_autofree char *stop_sentence = porteur_order_cancel_appointment_error (stop_error);
+        g_autofree char *fault_path = g_strdup_printf ("/api/v1/orders/%s/appointment", order_number);
+        g_autofree char *slot_name = g_strdup_printf ("slot-%s", slot_id);
+        gboolean cancel_in_history = FALSE;
+
+        shot_dialog (dialog, "cancel-appointment-dialog");
+        respond (dialog, "keep");
+        g_assert_true (porteur_test_ui_wait_until (dialog_finalized, NULL, 5000));
+        porteur_test_ui_iterate (200);
+        g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (field (page, "order-status"))), ==, porteur_order_status_label ("appointment"));
+        g_assert_nonnull (field (page, "appointment-when"));
+        g_assert_null (find_named (GTK_WIDGET (page), "booking-busy"));
+        g_assert_null (find_named (GTK_WIDGET (page), "booking-error"));
+        kept = porteur_order_record_load (order_number, &load_error);
+        g_assert_no_error (load_error);
+        g_assert_cmpstr (porteur_order_record_get_status (kept), ==, "appointment");
+        g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_appointment (kept), "slot"), ==, slot_id);
+        g_assert_null (porteur_order_member_object (kept->data, "pending_cancellation"));
+
+        /* The CA fails: the sentence in the appointment's status row, the appointment kept. */
+        g_free (order_test_sim_admin (sim, "fault", "DELETE", fault_path, "http-500", "1", NULL));
+        respond (ask_cancel_appointment (page), "cancel-appointment");
+        g_assert_true (porteur_test_ui_wait_until (cancellation_failed, page, 30000));
+        g_assert_true (porteur_test_ui_wait_until (dialog_finalized, NULL, 5000));
+        row = field (page, "booking-error");
+        assert_translated (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "The appointment could not be cancelled");
+        g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, server_sentence);
+        assert_translated (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "The certification authority failed to cancel the appointment: try again later.");
+        g_assert_true (status_is_appointment (page));
+        g_assert_nonnull (field (page, "appointment-when"));
+        failed = porteur_order_record_load (order_number, &load_error);
+        g_assert_no_error (load_error);
+        g_assert_cmpstr (porteur_order_record_get_status (failed), ==, "appointment");
+        g_assert_nonnull (porteur_order_record_get_appointment (failed));
+        shot (window, "order-cancel-appointment-failed");
+
+        /* Stopped at once with the status row's Cancel: nothing changes in the window. */
+        respond (ask_cancel_appointment (page), "cancel-appointment");
+        g_assert_nonnull (field (page, "booking-busy"));
+        g_assert_false (gtk_widget_is_sensitive (field (page, "cancel-appointment")));
+        porteur_test_ui_activate_action (GTK_WIDGET (page), "order.cancel-booking", NULL);
+        g_assert_true (porteur_test_ui_wait_until (booking_done, page, 30000));
+        g_assert_true (porteur_test_ui_wait_until (dialog_finalized, NULL, 5000));
+        row = field (page, "booking-status");
+        assert_translated (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), "Not cancelled");
+        g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, stop_sentence);
+        g_assert_true (status_is_appointment (page));
+        stopped = porteur_order_record_load (order_number, &load_error);
+        g_assert_no_error (load_error);
+        g_assert_cmpstr (porteur_order_record_get_status (stopped), ==, "appointment");
+        porteur_test_ui_iterate (10);
+        g_assert_true (gtk_widget_is_sensitive (field (page, "cancel-appointment")));
+
+        /* Confirmed: validated again, the history says so, and the free times are offered again,
+         * the cancelled one among them. */
+        respond (ask_cancel_appointment (page), "cancel-appointment");
+        g_assert_true (porteur_test_ui_wait_until (status_is_validated, page, 30000));
+        g_assert_true (porteur_test_ui_wait_until (dialog_finalized, NULL, 5000));
+        g_assert_null (find_named (GTK_WIDGET (page), "appointment-when"));
+        g_assert_nonnull (field (page, "appointment-booking"));
+        g_assert_true (porteur_test_ui_wait_until (slots_shown, page, 30000));
+        g_assert_null (find_named (GTK_WIDGET (page), "booking-error"));
+        g_assert_nonnull (field (page, slot_name));
+        cancelled = porteur_order_record_load (order_number, &load_error);
+        g_assert_no_error (load_error);
+        g_assert_cmpstr (porteur_order_record_get_status (cancelled), ==, "validated");
+        g_assert_null (porteur_order_record_get_appointment (cancelled));
+        g_assert_null (porteur_order_member_object (cancelled->data, "pending_cancellation"));
+        history = porteur_order_record_get_history (cancelled);
+        g_assert_cmpuint (json_array_get_length (history), >, json_array_get_length (porteur_order_record_get_history (booked)));
+        {
+          JsonObject *last = json_array_get_object_element (history, json_array_get_length (history) - 1);
+
+          cancel_in_history = g_strcmp0 (porteur_order_member_string (last, "status"), "validated") == 0 &&
+                              strstr (porteur_order_member_string (last, "note"), "cancelled") != NULL;
+        }
+        g_assert_true (cancel_in_history);
+        shot (window, "order-appointment-cancelled");
+
+        /* The same time booked again, for the delivery below. */
+        porteur_test_ui_activate_action (GTK_WIDGET (page), "order.choose-slot", g_variant_new_string (slot_id));
+        porteur_test_ui_iterate (10);
+        porteur_test_ui_activate_action (GTK_WIDGET (page), "order.book-appointment", NULL);
+        g_assert_true (porteur_test_ui_wait_until (status_is_appointment, page, 30000));
+        g_assert_nonnull (field (page, "appointment-when"));
+      }
     }
 
     /* Followed to issuance: the office delivers face to face and the CA issues the certificate
