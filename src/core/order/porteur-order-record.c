@@ -803,13 +803,40 @@ booked_history (GObject      *source,
   g_task_return_pointer (task, g_steal_pointer (&data->record), (GDestroyNotify) porteur_order_record_free);
 }
 
+/* The CA changed the appointment (booked or cancelled it) and answered with the order: the record
+ * takes it, forgets the request's pending key (@pending, and @also when not NULL), is saved, then
+ * the history is read. Not cancellable any more from here: the change is made. */
+static void
+appointment_changed (GTask          *task,
+                     PorteurCaOrder *order,
+                     const char     *pending,
+                     const char     *also)
+{
+  RefreshData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  data->record = record_from_order (order, data->previous, NULL, NULL);
+  json_object_remove_member (data->record->data, pending);
+  if (also)
+    json_object_remove_member (data->record->data, also);
+  data->status_changed = TRUE;
+  if (!porteur_order_record_save (data->record, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  porteur_ca_client_get_history_async (data->client, porteur_order_record_get_number (data->record),
+                                       porteur_order_record_get_access_token (data->record),
+                                       NULL, booked_history, task);
+}
+
 static void
 booked (GObject      *source,
         GAsyncResult *result,
         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  RefreshData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaOrder) order = porteur_ca_client_book_appointment_finish (PORTEUR_CA_CLIENT (source), result, &error);
 
@@ -818,20 +845,8 @@ booked (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  data->record = record_from_order (order, data->previous, NULL, NULL);
-  json_object_remove_member (data->record->data, "pending_booking");
-  /* A new appointment: an earlier cancellation's key is done with. */
-  json_object_remove_member (data->record->data, "pending_cancellation");
-  data->status_changed = TRUE;
-  if (!porteur_order_record_save (data->record, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  /* Not cancellable any more: the booking is made, only the history is read. */
-  porteur_ca_client_get_history_async (data->client, porteur_order_record_get_number (data->record),
-                                       porteur_order_record_get_access_token (data->record),
-                                       NULL, booked_history, g_steal_pointer (&task));
+  /* A new appointment: an earlier cancellation's key is done with too. */
+  appointment_changed (g_steal_pointer (&task), order, "pending_booking", "pending_cancellation");
 }
 
 void
@@ -893,7 +908,6 @@ appointment_cancelled (GObject      *source,
                        gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  RefreshData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(PorteurCaOrder) order = porteur_ca_client_cancel_appointment_finish (PORTEUR_CA_CLIENT (source), result, &error);
 
@@ -902,18 +916,7 @@ appointment_cancelled (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  data->record = record_from_order (order, data->previous, NULL, NULL);
-  json_object_remove_member (data->record->data, "pending_cancellation");
-  data->status_changed = TRUE;
-  if (!porteur_order_record_save (data->record, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  /* Not cancellable any more: the appointment is cancelled, only the history is read. */
-  porteur_ca_client_get_history_async (data->client, porteur_order_record_get_number (data->record),
-                                       porteur_order_record_get_access_token (data->record),
-                                       NULL, booked_history, g_steal_pointer (&task));
+  appointment_changed (g_steal_pointer (&task), order, "pending_cancellation", NULL);
 }
 
 void
