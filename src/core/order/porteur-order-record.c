@@ -803,6 +803,32 @@ booked_history (GObject      *source,
   g_task_return_pointer (task, g_steal_pointer (&data->record), (GDestroyNotify) porteur_order_record_free);
 }
 
+/* The request about an appointment that @record has pending in @member ("pending_booking",
+ * "pending_cancellation"): its Idempotency-Key is kept while it is about the same @slot (may be
+ * NULL), so that a retry after a lost answer, a timeout or a Cancel is the same request; another
+ * slot gets a new key, saved in the record before anything is sent. NULL when the record cannot
+ * be saved. */
+static JsonObject *
+pending_appointment_request (PorteurOrderRecord  *record,
+                             const char          *member,
+                             const char          *slot,
+                             GError             **error)
+{
+  JsonObject *pending = porteur_order_member_object (record->data, member);
+  g_autofree char *key = NULL;
+
+  if (pending && porteur_order_member_string (pending, "key") &&
+      g_strcmp0 (porteur_order_member_string (pending, "slot"), slot) == 0)
+    return pending;
+  key = porteur_ca_new_idempotency_key ();
+  pending = json_object_new ();
+  if (slot)
+    json_object_set_string_member (pending, "slot", slot);
+  json_object_set_string_member (pending, "key", key);
+  json_object_set_object_member (record->data, member, pending);
+  return porteur_order_record_save (record, error) ? pending : NULL;
+}
+
 /* The CA changed the appointment (booked or cancelled it) and answered with the order: the record
  * takes it, forgets the request's pending key (@pending, and @also when not NULL), is saved, then
  * the history is read. Not cancellable any more from here: the change is made. */
@@ -873,21 +899,10 @@ porteur_order_book_async (PorteurCaClient     *client,
       return;
     }
   /* The same slot asked again keeps its key; another slot is another request. */
-  pending = porteur_order_member_object (data->previous->data, "pending_booking");
-  if (pending == NULL || porteur_order_member_string (pending, "key") == NULL ||
-      g_strcmp0 (porteur_order_member_string (pending, "slot"), slot_id) != 0)
+  if ((pending = pending_appointment_request (data->previous, "pending_booking", slot_id, &error)) == NULL)
     {
-      g_autofree char *key = porteur_ca_new_idempotency_key ();
-
-      pending = json_object_new ();
-      json_object_set_string_member (pending, "slot", slot_id);
-      json_object_set_string_member (pending, "key", key);
-      json_object_set_object_member (data->previous->data, "pending_booking", pending);
-      if (!porteur_order_record_save (data->previous, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
   porteur_ca_client_book_appointment_async (client, number, porteur_order_record_get_access_token (data->previous),
                                             slot_id, porteur_order_member_string (pending, "key"),
@@ -955,22 +970,10 @@ porteur_order_cancel_appointment_async (PorteurCaClient     *client,
    * key, so the CA answers the first request again; another appointment is another request. */
   appointment = porteur_order_record_get_appointment (data->previous);
   slot = appointment ? porteur_order_member_string (appointment, "slot") : NULL;
-  pending = porteur_order_member_object (data->previous->data, "pending_cancellation");
-  if (pending == NULL || porteur_order_member_string (pending, "key") == NULL ||
-      g_strcmp0 (porteur_order_member_string (pending, "slot"), slot) != 0)
+  if ((pending = pending_appointment_request (data->previous, "pending_cancellation", slot, &error)) == NULL)
     {
-      g_autofree char *key = porteur_ca_new_idempotency_key ();
-
-      pending = json_object_new ();
-      if (slot)
-        json_object_set_string_member (pending, "slot", slot);
-      json_object_set_string_member (pending, "key", key);
-      json_object_set_object_member (data->previous->data, "pending_cancellation", pending);
-      if (!porteur_order_record_save (data->previous, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
   porteur_ca_client_cancel_appointment_async (client, number, porteur_order_record_get_access_token (data->previous),
                                               porteur_order_member_string (pending, "key"),
