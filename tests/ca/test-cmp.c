@@ -550,6 +550,8 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  /* The debug messages captured below go to stderr, not into the TAP stream on stdout. */
+  g_log_writer_default_set_use_stderr (TRUE);
   pki = pki_make (1, 1);
 
   g_test_add ("/cmp/ir-pbm", Fixture, NULL, fixture_setup, test_ir_pbm, fixture_teardown);
