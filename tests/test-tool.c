@@ -142,6 +142,29 @@ test_tool_help (void)
   g_assert_cmpint (run (NULL, NULL, tool (), "help", "nosuch", NULL), ==, 2);
 }
 
+/* Every porteur-tool command maps the libraries it links at start: not the form's cairo and Pango
+ * (a module, loaded by `order form` only), nor poppler or GTK. */
+static void
+test_tool_libraries (void)
+{
+  const char *argv[] = { tool (), "help", NULL };
+  g_auto(GStrv) envp = g_environ_setenv (g_get_environ (), "LD_TRACE_LOADED_OBJECTS", "1", TRUE);
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  /* The dynamic loader lists what it maps and stops, as ldd does. */
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, envp, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (out, "libglib-2.0.so"));
+  g_assert_nonnull (strstr (out, "libpcsclite.so"));
+  for (const char *const *library = (const char *const[]) { "libcairo", "libpango", "libpoppler", "libgtk", "libharfbuzz", "libX11", NULL };
+       *library; library++)
+    if (strstr (out, *library) != NULL)
+      g_error ("porteur-tool maps %s at start:\n%s", *library, out);
+}
+
 static void
 test_app_check_expiry (void)
 {
@@ -170,6 +193,7 @@ main (int   argc,
   g_test_add_func ("/tool/no-command", test_tool_no_command);
   g_test_add_func ("/tool/bad-option", test_tool_bad_option);
   g_test_add_func ("/tool/help", test_tool_help);
+  g_test_add_func ("/tool/libraries", test_tool_libraries);
   g_test_add_func ("/app/check-expiry", test_app_check_expiry);
 
   return g_test_run ();

@@ -14,6 +14,8 @@
 
 static OrderTestSim *sim;
 static char *home;
+/* PORTEUR_FORM_MODULE for the next runs of porteur-tool, when not NULL. */
+static const char *form_module;
 
 typedef struct {
   int   status;
@@ -48,6 +50,8 @@ tool (const char *first,
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", home, TRUE);
   g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_URL", sim->url, TRUE);
   g_subprocess_launcher_setenv (launcher, "PORTEUR_CA_TRUST", sim->trust, TRUE);
+  if (form_module != NULL)
+    g_subprocess_launcher_setenv (launcher, "PORTEUR_FORM_MODULE", form_module, TRUE);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &run.out, &run.err, &error);
@@ -187,6 +191,7 @@ test_order_tool (void)
   g_autofree char *bad_path = NULL;
   g_autofree char *good_path = NULL;
   g_autofree char *form = g_build_filename (home, "form.pdf", NULL);
+  g_autofree char *unwritten = g_build_filename (home, "unwritten.pdf", NULL);
   g_autofree char *text = NULL;
   g_autofree char *draft = NULL;
   g_autofree char *number = NULL;
@@ -244,6 +249,23 @@ test_order_tool (void)
   g_assert_nonnull (strstr (text, "Kerjean"));
   g_assert_nonnull (strstr (text, "130"));
   g_clear_pointer (&text, g_free);
+
+  /* porteur-tool draws the form with its module (it does not link cairo and Pango): missing, or of
+   * another version, it is refused with a clear error and no file is written. */
+  form_module = "/nonexistent/porteur-form.so";
+  run = tool ("order", "form", draft, "-o", unwritten, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "form module is missing or damaged"));
+  g_assert_false (g_file_test (unwritten, G_FILE_TEST_EXISTS));
+  run_clear (&run);
+  form_module = g_getenv ("PORTEUR_TEST_OTHER_FORM_MODULE");
+  g_assert_nonnull (form_module);
+  run = tool ("--json", "order", "form", draft, "-o", unwritten, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "is of version 0.0.0-other, this porteur-tool of version " PACKAGE_VERSION));
+  g_assert_false (g_file_test (unwritten, G_FILE_TEST_EXISTS));
+  run_clear (&run);
+  form_module = NULL;
 
   /* Sent: a request number and what to do now. */
   run = tool ("order", "submit", draft, NULL);

@@ -8,9 +8,9 @@
 #include "order/porteur-order-catalogue.h"
 #include "order/porteur-order-check.h"
 #include "order/porteur-order-draft.h"
-#include "order/porteur-order-form.h"
 #include "order/porteur-order-record.h"
 #include "order/porteur-order-text.h"
+#include "porteur-tool-form.h"
 #include "porteur-tool.h"
 
 /*
@@ -294,7 +294,6 @@ submit_draft (PorteurTool *tool,
   g_autoptr(PorteurCaClient) client = ca_client (tool, &error);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(PorteurOrderRecord) record = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   if (client == NULL)
     return porteur_tool_fail (tool, error);
@@ -553,7 +552,6 @@ order_track (PorteurTool  *tool,
   g_autoptr(PorteurCaClient) client = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(PorteurOrderRecord) record = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   gboolean changed = FALSE;
 
   if (!porteur_tool_parse_options (tool, context, &argc, &argv))
@@ -622,8 +620,8 @@ order_form (PorteurTool  *tool,
       if (office == NULL)
         office = porteur_order_catalogue_find_office (catalogue, porteur_order_member_string (dossier, "office"));
     }
-  if (!porteur_order_form_write_pdf (dossier, porteur_order_catalogue_find_product (catalogue, porteur_order_member_string (dossier, "product")),
-                                     office, record ? porteur_order_record_get_number (record) : NULL, language, output, &error))
+  if (!porteur_tool_form_write_pdf (dossier, porteur_order_catalogue_find_product (catalogue, porteur_order_member_string (dossier, "product")),
+                                    office, record ? porteur_order_record_get_number (record) : NULL, language, output, &error))
     return porteur_tool_fail (tool, error);
   if (tool->json)
     {
