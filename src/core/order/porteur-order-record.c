@@ -261,6 +261,13 @@ record_from_order (PorteurCaOrder     *order,
        * must not be sent again for a later appointment (the CA would replay the old answer). */
       if (g_strcmp0 (porteur_order_member_string (data, "status"), "appointment") != 0)
         json_object_remove_member (data, "pending_cancellation");
+      /* Likewise a booking whose answer was lost is over once the CA's order shows an
+       * appointment (ours: only one can be booked) or has left `validated` (nothing can be
+       * booked any more). Only a validated order without an appointment leaves its outcome
+       * unknown (never received, or booked and cancelled since), and keeps its key. */
+      if (g_strcmp0 (porteur_order_member_string (data, "status"), "validated") != 0 ||
+          porteur_order_member_object (data, "appointment") != NULL)
+        json_object_remove_member (data, "pending_booking");
     }
   return record_new_take (data);
 }
@@ -931,7 +938,9 @@ appointment_cancelled (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  appointment_changed (g_steal_pointer (&task), order, "pending_cancellation", NULL);
+  /* Nothing booked any more: a booking still pending (its answer lost, the appointment it made
+   * just cancelled) is over, and its key must not replay that booking's answer later. */
+  appointment_changed (g_steal_pointer (&task), order, "pending_cancellation", "pending_booking");
 }
 
 void

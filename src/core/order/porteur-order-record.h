@@ -98,7 +98,9 @@ gboolean    porteur_order_record_can_book         (PorteurOrderRecord *record);
 /* Books the delivery slot @slot_id (POST …/appointment), then reads the history, and saves the
  * record (status appointment). The Idempotency-Key is kept with the slot in the record
  * ("pending_booking") until the CA answers: booking the same slot again after a timeout or a
- * cancellation is the same request, so it is never booked twice. Errors are the CA client's
+ * cancellation is the same request, so it is never booked twice. The key is forgotten once the
+ * booking's outcome is known: the CA's order shows an appointment or is no longer validated, or
+ * the appointment is cancelled. Errors are the CA client's
  * (PORTEUR_CA_ERROR_CONFLICT: the slot was taken or the order is not validated;
  * PORTEUR_CA_ERROR_VALIDATION: a slot the CA never offered). */
 void                porteur_order_book_async     (PorteurCaClient     *client,
