@@ -587,6 +587,52 @@ test_lost_booking_cancelled_rebooked (void)
     }
 }
 
+/* The CA's final answer ends a request: a booking refused because the time was taken, asked
+ * again once another holder freed it, is a new request and books it (the refused one's key would
+ * replay its stored 409 for a day); likewise a refused cancellation leaves no key behind. */
+static void
+test_refused_booking_then_free (void)
+{
+  g_autoptr(PorteurCaClient) client = client_new (0);
+  g_autofree char *number = validated_order (client);
+  g_autofree char *other = validated_order (client);
+  g_autofree char *slot_id = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) taken = NULL;
+  g_autoptr(PorteurOrderRecord) refused = NULL;
+  g_autoptr(PorteurOrderRecord) freed = NULL;
+  g_autoptr(PorteurOrderRecord) booked = NULL;
+  g_autoptr(PorteurOrderRecord) unchanged = NULL;
+
+  /* Another holder at the same office takes the time first. */
+  taken = book_first_slot (client, other, &slot_id);
+  g_assert_null (book (client, number, slot_id, &error));
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+  refused = porteur_order_record_load (number, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (refused), ==, "validated");
+
+  /* …then cancels it: the time is free, and booking it now books it. */
+  freed = cancel_appointment (client, other, &error);
+  g_assert_no_error (error);
+  g_assert_true (slot_offered (client, number, slot_id));
+  booked = book (client, number, slot_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (booked), ==, "appointment");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_appointment (booked), "slot"), ==, slot_id);
+  g_assert_false (slot_offered (client, number, slot_id));
+
+  /* A cancellation refused (nothing booked any more) keeps no key, and nothing else changes. */
+  g_assert_null (cancel_appointment (client, other, &error));
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+  unchanged = porteur_order_record_load (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (unchanged), ==, "validated");
+  g_assert_null (porteur_order_member_object (unchanged->data, "pending_cancellation"));
+}
+
 static void
 test_invalid_dossier (void)
 {
@@ -640,6 +686,7 @@ main (int   argc,
   g_test_add_func ("/order/record/submit-track-rectify", test_submit_track_rectify);
   g_test_add_func ("/order/record/cancel-appointment", test_cancel_appointment);
   g_test_add_func ("/order/record/lost-booking-cancelled-rebooked", test_lost_booking_cancelled_rebooked);
+  g_test_add_func ("/order/record/refused-booking-then-free", test_refused_booking_then_free);
   g_test_add_func ("/order/record/invalid-dossier", test_invalid_dossier);
   g_test_add_func ("/order/record/bad-numbers", test_bad_numbers);
   status = g_test_run ();
