@@ -447,6 +447,47 @@ test_lost_answer (Fixture *f, gconstpointer data)
   ca_test_assert_revoked (f, h.cert, 1);
 }
 
+/* docs/ca-api.md §3.7: the creation's answer is the only one that carries the request's token.
+ * An answer without it is refused with a precise error (the same key then gets the stored, whole
+ * answer), and porteur-tool says so instead of crashing. */
+static void
+test_no_token (Fixture *f, gconstpointer data)
+{
+  g_auto(CaTestHolder) h = { 0 };
+  g_auto(CaTestHolder) tool = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  g_autofree char *key = porteur_ca_new_idempotency_key ();
+  g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *e3 = NULL;
+  int status = -1;
+
+  porteur_ca_client_set_max_retries (f->client, 0);
+  ca_test_issued_order (f, "tool", ca_test_holder_answers, &tool);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+
+  /* porteur-tool: the CA revoked, its answer has no token: an error (2), no crash */
+  o1 = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/revocation-requests", "drop-token", "1", NULL);
+  o3 = ca_test_tool (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\n", &status, &e3,
+                     "ca", "revoke", tool.serial, "--reason", "keyCompromise", "--answers-fd", "0", NULL);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (e3, "revocation_request.token: missing"));
+  ca_test_assert_revoked (f, tool.cert, 1);
+
+  /* the client */
+  o2 = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/revocation-requests", "drop-token", "1", NULL);
+  rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, key, &error);
+  g_assert_null (rv);
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "revocation_request.token: missing"));
+  g_clear_error (&error);
+  ca_test_assert_revoked (f, h.cert, 1);
+  /* the same request again: the CA's stored answer, whole */
+  rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
+  g_assert_nonnull (porteur_ca_revocation_request_get_token (rv));
+}
+
 /* Faults at each new request: a precise error, nothing half-done. */
 static void
 test_faults (Fixture *f, gconstpointer data)
@@ -724,6 +765,7 @@ main (int argc, char **argv)
   ADD ("/ca/revoke/confirmation-lockout", test_confirmation_lockout);
   ADD ("/ca/revoke/lost-answer", test_lost_answer);
   ADD ("/ca/revoke/faults", test_faults);
+  ADD ("/ca/revoke/no-token", test_no_token);
   ADD ("/ca/revoke/cancel-appointment", test_cancel_appointment);
   ADD ("/ca/revoke/tool", test_tool_revoke);
   ADD ("/ca/revoke/tool-cancel-appointment", test_tool_cancel_appointment);

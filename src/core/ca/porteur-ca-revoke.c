@@ -193,7 +193,7 @@ porteur_ca_client_request_revocation_async (PorteurCaClient                *self
   json_object_set_object_member (body, "proof", p);
   /* Sensitive in every case: the answer holds the request's token (and the body may hold answers). */
   porteur_ca_client_start_call (self, TRUE, porteur_ca_client_request_revocation_async, "POST", "/revocation-requests",
-                                body, idempotency_key, NULL, (PorteurCaParseFunc) porteur_ca_revocation_request_new_from_json,
+                                body, idempotency_key, NULL, (PorteurCaParseFunc) porteur_ca_revocation_request_new_created_from_json,
                                 cancellable, callback, user_data);
 }
 

@@ -71,7 +71,8 @@ PorteurCaRevocationNonce *porteur_ca_client_get_revocation_nonce_finish (Porteur
                                                                          GError             **error);
 
 /* POST /revocation-requests {serial, reason, requester, proof} → the request
- * (with its token). Wrong proof: PORTEUR_CA_ERROR_FORBIDDEN (also for an
+ * (with its token: an answer without it is PORTEUR_CA_ERROR_INVALID_RESPONSE,
+ * although the CA may have acted; the same key gets its stored answer). Wrong proof: PORTEUR_CA_ERROR_FORBIDDEN (also for an
  * unknown serial); 5 wrong answers for a certificate: RATE_LIMITED; already
  * revoked: CONFLICT. Calling again with the same key returns the same request. */
 void                        porteur_ca_client_request_revocation_async  (PorteurCaClient                *self,

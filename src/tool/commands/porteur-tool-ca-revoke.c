@@ -280,6 +280,13 @@ save_revocation (PorteurCaClient *client, PorteurCaRevocationRequest *rv, GError
                    "Invalid answer from the CA: revocation_request.id: not a usable name");
       return FALSE;
     }
+  /* The request's model checks it (§3.7): never NULL here, but never written as NULL either. */
+  if (porteur_ca_revocation_request_get_token (rv) == NULL)
+    {
+      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
+                   "Invalid answer from the CA: revocation_request.token: missing");
+      return FALSE;
+    }
   path = revocation_document (id);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "id");
