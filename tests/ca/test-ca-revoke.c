@@ -673,6 +673,9 @@ test_tool_answers_wiped (Fixture *f, gconstpointer data)
   /* three lines: refused after the first two were parsed */
   g_assert_cmpint (tool_watching_secret (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\nthird=x\n", "Pikou", args), ==, 2);
   ca_test_assert_good (f, h.cert);
+  /* accepted: the request body built from them is wiped too */
+  g_assert_cmpint (tool_watching_secret (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\n", "Pikou", args), ==, 0);
+  ca_test_assert_revoked (f, h.cert, 1);
 }
 
 static void

@@ -27,7 +27,9 @@ typedef enum {
 
 typedef struct {
   PorteurCaProofType             type;
-  /* PORTEUR_CA_PROOF_ANSWERS (the request body holding them is wiped once sent) */
+  /* PORTEUR_CA_PROOF_ANSWERS (every copy the client makes of them — the JSON
+   * body's strings and its text — is wiped; see docs/DESIGN.md ## ca for
+   * the copy GIO keeps) */
   const PorteurCaSecurityAnswer *answers;
   guint                          n_answers;
   /* PORTEUR_CA_PROOF_SIGNATURE */
