@@ -995,15 +995,18 @@ porteur_order_cancel_appointment_async (PorteurCaClient     *client,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  RefreshData *data = g_new0 (RefreshData, 1);
+  RefreshData *data;
   JsonObject *appointment;
   JsonObject *pending;
   const char *slot;
 
   g_return_if_fail (PORTEUR_IS_CA_CLIENT (client));
+  g_return_if_fail (number != NULL);
 
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  data = g_new0 (RefreshData, 1);
   g_task_set_source_tag (task, porteur_order_cancel_appointment_async);
   g_task_set_check_cancellable (task, FALSE);
   data->client = g_object_ref (client);
