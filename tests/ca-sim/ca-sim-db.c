@@ -508,7 +508,7 @@ ca_sim_db_add_fault (CaSimDb *db, const char *method, const char *path_prefix, c
                      guint count, GError **error)
 {
   static const char *const kinds[] = { "http-500", "http-503", "malformed-json", "wrong-content-type",
-                                       "redirect-http", "delay", "lose-answer", "huge-json", NULL };
+                                       "redirect-http", "delay", "lose-answer", "huge-json", "drop-token", NULL };
   g_autoptr(CaSimStmt) stmt = NULL;
 
   if (!g_strv_contains (kinds, kind))

@@ -128,7 +128,8 @@ gboolean ca_sim_db_put_idempotent (CaSimDb *db, const char *key, const char *req
  * "http-500", "http-503", "malformed-json", "wrong-content-type",
  * "redirect-http", "delay" (no answer for 60 s), "lose-answer" (the request
  * is carried out, then the connection is closed without an answer),
- * "huge-json" (2 MiB of JSON, chunked). */
+ * "huge-json" (2 MiB of JSON, chunked), "drop-token" (the request is
+ * carried out, its answer sent without its top-level "token" member). */
 gboolean ca_sim_db_add_fault  (CaSimDb *db, const char *method, const char *path_prefix,
                                const char *kind, guint count, GError **error);
 /* Takes one matching fault (decrementing its count); NULL if none. */

@@ -1384,14 +1384,16 @@ api_handler (SoupServer        *server,
   g_autofree char *request_hash = NULL;
   const char *key = NULL;
   gboolean lose = FALSE;
+  gboolean drop_token = FALSE;
 
   fault = ca_sim_db_take_fault (sim->db, r.method, path);
-  if (fault && !g_str_equal (fault, "lose-answer"))
+  if (fault && !g_str_equal (fault, "lose-answer") && !g_str_equal (fault, "drop-token"))
     {
       ca_sim_apply_fault (sim, msg, fault);
       return;
     }
-  lose = fault != NULL;
+  lose = fault && g_str_equal (fault, "lose-answer");
+  drop_token = fault && g_str_equal (fault, "drop-token");
 
   if (*below == '/')
     below++;
@@ -1468,6 +1470,18 @@ api_handler (SoupServer        *server,
     }
 
 send:
+  if (drop_token && r.answer.body)
+    {
+      /* The work is done and the stored answer whole; only this answer loses its "token". */
+      g_autoptr(JsonNode) root = json_from_string (r.answer.body, NULL);
+
+      if (root && JSON_NODE_HOLDS_OBJECT (root))
+        {
+          json_object_remove_member (json_node_get_object (root), "token");
+          g_free (r.answer.body);
+          r.answer.body = json_to_string (root, FALSE);
+        }
+    }
   if (lose)
     close_without_answer (msg);
   else

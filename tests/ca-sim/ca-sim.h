@@ -25,7 +25,7 @@ void ca_sim_ra_register     (SoupServer *server, CaSim *sim);
 void ca_sim_status_register (SoupServer *server, CaSim *sim);
 
 /* Injected faults (tests): answers @msg as the fault of kind @kind asks;
- * returns FALSE for "lose-answer", which the caller handles after doing the work. */
+ * not called for "lose-answer" and "drop-token", which the RA API handles after doing the work. */
 gboolean ca_sim_apply_fault (CaSim *sim, SoupServerMessage *msg, const char *kind);
 
 G_END_DECLS

@@ -25,7 +25,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (data[0] % 2 == 0)
     {
       g_autoptr(PorteurCaRevocationRequest) rv = porteur_ca_revocation_request_new_from_json (root, NULL);
+      g_autoptr(PorteurCaRevocationRequest) created = porteur_ca_revocation_request_new_created_from_json (root, NULL);
 
+      /* a creation's answer is a request with a token */
+      if (created)
+        g_assert (rv != NULL && porteur_ca_revocation_request_get_token (created) != NULL &&
+                  *porteur_ca_revocation_request_get_token (created) != '\0');
       if (rv)
         {
           g_autoptr(JsonNode) node = porteur_ca_revocation_request_to_json (rv);

@@ -131,6 +131,60 @@ test_problem (void)
   g_assert_nonnull (strstr (carried->message, "siret: bad-checksum"));
 }
 
+/* §3.7: only the answer to the creation carries the request's token, and it must. */
+static void
+test_revocation_request_token (void)
+{
+  static const char *const created[] = {
+    "{\"id\":\"r1\",\"status\":\"accepted\",\"serial\":\"538E\",\"reason\":\"superseded\",\"requester\":\"holder\","
+    "\"created\":\"2026-12-06T01:55:39Z\",\"revoked_at\":\"2026-12-06T01:55:39Z\"",
+    ",\"token\":\"abc-_DEF\"}",
+    ",\"token\":null}",
+    "}",
+    ",\"token\":3}",
+    ",\"token\":\"\"}",
+  };
+  g_autofree char *with_token = g_strconcat (created[0], created[1], NULL);
+  g_autofree char *null_token = g_strconcat (created[0], created[2], NULL);
+  g_autofree char *no_token = g_strconcat (created[0], created[3], NULL);
+  g_autofree char *number_token = g_strconcat (created[0], created[4], NULL);
+  g_autofree char *empty_token = g_strconcat (created[0], created[5], NULL);
+  const struct { const char *json; const char *message; } bad[] = {
+    { null_token, "revocation_request.token: not a string" },
+    { no_token, "revocation_request.token: missing" },
+    { number_token, "revocation_request.token: not a string" },
+    { empty_token, "revocation_request.token: empty" },
+  };
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = parse (with_token);
+    g_autoptr(PorteurCaRevocationRequest) rv = porteur_ca_revocation_request_new_created_from_json (node, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (porteur_ca_revocation_request_get_token (rv), ==, "abc-_DEF");
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = parse (bad[i].json);
+      g_autoptr(PorteurCaRevocationRequest) rv = porteur_ca_revocation_request_new_created_from_json (node, &error);
+
+      g_assert_null (rv);
+      g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE);
+      g_assert_nonnull (strstr (error->message, bad[i].message));
+    }
+  /* GET /revocation-requests/{id} answers without the token */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = parse (no_token);
+    g_autoptr(PorteurCaRevocationRequest) rv = porteur_ca_revocation_request_new_from_json (node, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (porteur_ca_revocation_request_get_token (rv));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -140,5 +194,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ca/model/office-list", test_office_list);
   g_test_add_func ("/ca/model/order", test_order);
   g_test_add_func ("/ca/model/problem", test_problem);
+  g_test_add_func ("/ca/model/revocation-request-token", test_revocation_request_token);
   return g_test_run ();
 }

@@ -447,6 +447,47 @@ test_lost_answer (Fixture *f, gconstpointer data)
   ca_test_assert_revoked (f, h.cert, 1);
 }
 
+/* docs/ca-api.md §3.7: the creation's answer is the only one that carries the request's token.
+ * An answer without it is refused with a precise error (the same key then gets the stored, whole
+ * answer), and porteur-tool says so instead of crashing. */
+static void
+test_no_token (Fixture *f, gconstpointer data)
+{
+  g_auto(CaTestHolder) h = { 0 };
+  g_auto(CaTestHolder) tool = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaRevocationRequest) rv = NULL;
+  g_autofree char *key = porteur_ca_new_idempotency_key ();
+  g_autofree char *o1 = NULL, *o2 = NULL, *o3 = NULL, *e3 = NULL;
+  int status = -1;
+
+  porteur_ca_client_set_max_retries (f->client, 0);
+  ca_test_issued_order (f, "tool", ca_test_holder_answers, &tool);
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+
+  /* porteur-tool: the CA revoked, its answer has no token: an error (2), no crash */
+  o1 = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/revocation-requests", "drop-token", "1", NULL);
+  o3 = ca_test_tool (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\n", &status, &e3,
+                     "ca", "revoke", tool.serial, "--reason", "keyCompromise", "--answers-fd", "0", NULL);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (e3, "revocation_request.token: missing"));
+  ca_test_assert_revoked (f, tool.cert, 1);
+
+  /* the client */
+  o2 = ca_sim_harness_admin (f->sim, FALSE, "fault", "POST", "/api/v1/revocation-requests", "drop-token", "1", NULL);
+  rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, key, &error);
+  g_assert_null (rv);
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "revocation_request.token: missing"));
+  g_clear_error (&error);
+  ca_test_assert_revoked (f, h.cert, 1);
+  /* the same request again: the CA's stored answer, whole */
+  rv = with_answers (f, h.serial, "keyCompromise", ca_test_holder_answers, key, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (porteur_ca_revocation_request_get_status (rv), ==, PORTEUR_CA_REVOCATION_ACCEPTED);
+  g_assert_nonnull (porteur_ca_revocation_request_get_token (rv));
+}
+
 /* Faults at each new request: a precise error, nothing half-done. */
 static void
 test_faults (Fixture *f, gconstpointer data)
@@ -580,6 +621,62 @@ test_cancel_appointment (Fixture *f, gconstpointer data)
 }
 
 /* porteur-tool ------------------------------------------------------------ */
+
+/* porteur-tool @argv with @input on stdin, under freed-secret-check.so watching for @secret in
+ * every block freed: returns the exit status (97: the secret was left in freed memory). */
+static int
+tool_watching_secret (Fixture *f, const char *input, const char *secret, const char *const *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    ca_test_tool_launcher (f, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *preload = g_test_build_filename (G_TEST_BUILT, "ca", "freed-secret-check.so", NULL);
+  g_autofree char *hex = g_malloc0 (2 * strlen (secret) + 1);
+  g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
+                                       ":verify_asan_link_order=0", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_true (g_file_test (preload, G_FILE_TEST_EXISTS));
+  for (gsize i = 0; secret[i]; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", (guchar) secret[i]);
+  g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", preload, TRUE);
+  g_subprocess_launcher_setenv (launcher, "PORTEUR_TEST_FREED_SECRET_HEX", hex, TRUE);
+  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
+  g_ptr_array_add (args, (gpointer) g_getenv ("PORTEUR_TOOL"));
+  for (guint i = 0; argv[i]; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_test_message ("porteur-tool exit %d (watching for a secret in freed memory)\n%s\n%s",
+                  g_subprocess_get_exit_status (process), out, err);
+  return g_subprocess_get_exit_status (process);
+}
+
+/* The security answers porteur-tool reads are wiped from every buffer it frees: when the text
+ * is refused (its parse already cut it into pieces), and when the request is sent. */
+static void
+test_tool_answers_wiped (Fixture *f, gconstpointer data)
+{
+  g_auto(CaTestHolder) h = { 0 };
+  const char *const argv[] = { "ca", "revoke", NULL, "--reason", "keyCompromise", "--answers-fd", "0", NULL };
+  const char *const *args = argv;
+
+  ca_test_issued_order (f, "holder", ca_test_holder_answers, &h);
+  ((const char **) argv)[2] = h.serial;
+  /* three lines: refused after the first two were parsed */
+  g_assert_cmpint (tool_watching_secret (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\nthird=x\n", "Pikou", args), ==, 2);
+  ca_test_assert_good (f, h.cert);
+  /* accepted: the request body built from them is wiped too */
+  g_assert_cmpint (tool_watching_secret (f, "first-school=ecole jules-ferry\nfirst-pet=Pikou\n", "Pikou", args), ==, 0);
+  ca_test_assert_revoked (f, h.cert, 1);
+}
 
 static void
 test_tool_revoke (Fixture *f, gconstpointer data)
@@ -724,8 +821,10 @@ main (int argc, char **argv)
   ADD ("/ca/revoke/confirmation-lockout", test_confirmation_lockout);
   ADD ("/ca/revoke/lost-answer", test_lost_answer);
   ADD ("/ca/revoke/faults", test_faults);
+  ADD ("/ca/revoke/no-token", test_no_token);
   ADD ("/ca/revoke/cancel-appointment", test_cancel_appointment);
   ADD ("/ca/revoke/tool", test_tool_revoke);
+  ADD ("/ca/revoke/tool-answers-wiped", test_tool_answers_wiped);
   ADD ("/ca/revoke/tool-cancel-appointment", test_tool_cancel_appointment);
   return ca_test_run ();
 }

@@ -460,6 +460,179 @@ test_cancel_appointment (void)
   g_assert_error (error, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_NOT_FOUND);
 }
 
+/* A validated order of its own (in the dossier's office, whose slots all these orders share). */
+static char *
+validated_order (PorteurCaClient *client)
+{
+  g_autoptr(JsonObject) dossier = order_test_dossier ();
+  g_autofree char *draft_id = porteur_order_draft_new_id ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) record = NULL;
+  g_autoptr(PorteurOrderRecord) validated = NULL;
+  char *number;
+
+  g_assert_true (porteur_order_draft_save (draft_id, 6, dossier, &error));
+  g_assert_no_error (error);
+  record = submit (client, draft_id, dossier, &error);
+  g_assert_no_error (error);
+  number = g_strdup (porteur_order_record_get_number (record));
+  g_free (order_test_sim_admin (sim, "documents-received", number, NULL));
+  g_free (order_test_sim_admin (sim, "validate", number, NULL));
+  validated = refresh (client, number, NULL);
+  g_assert_cmpstr (porteur_order_record_get_status (validated), ==, "validated");
+  return number;
+}
+
+static char *
+first_free_slot (PorteurCaClient *client,
+                 const char      *number)
+{
+  g_autoptr(PorteurOrderRecord) record = porteur_order_record_load (number, NULL);
+  g_autoptr(GListModel) slots = NULL;
+  g_autoptr(PorteurCaAppointmentSlot) slot = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { NULL };
+
+  g_assert_nonnull (record);
+  porteur_ca_client_get_appointment_slots_async (client, number, porteur_order_record_get_access_token (record),
+                                                 NULL, NULL, NULL, done, &wait);
+  slots = porteur_ca_client_get_appointment_slots_finish (client, wait_result (&wait), &error);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (slots), >, 0);
+  slot = g_list_model_get_item (slots, 0);
+  return g_strdup (porteur_ca_appointment_slot_get_id (slot));
+}
+
+static PorteurOrderRecord *
+book (PorteurCaClient *client,
+      const char      *number,
+      const char      *slot_id,
+      GError         **error)
+{
+  Wait wait = { NULL };
+  PorteurOrderRecord *record;
+
+  porteur_order_book_async (client, number, slot_id, NULL, done, &wait);
+  record = porteur_order_book_finish (wait_result (&wait), error);
+  g_object_unref (wait.result);
+  return record;
+}
+
+/* Books @slot_id for @number with its answer lost (on a client of its own, so that libsoup does
+ * not send the request again by itself): the CA has booked it, the record does not know. */
+static void
+book_answer_lost (const char *number,
+                  const char *slot_id)
+{
+  g_autoptr(PorteurCaClient) fresh = client_new (0);
+  g_autofree char *path = g_strdup_printf ("/api/v1/orders/%s/appointment", number);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) record = NULL;
+
+  g_free (order_test_sim_admin (sim, "fault", "POST", path, "lose-answer", "1", NULL));
+  g_assert_null (book (fresh, number, slot_id, &error));
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_NETWORK);
+  record = porteur_order_record_load (number, NULL);
+  g_assert_nonnull (record);
+  g_assert_cmpstr (porteur_order_record_get_status (record), ==, "validated");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_member_object (record->data, "pending_booking"), "slot"), ==, slot_id);
+}
+
+/* A booking whose answer was lost, then the appointment cancelled, then the same time booked
+ * again: the second booking is a new request, really booked, never the first one's stored answer
+ * replayed (which would show an appointment the CA no longer has). Twice: with a refresh that
+ * showed the lost booking before the cancellation, and cancelled straight away. */
+static void
+test_lost_booking_cancelled_rebooked (void)
+{
+  g_autoptr(PorteurCaClient) client = client_new (0);
+
+  for (guint refreshed = 0; refreshed < 2; refreshed++)
+    {
+      g_autofree char *number = validated_order (client);
+      g_autofree char *slot_id = first_free_slot (client, number);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PorteurOrderRecord) shown = NULL;
+      g_autoptr(PorteurOrderRecord) cancelled = NULL;
+      g_autoptr(PorteurOrderRecord) rebooked = NULL;
+      g_autoptr(PorteurOrderRecord) later = NULL;
+      gboolean changed = FALSE;
+
+      g_test_message ("%s the lost booking", refreshed ? "refreshed after" : "cancelled right after");
+      book_answer_lost (number, slot_id);
+      g_assert_false (slot_offered (client, number, slot_id));
+      if (refreshed)
+        {
+          shown = refresh (client, number, &changed);
+          g_assert_true (changed);
+          g_assert_cmpstr (porteur_order_record_get_status (shown), ==, "appointment");
+          g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_appointment (shown), "slot"), ==, slot_id);
+        }
+      cancelled = cancel_appointment (client, number, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (porteur_order_record_get_status (cancelled), ==, "validated");
+      g_assert_true (slot_offered (client, number, slot_id));
+
+      rebooked = book (client, number, slot_id, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (porteur_order_record_get_status (rebooked), ==, "appointment");
+      /* Booked at the CA: the time is not offered any more, and the CA's order says so. */
+      g_assert_false (slot_offered (client, number, slot_id));
+      later = refresh (client, number, &changed);
+      g_assert_false (changed);
+      g_assert_cmpstr (porteur_order_record_get_status (later), ==, "appointment");
+      g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_appointment (later), "slot"), ==, slot_id);
+      g_assert_null (porteur_order_member_object (later->data, "pending_booking"));
+    }
+}
+
+/* The CA's final answer ends a request: a booking refused because the time was taken, asked
+ * again once another holder freed it, is a new request and books it (the refused one's key would
+ * replay its stored 409 for a day); likewise a refused cancellation leaves no key behind. */
+static void
+test_refused_booking_then_free (void)
+{
+  g_autoptr(PorteurCaClient) client = client_new (0);
+  g_autofree char *number = validated_order (client);
+  g_autofree char *other = validated_order (client);
+  g_autofree char *slot_id = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurOrderRecord) taken = NULL;
+  g_autoptr(PorteurOrderRecord) refused = NULL;
+  g_autoptr(PorteurOrderRecord) freed = NULL;
+  g_autoptr(PorteurOrderRecord) booked = NULL;
+  g_autoptr(PorteurOrderRecord) unchanged = NULL;
+
+  /* Another holder at the same office takes the time first. */
+  taken = book_first_slot (client, other, &slot_id);
+  g_assert_null (book (client, number, slot_id, &error));
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+  refused = porteur_order_record_load (number, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (refused), ==, "validated");
+
+  /* …then cancels it: the time is free, and booking it now books it. */
+  freed = cancel_appointment (client, other, &error);
+  g_assert_no_error (error);
+  g_assert_true (slot_offered (client, number, slot_id));
+  booked = book (client, number, slot_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (booked), ==, "appointment");
+  g_assert_cmpstr (porteur_order_member_string (porteur_order_record_get_appointment (booked), "slot"), ==, slot_id);
+  g_assert_false (slot_offered (client, number, slot_id));
+
+  /* A cancellation refused (nothing booked any more) keeps no key, and nothing else changes. */
+  g_assert_null (cancel_appointment (client, other, &error));
+  g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
+  g_clear_error (&error);
+  unchanged = porteur_order_record_load (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (porteur_order_record_get_status (unchanged), ==, "validated");
+  g_assert_null (porteur_order_member_object (unchanged->data, "pending_cancellation"));
+}
+
 static void
 test_invalid_dossier (void)
 {
@@ -512,6 +685,8 @@ main (int   argc,
   sim = order_test_sim_start ();
   g_test_add_func ("/order/record/submit-track-rectify", test_submit_track_rectify);
   g_test_add_func ("/order/record/cancel-appointment", test_cancel_appointment);
+  g_test_add_func ("/order/record/lost-booking-cancelled-rebooked", test_lost_booking_cancelled_rebooked);
+  g_test_add_func ("/order/record/refused-booking-then-free", test_refused_booking_then_free);
   g_test_add_func ("/order/record/invalid-dossier", test_invalid_dossier);
   g_test_add_func ("/order/record/bad-numbers", test_bad_numbers);
   status = g_test_run ();

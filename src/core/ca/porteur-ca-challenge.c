@@ -117,14 +117,16 @@ porteur_ca_test_sign (EVP_PKEY    *key,
                       GBytes      *data,
                       GError     **error)
 {
-  EVP_MD_CTX *md = EVP_MD_CTX_new ();
+  EVP_MD_CTX *md;
   EVP_PKEY_CTX *pctx = NULL;
   guchar *signature = NULL;
   size_t length = 0;
-  gboolean rsa = g_str_has_prefix (algorithm, "rsa-");
+  gboolean rsa;
   gboolean ok;
 
   g_return_val_if_fail (key != NULL && algorithm != NULL && data != NULL, NULL);
+  md = EVP_MD_CTX_new ();
+  rsa = g_str_has_prefix (algorithm, "rsa-");
   if ((rsa && !EVP_PKEY_is_a (key, "RSA")) || (g_str_equal (algorithm, PORTEUR_CA_TEST_ECDSA_SHA256) && !EVP_PKEY_is_a (key, "EC")) ||
       (!rsa && !g_str_equal (algorithm, PORTEUR_CA_TEST_ECDSA_SHA256)))
     {

@@ -16,7 +16,8 @@ typedef gpointer (*PorteurCaParseFunc) (JsonNode *node, GError **error);
  * GTask of @self with @source_tag whose result is the object @parse made of
  * the answer's JSON (g_task_propagate_pointer). @body may be NULL; a POST/PUT
  * without @idempotency_key gets one for this call. @sensitive: the request
- * body and the answer are wiped when done. */
+ * body and the answer are wiped when done, and every string of @body is
+ * wiped in place once it is written (so @body must be made for this call). */
 void porteur_ca_client_start_call (PorteurCaClient     *self,
                                    gboolean             sensitive,
                                    gpointer             source_tag,

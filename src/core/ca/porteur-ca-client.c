@@ -302,6 +302,192 @@ wipe_bytes (GBytes *bytes)
     explicit_bzero (data, len);
 }
 
+/* The JSON text of a sensitive request body, written here rather than by json-glib, whose
+ * generator grows its GString by realloc and escapes each string into a buffer of its own, leaving
+ * copies of the secrets in freed memory. The text goes into one buffer sized in advance for the
+ * worst case (every byte of a string escaped as \u00XX), so it is never moved and call_free ()
+ * wipes the only copy. */
+static gsize
+json_text_bound (JsonNode *node)
+{
+  gsize n = 2;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          n += 6 * strlen (name) + 2 + 1 + json_text_bound (member) + 1;
+        return n;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          n += json_text_bound (json_array_get_element (array, i)) + 1;
+        return n;
+      }
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_STRING)
+        return 6 * strlen (json_node_get_string (node)) + 2;
+      return G_ASCII_DTOSTR_BUF_SIZE + 24;
+    case JSON_NODE_NULL:
+    default:
+      return 4;
+    }
+}
+
+static void
+json_text_string (GString *out, const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, (char) c);
+        }
+      else if (c < 0x20)
+        {
+          g_string_append_len (out, "\\u00", 4);
+          g_string_append_c (out, hex[c >> 4]);
+          g_string_append_c (out, hex[c & 0xf]);
+        }
+      else
+        g_string_append_c (out, (char) c);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+json_text (GString *out, JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+        gboolean first = TRUE;
+
+        g_string_append_c (out, '{');
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          {
+            if (!first)
+              g_string_append_c (out, ',');
+            first = FALSE;
+            json_text_string (out, name);
+            g_string_append_c (out, ':');
+            json_text (out, member);
+          }
+        g_string_append_c (out, '}');
+      }
+      break;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            json_text (out, json_array_get_element (array, i));
+          }
+        g_string_append_c (out, ']');
+      }
+      break;
+    case JSON_NODE_VALUE:
+      {
+        char number[G_ASCII_DTOSTR_BUF_SIZE + 24];
+
+        switch (json_node_get_value_type (node))
+          {
+          case G_TYPE_STRING:
+            json_text_string (out, json_node_get_string (node));
+            return;
+          case G_TYPE_INT64:
+            g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, json_node_get_int (node));
+            break;
+          case G_TYPE_DOUBLE:
+            g_ascii_dtostr (number, sizeof number, json_node_get_double (node));
+            break;
+          case G_TYPE_BOOLEAN:
+            g_strlcpy (number, json_node_get_boolean (node) ? "true" : "false", sizeof number);
+            break;
+          default:
+            g_strlcpy (number, "null", sizeof number);
+            break;
+          }
+        g_string_append (out, number);
+      }
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append_len (out, "null", 4);
+      break;
+    }
+}
+
+/* Wipes every string value of @node in place: json_node_get_string () gives the node's own
+ * copy, which json-glib frees without wiping. */
+static void
+json_wipe_strings (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        json_wipe_strings (member);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        json_wipe_strings (json_array_get_element (array, i));
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    {
+      char *text = (char *) json_node_get_string (node);
+
+      explicit_bzero (text, strlen (text));
+    }
+}
+
+/* The body of a sensitive call as one unmoved buffer; @node's strings wiped. */
+static GBytes *
+sensitive_body (JsonNode *node)
+{
+  gsize bound = json_text_bound (node);
+  GString *out = g_string_sized_new (bound + 1);
+  G_GNUC_UNUSED const char *start = out->str;
+  gsize len;
+
+  json_text (out, node);
+  g_assert (out->str == start && out->len <= bound);
+  json_wipe_strings (node);
+  len = out->len;
+  return g_bytes_new_take (g_string_free (out, FALSE), len);
+}
+
 typedef struct {
   char          *method;
   char          *url;
@@ -756,9 +942,14 @@ start_call_flags (PorteurCaClient     *self,
       char *text;
 
       json_node_set_object (node, body);
-      text = json_to_string (node, FALSE);
-      len = strlen (text);
-      call->body = g_bytes_new_take (text, len);
+      if (flags & CALL_SENSITIVE)
+        call->body = sensitive_body (node);
+      else
+        {
+          text = json_to_string (node, FALSE);
+          len = strlen (text);
+          call->body = g_bytes_new_take (text, len);
+        }
     }
   /* Every POST/PUT carries a key; without the caller's, one for this call's retries. */
   if (!g_str_equal (method, "GET"))

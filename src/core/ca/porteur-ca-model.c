@@ -1654,9 +1654,31 @@ revocation_hex_serial (const char *text)
   return TRUE;
 }
 
+static PorteurCaRevocationRequest *
+revocation_request_parse (JsonNode  *node,
+                          gboolean   created,
+                          GError   **error);
+
 PorteurCaRevocationRequest *
 porteur_ca_revocation_request_new_from_json (JsonNode  *node,
                                              GError   **error)
+{
+  return revocation_request_parse (node, FALSE, error);
+}
+
+PorteurCaRevocationRequest *
+porteur_ca_revocation_request_new_created_from_json (JsonNode  *node,
+                                                     GError   **error)
+{
+  return revocation_request_parse (node, TRUE, error);
+}
+
+/* @created: the answer to POST /revocation-requests, which must carry the token (§3.7: the only
+ * answer that gives it; without it the request could never be read again). */
+static PorteurCaRevocationRequest *
+revocation_request_parse (JsonNode  *node,
+                          gboolean   created,
+                          GError   **error)
 {
   static const char *const requesters[] = { "holder", "legal-representative", NULL };
   g_autoptr(PorteurCaRevocationRequest) self = g_object_new (PORTEUR_TYPE_CA_REVOCATION_REQUEST, NULL);
@@ -1668,7 +1690,7 @@ porteur_ca_revocation_request_new_from_json (JsonNode  *node,
     return NULL;
   if (!get_string (o, path, "id", FALSE, FALSE, &self->id, error) ||
       !get_string (o, path, "status", FALSE, FALSE, &status, error) ||
-      !get_string (o, path, "token", TRUE, TRUE, &self->token, error) ||
+      !get_string (o, path, "token", !created, !created, &self->token, error) ||
       !get_string (o, path, "serial", FALSE, FALSE, &self->serial, error) ||
       !get_choice (o, path, "reason", porteur_ca_revocation_reasons, &self->reason, error) ||
       !get_choice (o, path, "requester", requesters, &self->requester, error) ||

@@ -295,6 +295,11 @@ G_DECLARE_FINAL_TYPE (PorteurCaRevocationRequest, porteur_ca_revocation_request,
 
 PorteurCaRevocationRequest *porteur_ca_revocation_request_new_from_json (JsonNode                    *node,
                                                                          GError                     **error);
+/* The answer to its creation (POST /revocation-requests): the same, but a
+ * missing or null "token" is an error (revocation_request.token: missing /
+ * not a string). */
+PorteurCaRevocationRequest *porteur_ca_revocation_request_new_created_from_json (JsonNode             *node,
+                                                                                 GError              **error);
 const char                *porteur_ca_revocation_request_get_id         (PorteurCaRevocationRequest  *self);
 PorteurCaRevocationStatus  porteur_ca_revocation_request_get_status     (PorteurCaRevocationRequest  *self);
 const char                *porteur_ca_revocation_request_get_token      (PorteurCaRevocationRequest  *self); /* nullable */

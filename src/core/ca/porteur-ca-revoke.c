@@ -137,11 +137,28 @@ porteur_ca_client_request_revocation_async (PorteurCaClient                *self
                                             GAsyncReadyCallback             callback,
                                             gpointer                        user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
-  JsonObject *p = json_object_new ();
+  g_autoptr(JsonObject) body = NULL;
+  JsonObject *p;
 
   g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
   g_return_if_fail (serial_hex != NULL && reason != NULL && proof != NULL);
+  /* Each proof's own arguments, before anything is made. */
+  switch (proof->type)
+    {
+    case PORTEUR_CA_PROOF_ANSWERS:
+      g_return_if_fail (proof->answers != NULL || proof->n_answers == 0);
+      break;
+    case PORTEUR_CA_PROOF_SIGNATURE:
+      g_return_if_fail (proof->nonce != NULL && proof->signature != NULL);
+      break;
+    case PORTEUR_CA_PROOF_LEGAL_REPRESENTATIVE:
+      g_return_if_fail (proof->order != NULL && proof->email != NULL);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+  body = json_object_new ();
+  p = json_object_new ();
   json_object_set_string_member (body, "serial", serial_hex);
   json_object_set_string_member (body, "reason", reason);
   switch (proof->type)
@@ -150,7 +167,6 @@ porteur_ca_client_request_revocation_async (PorteurCaClient                *self
       {
         JsonArray *array = json_array_new ();
 
-        g_return_if_fail (proof->answers != NULL || proof->n_answers == 0);
         for (guint i = 0; i < proof->n_answers; i++)
           {
             JsonObject *o = json_object_new ();
@@ -170,7 +186,6 @@ porteur_ca_client_request_revocation_async (PorteurCaClient                *self
         const guchar *der;
         g_autofree char *b64 = NULL;
 
-        g_return_if_fail (proof->nonce != NULL && proof->signature != NULL);
         der = g_bytes_get_data (proof->signature, &len);
         b64 = g_base64_encode (der, len);
         json_object_set_string_member (body, "requester", "holder");
@@ -180,20 +195,18 @@ porteur_ca_client_request_revocation_async (PorteurCaClient                *self
       }
       break;
     case PORTEUR_CA_PROOF_LEGAL_REPRESENTATIVE:
-      g_return_if_fail (proof->order != NULL && proof->email != NULL);
       json_object_set_string_member (body, "requester", "legal-representative");
       json_object_set_string_member (p, "type", "legal-representative");
       json_object_set_string_member (p, "order", proof->order);
       json_object_set_string_member (p, "email", proof->email);
       break;
     default:
-      json_object_unref (p);
-      g_return_if_reached ();
+      g_assert_not_reached ();
     }
   json_object_set_object_member (body, "proof", p);
   /* Sensitive in every case: the answer holds the request's token (and the body may hold answers). */
   porteur_ca_client_start_call (self, TRUE, porteur_ca_client_request_revocation_async, "POST", "/revocation-requests",
-                                body, idempotency_key, NULL, (PorteurCaParseFunc) porteur_ca_revocation_request_new_from_json,
+                                body, idempotency_key, NULL, (PorteurCaParseFunc) porteur_ca_revocation_request_new_created_from_json,
                                 cancellable, callback, user_data);
 }
 
@@ -245,10 +258,11 @@ porteur_ca_client_confirm_revocation_async (PorteurCaClient     *self,
                                             gpointer             user_data)
 {
   g_autofree char *path = NULL;
-  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonObject) body = NULL;
 
   g_return_if_fail (PORTEUR_IS_CA_CLIENT (self));
   g_return_if_fail (id != NULL && code != NULL);
+  body = json_object_new ();
   path = revocation_path (id, "/confirm");
   json_object_set_string_member (body, "code", code);
   porteur_ca_client_start_call (self, TRUE, porteur_ca_client_confirm_revocation_async, "POST", path,

@@ -27,7 +27,9 @@ typedef enum {
 
 typedef struct {
   PorteurCaProofType             type;
-  /* PORTEUR_CA_PROOF_ANSWERS (the request body holding them is wiped once sent) */
+  /* PORTEUR_CA_PROOF_ANSWERS (every copy the client makes of them — the JSON
+   * body's strings and its text — is wiped; see docs/DESIGN.md ## ca for
+   * the copy GIO keeps) */
   const PorteurCaSecurityAnswer *answers;
   guint                          n_answers;
   /* PORTEUR_CA_PROOF_SIGNATURE */
@@ -71,7 +73,8 @@ PorteurCaRevocationNonce *porteur_ca_client_get_revocation_nonce_finish (Porteur
                                                                          GError             **error);
 
 /* POST /revocation-requests {serial, reason, requester, proof} → the request
- * (with its token). Wrong proof: PORTEUR_CA_ERROR_FORBIDDEN (also for an
+ * (with its token: an answer without it is PORTEUR_CA_ERROR_INVALID_RESPONSE,
+ * although the CA may have acted; the same key gets its stored answer). Wrong proof: PORTEUR_CA_ERROR_FORBIDDEN (also for an
  * unknown serial); 5 wrong answers for a certificate: RATE_LIMITED; already
  * revoked: CONFLICT. Calling again with the same key returns the same request. */
 void                        porteur_ca_client_request_revocation_async  (PorteurCaClient                *self,

@@ -261,6 +261,13 @@ record_from_order (PorteurCaOrder     *order,
        * must not be sent again for a later appointment (the CA would replay the old answer). */
       if (g_strcmp0 (porteur_order_member_string (data, "status"), "appointment") != 0)
         json_object_remove_member (data, "pending_cancellation");
+      /* Likewise a booking whose answer was lost is over once the CA's order shows an
+       * appointment (ours: only one can be booked) or has left `validated` (nothing can be
+       * booked any more). Only a validated order without an appointment leaves its outcome
+       * unknown (never received, or booked and cancelled since), and keeps its key. */
+      if (g_strcmp0 (porteur_order_member_string (data, "status"), "validated") != 0 ||
+          porteur_order_member_object (data, "appointment") != NULL)
+        json_object_remove_member (data, "pending_booking");
     }
   return record_new_take (data);
 }
@@ -857,6 +864,49 @@ appointment_changed (GTask          *task,
                                        NULL, booked_history, task);
 }
 
+/* TRUE when @error is the CA's final HTTP answer to the request (4xx): the CA handled it and
+ * keeps that answer under its Idempotency-Key, so the key must not be sent again. Transport
+ * errors, timeouts, cancellation, redirects, 5xx and answers we could not read leave the outcome
+ * unknown. */
+static gboolean
+ca_answered (const GError *error)
+{
+  if (error->domain != PORTEUR_CA_ERROR)
+    return FALSE;
+  switch ((PorteurCaError) error->code)
+    {
+    case PORTEUR_CA_ERROR_VALIDATION:
+    case PORTEUR_CA_ERROR_UNAUTHORIZED:
+    case PORTEUR_CA_ERROR_NOT_FOUND:
+    case PORTEUR_CA_ERROR_CONFLICT:
+    case PORTEUR_CA_ERROR_IDEMPOTENCY:
+    case PORTEUR_CA_ERROR_RATE_LIMITED:
+    case PORTEUR_CA_ERROR_HTTP:
+    case PORTEUR_CA_ERROR_FORBIDDEN:
+    case PORTEUR_CA_ERROR_GONE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The appointment request pending in @member failed with @error: once the CA has answered it,
+ * its key is forgotten (the same request asked again later is a new one); otherwise it is kept
+ * for the retry. */
+static void
+appointment_request_failed (RefreshData  *data,
+                            const char   *member,
+                            const GError *error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ca_answered (error) || !json_object_has_member (data->previous->data, member))
+    return;
+  json_object_remove_member (data->previous->data, member);
+  if (!porteur_order_record_save (data->previous, &local_error))
+    g_debug ("Order %s: %s not forgotten: %s", porteur_order_record_get_number (data->previous), member, local_error->message);
+}
+
 static void
 booked (GObject      *source,
         GAsyncResult *result,
@@ -868,6 +918,7 @@ booked (GObject      *source,
 
   if (order == NULL)
     {
+      appointment_request_failed (g_task_get_task_data (task), "pending_booking", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -928,10 +979,13 @@ appointment_cancelled (GObject      *source,
 
   if (order == NULL)
     {
+      appointment_request_failed (g_task_get_task_data (task), "pending_cancellation", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  appointment_changed (g_steal_pointer (&task), order, "pending_cancellation", NULL);
+  /* Nothing booked any more: a booking still pending (its answer lost, the appointment it made
+   * just cancelled) is over, and its key must not replay that booking's answer later. */
+  appointment_changed (g_steal_pointer (&task), order, "pending_cancellation", "pending_booking");
 }
 
 void
@@ -941,15 +995,18 @@ porteur_order_cancel_appointment_async (PorteurCaClient     *client,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  RefreshData *data = g_new0 (RefreshData, 1);
+  RefreshData *data;
   JsonObject *appointment;
   JsonObject *pending;
   const char *slot;
 
   g_return_if_fail (PORTEUR_IS_CA_CLIENT (client));
+  g_return_if_fail (number != NULL);
 
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  data = g_new0 (RefreshData, 1);
   g_task_set_source_tag (task, porteur_order_cancel_appointment_async);
   g_task_set_check_cancellable (task, FALSE);
   data->client = g_object_ref (client);

@@ -98,7 +98,11 @@ gboolean    porteur_order_record_can_book         (PorteurOrderRecord *record);
 /* Books the delivery slot @slot_id (POST …/appointment), then reads the history, and saves the
  * record (status appointment). The Idempotency-Key is kept with the slot in the record
  * ("pending_booking") until the CA answers: booking the same slot again after a timeout or a
- * cancellation is the same request, so it is never booked twice. Errors are the CA client's
+ * cancellation is the same request, so it is never booked twice. The key is forgotten once the
+ * booking's outcome is known: the CA's order shows an appointment or is no longer validated, or
+ * the appointment is cancelled; also when the CA refuses the booking (any 4xx: the same slot
+ * asked again later, once free, is a new request), never on a transport error, timeout,
+ * cancellation or 5xx. Errors are the CA client's
  * (PORTEUR_CA_ERROR_CONFLICT: the slot was taken or the order is not validated;
  * PORTEUR_CA_ERROR_VALIDATION: a slot the CA never offered). */
 void                porteur_order_book_async     (PorteurCaClient     *client,
@@ -113,8 +117,8 @@ PorteurOrderRecord *porteur_order_book_finish    (GAsyncResult        *result,
 /* Cancels the booked delivery appointment (DELETE …/appointment), then reads the history, and
  * saves the record (status validated, no appointment; the time is free for others). The
  * Idempotency-Key is kept with the appointment's slot in the record ("pending_cancellation") until
- * the CA answers: cancelling again after a timeout or a cancellation is the same request, and the
- * CA answers it as the first time. On failure the order's status and appointment in the record
+ * the CA answers (a 4xx too): cancelling again after a timeout or a cancellation is the same
+ * request, and the CA answers it as the first time. On failure the order's status and appointment in the record
  * are unchanged. Errors are the CA client's (PORTEUR_CA_ERROR_CONFLICT: nothing is booked any
  * more, or the delivery took place) or the store's (no record, no access token). */
 void                porteur_order_cancel_appointment_async  (PorteurCaClient     *client,

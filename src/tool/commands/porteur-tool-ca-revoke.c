@@ -129,7 +129,18 @@ fail (PorteurTool *tool, const GError *error)
   return negative ? PORTEUR_TOOL_EXIT_NEGATIVE : PORTEUR_TOOL_EXIT_ERROR;
 }
 
-/* Reads @fd to its end (at most MAX_FD_TEXT bytes) into memory the caller wipes. */
+/* Frees a buffer of read_fd (), wiped whole: a parse may have cut it with NULs, so
+ * strlen () would stop before its later lines. */
+static void
+wipe_free_fd_text (char *text)
+{
+  if (text)
+    explicit_bzero (text, MAX_FD_TEXT + 1);
+  g_free (text);
+}
+
+/* Reads @fd to its end (at most MAX_FD_TEXT bytes) into memory the caller frees with
+ * wipe_free_fd_text (). */
 static char *
 read_fd (int fd, GError **error)
 {
@@ -146,8 +157,7 @@ read_fd (int fd, GError **error)
         {
           int saved = errno;
 
-          explicit_bzero (buffer, MAX_FD_TEXT);
-          g_free (buffer);
+          wipe_free_fd_text (buffer);
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                        _("Could not read file descriptor %d: %s"), fd, g_strerror (saved));
           return NULL;
@@ -157,16 +167,14 @@ read_fd (int fd, GError **error)
       len += n;
       if (len == MAX_FD_TEXT)
         {
-          explicit_bzero (buffer, MAX_FD_TEXT);
-          g_free (buffer);
+          wipe_free_fd_text (buffer);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Too much text on file descriptor %d"), fd);
           return NULL;
         }
     }
   if (!g_utf8_validate (buffer, len, NULL))
     {
-      explicit_bzero (buffer, MAX_FD_TEXT);
-      g_free (buffer);
+      wipe_free_fd_text (buffer);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The text on file descriptor %d is not UTF-8"), fd);
       return NULL;
     }
@@ -278,6 +286,13 @@ save_revocation (PorteurCaClient *client, PorteurCaRevocationRequest *rv, GError
     {
       g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
                    "Invalid answer from the CA: revocation_request.id: not a usable name");
+      return FALSE;
+    }
+  /* The request's model checks it (§3.7): never NULL here, but never written as NULL either. */
+  if (porteur_ca_revocation_request_get_token (rv) == NULL)
+    {
+      g_set_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_INVALID_RESPONSE,
+                   "Invalid answer from the CA: revocation_request.token: missing");
       return FALSE;
     }
   path = revocation_document (id);
@@ -534,7 +549,7 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
     {
       if ((answers_text = read_fd (answers_fd, &error)) == NULL || !parse_answers (answers_text, answers, &proof.n_answers, &error))
         {
-          wipe_free (answers_text);
+          wipe_free_fd_text (answers_text);
           return porteur_tool_fail (tool, error);
         }
       proof.type = PORTEUR_CA_PROOF_ANSWERS;
@@ -569,12 +584,8 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
   porteur_ca_client_request_revocation_async (client, serial, reason, &proof, key, NULL, on_done, &result);
   rv = porteur_ca_client_request_revocation_finish (client, await (&result), &error);
   g_object_unref (result);
-  if (answers_text)
-    {
-      /* the text holds the answers; the parsed lines point into it */
-      explicit_bzero (answers_text, MAX_FD_TEXT);
-      g_free (answers_text);
-    }
+  /* the text holds the answers; the parsed lines point into it */
+  wipe_free_fd_text (answers_text);
   if (rv == NULL)
     return fail (tool, error);
   if (!save_revocation (client, rv, &error))
@@ -635,7 +646,7 @@ porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv)
       char *text = read_fd (confirm_fd, &error);
       char *code = text ? code_of (text) : NULL;
 
-      wipe_free (text);
+      wipe_free_fd_text (text);
       if (code == NULL)
         {
           if (error == NULL)
