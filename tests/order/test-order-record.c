@@ -185,6 +185,13 @@ test_submit_track_rectify (void)
   g_assert_null (again);
   g_assert_error (error, PORTEUR_CA_ERROR, PORTEUR_CA_ERROR_CONFLICT);
   g_clear_error (&error);
+  /* The CA answered: the refused correction's key is not kept for a retry it would only replay. */
+  {
+    g_autoptr(PorteurOrderRecord) refused = porteur_order_record_load (number, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (porteur_order_member_object (refused->data, "pending_rectification"));
+  }
 
   /* Booking the face-to-face delivery: the CA books but its answer is lost; booking the same
    * slot again is the same request (same key, kept in the record), answered with the order. */

@@ -686,6 +686,49 @@ porteur_order_refresh_finish (GAsyncResult  *result,
   return record;
 }
 
+/* TRUE when @error is the CA's final HTTP answer to the request (4xx): the CA handled it and
+ * keeps that answer under its Idempotency-Key, so the key must not be sent again. Transport
+ * errors, timeouts, cancellation, redirects, 5xx and answers we could not read leave the outcome
+ * unknown. */
+static gboolean
+ca_answered (const GError *error)
+{
+  if (error->domain != PORTEUR_CA_ERROR)
+    return FALSE;
+  switch ((PorteurCaError) error->code)
+    {
+    case PORTEUR_CA_ERROR_VALIDATION:
+    case PORTEUR_CA_ERROR_UNAUTHORIZED:
+    case PORTEUR_CA_ERROR_NOT_FOUND:
+    case PORTEUR_CA_ERROR_CONFLICT:
+    case PORTEUR_CA_ERROR_IDEMPOTENCY:
+    case PORTEUR_CA_ERROR_RATE_LIMITED:
+    case PORTEUR_CA_ERROR_HTTP:
+    case PORTEUR_CA_ERROR_FORBIDDEN:
+    case PORTEUR_CA_ERROR_GONE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The request pending in @member (a rectification, a booking, a cancellation) failed with
+ * @error: once the CA has answered it, its key is forgotten (the same request asked again later
+ * is a new one); otherwise it is kept for the retry. */
+static void
+pending_request_failed (RefreshData  *data,
+                        const char   *member,
+                        const GError *error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!ca_answered (error) || !json_object_has_member (data->previous->data, member))
+    return;
+  json_object_remove_member (data->previous->data, member);
+  if (!porteur_order_record_save (data->previous, &local_error))
+    g_debug ("Order %s: %s not forgotten: %s", porteur_order_record_get_number (data->previous), member, local_error->message);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Rectification */
 
@@ -701,6 +744,7 @@ rectified (GObject      *source,
 
   if (order == NULL)
     {
+      pending_request_failed (data, "pending_rectification", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -864,49 +908,6 @@ appointment_changed (GTask          *task,
                                        NULL, booked_history, task);
 }
 
-/* TRUE when @error is the CA's final HTTP answer to the request (4xx): the CA handled it and
- * keeps that answer under its Idempotency-Key, so the key must not be sent again. Transport
- * errors, timeouts, cancellation, redirects, 5xx and answers we could not read leave the outcome
- * unknown. */
-static gboolean
-ca_answered (const GError *error)
-{
-  if (error->domain != PORTEUR_CA_ERROR)
-    return FALSE;
-  switch ((PorteurCaError) error->code)
-    {
-    case PORTEUR_CA_ERROR_VALIDATION:
-    case PORTEUR_CA_ERROR_UNAUTHORIZED:
-    case PORTEUR_CA_ERROR_NOT_FOUND:
-    case PORTEUR_CA_ERROR_CONFLICT:
-    case PORTEUR_CA_ERROR_IDEMPOTENCY:
-    case PORTEUR_CA_ERROR_RATE_LIMITED:
-    case PORTEUR_CA_ERROR_HTTP:
-    case PORTEUR_CA_ERROR_FORBIDDEN:
-    case PORTEUR_CA_ERROR_GONE:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-/* The appointment request pending in @member failed with @error: once the CA has answered it,
- * its key is forgotten (the same request asked again later is a new one); otherwise it is kept
- * for the retry. */
-static void
-appointment_request_failed (RefreshData  *data,
-                            const char   *member,
-                            const GError *error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (!ca_answered (error) || !json_object_has_member (data->previous->data, member))
-    return;
-  json_object_remove_member (data->previous->data, member);
-  if (!porteur_order_record_save (data->previous, &local_error))
-    g_debug ("Order %s: %s not forgotten: %s", porteur_order_record_get_number (data->previous), member, local_error->message);
-}
-
 static void
 booked (GObject      *source,
         GAsyncResult *result,
@@ -918,7 +919,7 @@ booked (GObject      *source,
 
   if (order == NULL)
     {
-      appointment_request_failed (g_task_get_task_data (task), "pending_booking", error);
+      pending_request_failed (g_task_get_task_data (task), "pending_booking", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -979,7 +980,7 @@ appointment_cancelled (GObject      *source,
 
   if (order == NULL)
     {
-      appointment_request_failed (g_task_get_task_data (task), "pending_cancellation", error);
+      pending_request_failed (g_task_get_task_data (task), "pending_cancellation", error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
