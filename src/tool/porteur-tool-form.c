@@ -31,8 +31,8 @@ module_path (void)
   return g_build_filename (PKGLIBDIR, PORTEUR_FORM_MODULE_NAME, NULL);
 }
 
-static PorteurFormModuleWriteFunc
-load_module (GError **error)
+PorteurFormModuleWriteFunc
+porteur_tool_form_load (GError **error)
 {
   static PorteurFormModuleWriteFunc write_func;
   g_autofree char *path = NULL;
@@ -40,6 +40,7 @@ load_module (GError **error)
   gpointer version_symbol = NULL;
   gpointer write_symbol = NULL;
   const char *version;
+  PorteurFormModuleWriteFunc found;
 
   if (write_func != NULL)
     return write_func;
@@ -51,6 +52,7 @@ load_module (GError **error)
                    g_module_error ());
       return NULL;
     }
+  /* Both are data symbols: the version string, and a variable holding the function's address. */
   if (!g_module_symbol (module, PORTEUR_FORM_MODULE_VERSION_SYMBOL, &version_symbol)
       || !g_module_symbol (module, PORTEUR_FORM_MODULE_WRITE_SYMBOL, &write_symbol)
       || version_symbol == NULL || write_symbol == NULL)
@@ -60,31 +62,23 @@ load_module (GError **error)
       g_module_close (module);
       return NULL;
     }
-  version = ((PorteurFormModuleVersionFunc) version_symbol) ();
+  version = version_symbol;
   if (g_strcmp0 (version, PACKAGE_VERSION) != 0)
     {
       g_set_error (error, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_FAILED,
                    _("The subscription form cannot be drawn: the form module %s is of version %s, this porteur-tool of version %s. Reinstall Porteur."),
-                   path, version ? version : "?", PACKAGE_VERSION);
+                   path, version, PACKAGE_VERSION);
+      g_module_close (module);
+      return NULL;
+    }
+  if ((found = *(const PorteurFormModuleWriteFunc *) write_symbol) == NULL)
+    {
+      g_set_error (error, PORTEUR_ORDER_ERROR, PORTEUR_ORDER_ERROR_FAILED,
+                   _("The subscription form cannot be drawn: %s is not Porteur’s form module. Reinstall Porteur."), path);
       g_module_close (module);
       return NULL;
     }
   /* Kept for the process's life: nothing unloads code that may still be on a stack. */
   g_module_make_resident (module);
-  write_func = (PorteurFormModuleWriteFunc) write_symbol;
-  return write_func;
-}
-
-gboolean
-porteur_tool_form_write_pdf (JsonObject  *dossier,
-                             JsonObject  *product,
-                             JsonObject  *office,
-                             const char  *number,
-                             const char  *language,
-                             const char  *path,
-                             GError     **error)
-{
-  PorteurFormModuleWriteFunc write_func = load_module (error);
-
-  return write_func != NULL && write_func (dossier, product, office, number, language, path, error);
+  return write_func = found;
 }

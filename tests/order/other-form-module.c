@@ -1,28 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A form module of another version (test order-tool): porteur-tool must refuse it unused. */
 #include <gmodule.h>
-#include <json-glib/json-glib.h>
 
-G_MODULE_EXPORT const char *porteur_form_module_version (void);
-G_MODULE_EXPORT gboolean    porteur_form_module_write_pdf (JsonObject *, JsonObject *, JsonObject *,
-                                                           const char *, const char *, const char *,
-                                                           GError **);
+#include "order/porteur-form-module.h"
 
-const char *
-porteur_form_module_version (void)
-{
-  return "0.0.0-other";
-}
+extern G_MODULE_EXPORT const char porteur_form_module_version[];
+extern G_MODULE_EXPORT const PorteurFormModuleWriteFunc porteur_form_module_write_pdf;
 
-gboolean
-porteur_form_module_write_pdf (JsonObject  *dossier,
-                               JsonObject  *product,
-                               JsonObject  *office,
-                               const char  *number,
-                               const char  *language,
-                               const char  *path,
-                               GError     **error)
-{
-  g_error ("porteur-tool called a form module of another version");
-  return FALSE;
-}
+const char porteur_form_module_version[] = "0.0.0-other";
+/* Never called: the version is checked first. */
+const PorteurFormModuleWriteFunc porteur_form_module_write_pdf = NULL;

@@ -591,6 +591,7 @@ order_form (PorteurTool  *tool,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   JsonObject *dossier;
   JsonObject *office;
+  PorteurFormModuleWriteFunc write_pdf;
   const char *name = g_get_language_names ()[0];
   const char *language = g_str_has_prefix (name, "en") ? "en" : g_str_has_prefix (name, "br") ? "br" : "fr";
   const GOptionEntry entries[] = {
@@ -620,8 +621,9 @@ order_form (PorteurTool  *tool,
       if (office == NULL)
         office = porteur_order_catalogue_find_office (catalogue, porteur_order_member_string (dossier, "office"));
     }
-  if (!porteur_tool_form_write_pdf (dossier, porteur_order_catalogue_find_product (catalogue, porteur_order_member_string (dossier, "product")),
-                                    office, record ? porteur_order_record_get_number (record) : NULL, language, output, &error))
+  if ((write_pdf = porteur_tool_form_load (&error)) == NULL
+      || !write_pdf (dossier, porteur_order_catalogue_find_product (catalogue, porteur_order_member_string (dossier, "product")),
+                     office, record ? porteur_order_record_get_number (record) : NULL, language, output, &error))
     return porteur_tool_fail (tool, error);
   if (tool->json)
     {
