@@ -212,7 +212,11 @@ porteur_test_ui_activate_action (GtkWidget  *widget,
                                  const char *action_name,
                                  GVariant   *parameter)
 {
-  g_assert_true (gtk_widget_activate_action_variant (widget, action_name, parameter));
+  /* A floating parameter is ours to sink: GTK 4.8 leaves it floating for actions installed on a
+   * widget class (valgrind: definitely lost). */
+  g_autoptr(GVariant) owned = parameter ? g_variant_ref_sink (parameter) : NULL;
+
+  g_assert_true (gtk_widget_activate_action_variant (widget, action_name, owned));
 }
 
 /**
