@@ -1625,18 +1625,6 @@ refresh_action (GtkWidget  *widget,
 /* ---------------------------------------------------------------------------------------- */
 /* The subscription form: made, previewed, saved, printed */
 
-static char *
-form_language (void)
-{
-  /* The form is in the holder's language (French, Breton, English); the CA reads French, the
-   * fallback. */
-  const char *name = g_get_language_names ()[0];
-
-  if (g_str_has_prefix (name, "en"))
-    return g_strdup ("en");
-  return g_strdup (g_str_has_prefix (name, "br") ? "br" : "fr");
-}
-
 typedef struct {
   JsonObject *dossier;
   JsonObject *product;
@@ -1664,7 +1652,9 @@ form_thread (GTask        *task,
 {
   FormJob *job = task_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *language = form_language ();
+  /* The holder's language where Porteur has it (French, Breton, English), else French, the CA's:
+   * porteur_order_form_language (). */
+  const char *language = g_get_language_names ()[0];
   g_autofree char *uri = NULL;
   g_autoptr(PopplerDocument) document = NULL;
   cairo_surface_t *surface;

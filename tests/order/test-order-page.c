@@ -4,7 +4,9 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "order/porteur-catalog.h"
 #include "order/porteur-order-check.h"
+#include "order/porteur-order-form.h"
 #include "order/porteur-order-draft.h"
 #include "order/porteur-order-record.h"
 #include "order/porteur-order-text.h"
@@ -641,6 +643,15 @@ test_wizard (void)
     g_assert_nonnull (strstr (text, "Kerjean"));
     g_assert_nonnull (strstr (text, "Mégalis Bretagne"));
     g_assert_nonnull (strstr (text, "35510"));
+    /* In the holder's language where Porteur has one, else in French, the CA's (the English
+     * tests run in the C locale): a heading of the form, in that language and not the other. */
+    {
+      const char *form_lang = g_str_equal (lang, "br") ? "br" : "fr";
+      const char *other = g_str_equal (form_lang, "br") ? "fr" : "br";
+
+      g_assert_nonnull (strstr (text, porteur_catalog_pgettext (form_lang, PORTEUR_ORDER_FORM_CONTEXT, "7. Technical assistance")));
+      g_assert_null (strstr (text, porteur_catalog_pgettext (other, PORTEUR_ORDER_FORM_CONTEXT, "7. Technical assistance")));
+    }
     pdf_to_png (pdf, png_prefix);
     g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
     g_unlink (pdf);

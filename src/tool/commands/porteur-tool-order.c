@@ -592,8 +592,8 @@ order_form (PorteurTool  *tool,
   JsonObject *dossier;
   JsonObject *office;
   PorteurFormModuleWriteFunc write_pdf;
-  const char *name = g_get_language_names ()[0];
-  const char *language = g_str_has_prefix (name, "en") ? "en" : g_str_has_prefix (name, "br") ? "br" : "fr";
+  /* The holder's language where Porteur has it, else French (the form's own rule). */
+  const char *language = g_get_language_names ()[0];
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Where to write the PDF"), N_("FILE.pdf") },
     { NULL }
