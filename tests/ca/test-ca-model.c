@@ -185,11 +185,42 @@ test_revocation_request_token (void)
   }
 }
 
+/* Which failures mean the CA answered (its key must not be sent again) and which leave the
+ * outcome unknown (the key is kept for the retry). */
+static void
+test_error_is_refusal (void)
+{
+  const PorteurCaError refusals[] = { PORTEUR_CA_ERROR_VALIDATION, PORTEUR_CA_ERROR_CONFLICT, PORTEUR_CA_ERROR_GONE,
+                                      PORTEUR_CA_ERROR_FORBIDDEN, PORTEUR_CA_ERROR_RATE_LIMITED, PORTEUR_CA_ERROR_NOT_FOUND };
+  const PorteurCaError unknown[] = { PORTEUR_CA_ERROR_NETWORK, PORTEUR_CA_ERROR_TIMEOUT, PORTEUR_CA_ERROR_SERVER,
+                                     PORTEUR_CA_ERROR_MALFORMED, PORTEUR_CA_ERROR_INSECURE_REDIRECT, PORTEUR_CA_ERROR_SIGNATURE };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (refusals); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (PORTEUR_CA_ERROR, refusals[i], "refused");
+
+      g_assert_true (porteur_ca_error_is_refusal (error));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (unknown); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (PORTEUR_CA_ERROR, unknown[i], "unknown");
+
+      g_assert_false (porteur_ca_error_is_refusal (error));
+    }
+  {
+    g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+
+    g_assert_false (porteur_ca_error_is_refusal (cancelled));
+    g_assert_false (porteur_ca_error_is_refusal (NULL));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ca/model/product", test_product);
+  g_test_add_func ("/ca/model/error-is-refusal", test_error_is_refusal);
   g_test_add_func ("/ca/model/rejections", test_rejections);
   g_test_add_func ("/ca/model/office-list", test_office_list);
   g_test_add_func ("/ca/model/order", test_order);

@@ -43,6 +43,28 @@ porteur_ca_error_get_problem (const GError *error)
   return priv ? priv->problem : NULL;
 }
 
+gboolean
+porteur_ca_error_is_refusal (const GError *error)
+{
+  if (error == NULL || error->domain != PORTEUR_CA_ERROR)
+    return FALSE;
+  switch ((PorteurCaError) error->code)
+    {
+    case PORTEUR_CA_ERROR_VALIDATION:
+    case PORTEUR_CA_ERROR_UNAUTHORIZED:
+    case PORTEUR_CA_ERROR_NOT_FOUND:
+    case PORTEUR_CA_ERROR_CONFLICT:
+    case PORTEUR_CA_ERROR_IDEMPOTENCY:
+    case PORTEUR_CA_ERROR_RATE_LIMITED:
+    case PORTEUR_CA_ERROR_HTTP:
+    case PORTEUR_CA_ERROR_FORBIDDEN:
+    case PORTEUR_CA_ERROR_GONE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 void
 porteur_ca_set_error_from_problem (GError                **error,
                                    PorteurCaError          code,

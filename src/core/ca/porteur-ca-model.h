@@ -58,6 +58,11 @@ typedef struct {
 /* The problem the CA answered, kept inside a PORTEUR_CA_ERROR (an extended
  * GError): NULL when the error did not come from a problem document. */
 const PorteurCaProblem *porteur_ca_error_get_problem (const GError *error);
+/* TRUE when @error is the CA's final answer refusing a request (a 4xx): the CA handled the request
+ * and keeps that answer under its Idempotency-Key, so a key must not be sent again for a later
+ * request. Transport errors, timeouts, cancellation, redirects, 5xx, answers that could not be
+ * read and local errors (PORTEUR_CA_ERROR_SIGNATURE) leave the outcome unknown: FALSE. */
+gboolean porteur_ca_error_is_refusal (const GError *error);
 
 /* Sets @error to a PORTEUR_CA_ERROR carrying a copy of @problem. */
 void porteur_ca_set_error_from_problem (GError                **error,

@@ -686,32 +686,6 @@ porteur_order_refresh_finish (GAsyncResult  *result,
   return record;
 }
 
-/* TRUE when @error is the CA's final HTTP answer to the request (4xx): the CA handled it and
- * keeps that answer under its Idempotency-Key, so the key must not be sent again. Transport
- * errors, timeouts, cancellation, redirects, 5xx and answers we could not read leave the outcome
- * unknown. */
-static gboolean
-ca_answered (const GError *error)
-{
-  if (error->domain != PORTEUR_CA_ERROR)
-    return FALSE;
-  switch ((PorteurCaError) error->code)
-    {
-    case PORTEUR_CA_ERROR_VALIDATION:
-    case PORTEUR_CA_ERROR_UNAUTHORIZED:
-    case PORTEUR_CA_ERROR_NOT_FOUND:
-    case PORTEUR_CA_ERROR_CONFLICT:
-    case PORTEUR_CA_ERROR_IDEMPOTENCY:
-    case PORTEUR_CA_ERROR_RATE_LIMITED:
-    case PORTEUR_CA_ERROR_HTTP:
-    case PORTEUR_CA_ERROR_FORBIDDEN:
-    case PORTEUR_CA_ERROR_GONE:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
 /* The request pending in @member (a rectification, a booking, a cancellation) failed with
  * @error: once the CA has answered it, its key is forgotten (the same request asked again later
  * is a new one); otherwise it is kept for the retry. */
@@ -722,7 +696,7 @@ pending_request_failed (RefreshData  *data,
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (!ca_answered (error) || !json_object_has_member (data->previous->data, member))
+  if (!porteur_ca_error_is_refusal (error) || !json_object_has_member (data->previous->data, member))
     return;
   json_object_remove_member (data->previous->data, member);
   if (!porteur_order_record_save (data->previous, &local_error))
