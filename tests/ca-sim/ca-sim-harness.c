@@ -146,25 +146,22 @@ ca_sim_run (int *status, const char *const *argv)
   return g_strstrip (g_steal_pointer (&out));
 }
 
-char *
-ca_sim_harness_admin (CaSimHarness *harness,
-                      gboolean      may_fail,
-                      const char   *first_arg,
-                      ...)
+static char *
+admin_valist (CaSimHarness *harness,
+              gboolean      may_fail,
+              const char   *first_arg,
+              va_list       ap)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   const char *arg;
-  va_list ap;
   int status;
   char *out;
 
   g_ptr_array_add (argv, (gpointer) program ("PORTEUR_CA_SIM_ADMIN"));
   g_ptr_array_add (argv, (gpointer) "--state");
   g_ptr_array_add (argv, harness->state_dir);
-  va_start (ap, first_arg);
   for (arg = first_arg; arg; arg = va_arg (ap, const char *))
     g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
   g_ptr_array_add (argv, NULL);
   out = ca_sim_run (&status, (const char *const *) argv->pdata);
   if (!may_fail)
@@ -172,6 +169,33 @@ ca_sim_harness_admin (CaSimHarness *harness,
   else if (status != 0)
     g_clear_pointer (&out, g_free);
   return out;
+}
+
+char *
+ca_sim_harness_admin (CaSimHarness *harness,
+                      gboolean      may_fail,
+                      const char   *first_arg,
+                      ...)
+{
+  va_list ap;
+  char *out;
+
+  va_start (ap, first_arg);
+  out = admin_valist (harness, may_fail, first_arg, ap);
+  va_end (ap);
+  return out;
+}
+
+void
+ca_sim_harness_admin_do (CaSimHarness *harness,
+                         const char   *first_arg,
+                         ...)
+{
+  va_list ap;
+
+  va_start (ap, first_arg);
+  g_free (admin_valist (harness, FALSE, first_arg, ap));
+  va_end (ap);
 }
 
 void

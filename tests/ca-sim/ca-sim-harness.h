@@ -21,6 +21,10 @@ char         *ca_sim_harness_admin (CaSimHarness *harness,
                                     gboolean      may_fail,
                                     const char   *first_arg,
                                     ...) G_GNUC_NULL_TERMINATED;
+/* The same for a command whose output does not matter: it must succeed. */
+void          ca_sim_harness_admin_do (CaSimHarness *harness,
+                                       const char   *first_arg,
+                                       ...) G_GNUC_NULL_TERMINATED;
 void          ca_sim_harness_stop  (CaSimHarness *harness);
 /* Removes the PKI template: call once at the end of main (). */
 void          ca_sim_harness_cleanup (void);

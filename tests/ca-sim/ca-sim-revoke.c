@@ -760,7 +760,6 @@ confirm_revocation (Request *r, const char *id)
   static const char *const fields[] = { "code", NULL };
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(Revocation) rv = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *hash = NULL;
   sqlite3 *h = ca_sim_db_get_handle (r->sim->db);
   sqlite3_stmt *stmt = NULL;

@@ -38,6 +38,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                                                                                  porteur_ca_revocation_request_get_reason (rv),
                                                                                  porteur_ca_revocation_request_get_requester (rv),
                                                                                  porteur_ca_revocation_request_get_id (rv));
+          g_assert (node != NULL);
+          g_assert (canonical == NULL ||
+                    g_str_has_prefix (g_bytes_get_data (canonical, NULL), "porteur-revocation-request/1\n"));
           g_assert (porteur_ca_revocation_reason_code (porteur_ca_revocation_request_get_reason (rv)) >= 0);
         }
     }

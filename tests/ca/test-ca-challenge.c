@@ -177,7 +177,7 @@ static void
 test_revoked (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "revoke", f->rsa.serial, "1", NULL);
+  ca_sim_harness_admin_do (f->ca.sim, "revoke", f->rsa.serial, "1", NULL);
   g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, f->rsa.cert, f->rsa.key, NULL, NULL, &error);
   static const char *const revoked[] = { "revoked", NULL };
 
@@ -325,7 +325,7 @@ static void
 test_expired_certificate (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "advance-time", "95212800", NULL);
+  ca_sim_harness_admin_do (f->ca.sim, "advance-time", "95212800", NULL);
   g_autoptr(PorteurCaTestVerdict) verdict = run_test (f, f->rsa.cert, f->rsa.key, NULL, NULL, &error);
   static const char *const expired[] = { "expired", NULL };
 
@@ -450,7 +450,7 @@ test_faults (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", faults[i].path, faults[i].kind, faults[i].count, NULL);
+      ca_sim_harness_admin_do (f->ca.sim, "fault", "POST", faults[i].path, faults[i].kind, faults[i].count, NULL);
       g_autoptr(PorteurCaTestVerdict) verdict = NULL;
 
       porteur_ca_client_set_max_retries (f->ca.client, 0);
@@ -462,7 +462,7 @@ test_faults (Fixture *f, gconstpointer data)
    * same Idempotency-Key gets the stored verdict, not a 410 */
   {
     g_autoptr(GError) error = NULL;
-    g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "lose-answer", "1", NULL);
+    ca_sim_harness_admin_do (f->ca.sim, "fault", "POST", "/api/v1/test-challenges/", "lose-answer", "1", NULL);
     g_autoptr(PorteurCaTestVerdict) verdict = NULL;
 
     porteur_ca_client_set_max_retries (f->ca.client, 3);
@@ -474,7 +474,7 @@ test_faults (Fixture *f, gconstpointer data)
   /* a 503 is retried: the test then goes through */
   {
     g_autoptr(GError) error = NULL;
-    g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "http-503", "1", NULL);
+    ca_sim_harness_admin_do (f->ca.sim, "fault", "POST", "/api/v1/test-challenges/", "http-503", "1", NULL);
     g_autoptr(PorteurCaTestVerdict) verdict = NULL;
 
     porteur_ca_client_set_max_retries (f->ca.client, 3);
@@ -496,7 +496,7 @@ test_cancel (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges/", "delay", "1", NULL);
+  ca_sim_harness_admin_do (f->ca.sim, "fault", "POST", "/api/v1/test-challenges/", "delay", "1", NULL);
   g_autoptr(PorteurCaTestVerdict) verdict = NULL;
   g_autoptr(GArray) steps = g_array_new (FALSE, FALSE, sizeof (PorteurCaTestStep));
   gint64 start = g_get_monotonic_time ();
@@ -577,7 +577,7 @@ test_tool_interrupted (Fixture *f, gconstpointer data)
   g_autoptr(GDataInputStream) err = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) rest = g_string_new (NULL);
-  g_autofree char *out = ca_sim_harness_admin (f->ca.sim, FALSE, "fault", "POST", "/api/v1/test-challenges", "delay", "1", NULL);
+  ca_sim_harness_admin_do (f->ca.sim, "fault", "POST", "/api/v1/test-challenges", "delay", "1", NULL);
   gint64 start;
   char *line;
 

@@ -136,8 +136,8 @@ static void
 test_revocation_request_token (void)
 {
   static const char *const created[] = {
-    "{\"id\":\"r1\",\"status\":\"accepted\",\"serial\":\"538E\",\"reason\":\"superseded\",\"requester\":\"holder\","
-    "\"created\":\"2026-12-06T01:55:39Z\",\"revoked_at\":\"2026-12-06T01:55:39Z\"",
+    ("{\"id\":\"r1\",\"status\":\"accepted\",\"serial\":\"538E\",\"reason\":\"superseded\",\"requester\":\"holder\","
+     "\"created\":\"2026-12-06T01:55:39Z\",\"revoked_at\":\"2026-12-06T01:55:39Z\""),
     ",\"token\":\"abc-_DEF\"}",
     ",\"token\":null}",
     "}",

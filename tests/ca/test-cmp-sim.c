@@ -159,7 +159,6 @@ test_openssl_client (Fixture *fx, gconstpointer data)
   g_autoptr(CaSimEnrollment) enrollment = validated_order (fx);
   g_autofree char *secret_file = g_build_filename (fx->dir, "secret", NULL);
   g_autofree char *secret_arg = g_strconcat ("file:", secret_file, NULL);
-  g_autofree char *issued_path = g_build_filename (fx->dir, "ir.pem", NULL);
   g_autoptr(X509) issued = NULL, renewed = NULL;
   const char *genkey[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "k1.pem", NULL };
   const char *genkey2[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "k2.pem", NULL };

@@ -444,7 +444,6 @@ test_tool (Fixture       *fx,
   g_autofree char *certout = NULL;
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(X509) expected = pki_load_cert (pki, "user2");
   g_autofree char *tmp = g_dir_make_tmp ("porteur-cmp-tool-XXXXXX", &error);
   char *contents = NULL;

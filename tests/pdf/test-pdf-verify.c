@@ -488,8 +488,8 @@ test_dss_reader (void)
     /* not zlib data */
     "%PDF-1.7\n1 0 obj << /DSS 2 0 R >> endobj 2 0 obj << /CRLs [3 0 R] >> endobj 3 0 obj << /Length 2 /Filter /FlateDecode >>\nstream\nAB\nendstream endobj",
     /* a chain of filters, and a stream that refers to itself for its length */
-    "%PDF-1.7\n1 0 obj << /DSS 2 0 R >> endobj 2 0 obj << /CRLs [3 0 R 4 0 R] >> endobj 3 0 obj << /Length 2 /Filter [/FlateDecode /ASCIIHexDecode] >>\nstream\nAB\nendstream endobj"
-    " 4 0 obj << /Length 4 0 R >>\nstream\nAB\nendstream endobj",
+    ("%PDF-1.7\n1 0 obj << /DSS 2 0 R >> endobj 2 0 obj << /CRLs [3 0 R 4 0 R] >> endobj 3 0 obj << /Length 2 /Filter [/FlateDecode /ASCIIHexDecode] >>\nstream\nAB\nendstream endobj"
+     " 4 0 obj << /Length 4 0 R >>\nstream\nAB\nendstream endobj"),
     /* the DSS object is missing */
     "%PDF-1.7\n1 0 obj << /DSS 2 0 R >> endobj",
   };

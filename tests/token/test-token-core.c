@@ -1473,7 +1473,6 @@ test_async (void)
   g_autoptr(VtokenCard) card = test_card_new ("oberthur-iasecc");
   TestTransport *t = NULL;
   g_autoptr(PorteurToken) token = open_token (card, &t, &error);
-  g_autoptr(PorteurSecret) pin = secret ("1234");
   g_autoptr(PorteurSecret) fresh = secret ("8642");
   GAsyncResult *result = NULL;
   gboolean wrong = FALSE;
