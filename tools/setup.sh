@@ -111,20 +111,31 @@ count_results() {
   python3 - "$@" <<'PY'
 import json, sys
 passed = failed = 0
+failures = []
 for log in sys.argv[1:]:
     try:
         with open(log) as f:
             for line in f:
                 try:
-                    r = json.loads(line).get("result")
+                    test = json.loads(line)
                 except ValueError:
                     continue
+                r = test.get("result")
                 if r in ("OK", "EXPECTEDFAIL"):
                     passed += 1
                 elif r is not None:
                     failed += 1
+                    failures.append((log, test))
     except FileNotFoundError:
         failed += 1
+        failures.append((log, {"name": "(no test log)", "result": "MISSING"}))
+# Whoever reads only the end of this output still learns what failed and why.
+for log, test in failures:
+    print(f"FAILED {test.get('name')} [{log.split('/')[0]}] {test.get('result')} "
+          f"after {test.get('duration', 0):.1f}s, exit {test.get('returncode')}")
+    tail = (test.get("stdout") or "").splitlines()[-25:]
+    for line in tail:
+        print("    " + line[:300])
 print(f"{passed} passed, {failed} failed")
 PY
 }
