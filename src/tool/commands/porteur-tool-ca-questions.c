@@ -119,6 +119,8 @@ set_answers (PorteurTool *tool, PorteurCaClient *client, const char *number, int
       g_free (token);
       return porteur_tool_fail (tool, error);
     }
+  /* the questions, never the answers */
+  g_debug ("Order %s: setting the answers to the questions %s and %s", number, answers[0].question, answers[1].question);
   porteur_ca_client_set_security_answers_async (client, number, token, answers, G_N_ELEMENTS (answers), key, NULL,
                                                 on_done, &result);
   done = porteur_ca_client_set_security_answers_finish (client, await (&result), &error);

@@ -476,6 +476,9 @@ ca_cryptogram (GBytes        *challenge,
   gsize length;
   guint8 *data;
 
+  /* the questions, never the answers */
+  g_debug ("Unblock by the CA: certificate %s, the answers to the questions %s and %s", u->serial,
+           u->answers[0].question, u->answers[1].question);
   porteur_ca_client_open_unblock_session_async (u->client, u->serial, challenge, u->answers, 2, open_key, cancellable,
                                                 on_ca_done, &result);
   session = porteur_ca_client_open_unblock_session_finish (u->client, ca_await (&result), error);
