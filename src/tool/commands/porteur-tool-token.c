@@ -663,7 +663,7 @@ porteur_tool_cmd_pin (PorteurTool  *tool,
   if (opt_ca && opt_answers_fd == opt_pin_fd)
     return porteur_tool_usage_error (tool, _("Give the answers and the new PIN on two different file descriptors."));
   if (opt_ca && (serial = normalise_serial (opt_serial)) == NULL)
-    return porteur_tool_usage_error (tool, _("“%s” is not a certificate serial number (hexadecimal)."), opt_serial);
+    return porteur_tool_usage_error (tool, _("“%s” is not a certificate serial number (hexadecimal)"), opt_serial);
   flags = opt_last_try ? PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED : PORTEUR_PIN_FLAGS_NONE;
   /* A PIN operation needs the PINs' descriptions only. */
   if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS | PORTEUR_TOKEN_OPEN_PINS_ONLY, &status)))
