@@ -48,6 +48,19 @@ test_list (CaTest *t, gconstpointer data)
       entry = g_strdup_printf ("%s\n  %s\n", catalogue[i], label);
       g_assert_nonnull (strstr (out, entry));
     }
+
+  /* the help lists the command and its option */
+  {
+    g_autofree char *help = ca_test_tool (t, NULL, &status, NULL, "help", "ca", NULL);
+    g_autofree char *usage = NULL;
+
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (help, "\n  security-questions "));
+    usage = ca_test_tool (t, NULL, &status, NULL, "ca", "security-questions", "--help", NULL);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (usage, "set NUMBER --answers-fd FD"));
+    g_assert_nonnull (strstr (usage, "--answers-fd=FD"));
+  }
 }
 
 /* A new order of t->dossier made with porteur-tool: its number. */

@@ -256,6 +256,15 @@ test_unblock (CaTest *t, gconstpointer data)
   g_assert_true (json_object_get_boolean_member (o, "done"));
   g_assert_cmpint (json_object_get_int_member (user_pin (o), "tries_left"), ==, 3);
 
+  /* `help pin` shows the options */
+  {
+    g_autofree char *help = ca_test_tool (t, NULL, &status, NULL, "help", "pin", NULL);
+
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (help, "--ca "));
+    g_assert_nonnull (strstr (help, "--serial=SERIAL"));
+    g_assert_nonnull (strstr (help, "--answers-fd=FD"));
+  }
   /* usage: the answers and the serial are required, never from argv */
   o8 = ca_test_tool (t, NULL, &status, &e8, "pin", "unblock", "--ca", "--serial", h.serial, NULL);
   g_assert_cmpint (status, ==, 2);
