@@ -90,6 +90,9 @@ main (int   argc,
     { NULL }
   };
 
+  /* Standard output holds the command's answer (one JSON document with --json): debug and
+   * information messages (G_MESSAGES_DEBUG) go to standard error with the warnings. */
+  g_log_writer_default_set_use_stderr (TRUE);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

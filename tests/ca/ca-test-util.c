@@ -5,7 +5,10 @@
 
 #include <string.h>
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <unistd.h>
 #include <openssl/bn.h>
 #include <openssl/pem.h>
 
@@ -496,6 +499,71 @@ ca_test_tool (CaTest      *t,
   g_assert_no_error (error);
   *status = g_subprocess_get_exit_status (process);
   g_test_message ("porteur-tool exit %d\n%s\n%s", *status, out, errors);
+  if (err)
+    *err = g_steal_pointer (&errors);
+  return out;
+}
+
+char *
+ca_test_tool_run (CaTest              *t,
+                  const CaTestToolRun *run,
+                  int                 *status,
+                  char               **err,
+                  const char          *first_arg,
+                  ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher =
+    ca_test_tool_launcher (t, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *errors = NULL;
+  char *out = NULL;
+  va_list ap;
+
+  g_assert_nonnull (g_getenv ("PORTEUR_TOOL"));
+  if (run->fd3)
+    {
+      int fds[2];
+      gsize len = strlen (run->fd3);
+
+      /* a few lines: they fit in the pipe's buffer before porteur-tool reads them */
+      g_assert_cmpuint (len, <, 4096);
+      g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, &error));
+      g_assert_cmpint (write (fds[1], run->fd3, len), ==, (gssize) len);
+      close (fds[1]);
+      g_subprocess_launcher_take_fd (launcher, fds[0], 3);
+    }
+  if (run->freed_secret)
+    {
+      g_autofree char *preload = g_test_build_filename (G_TEST_BUILT, "ca", "freed-secret-check.so", NULL);
+      g_autofree char *hex = g_malloc0 (2 * strlen (run->freed_secret) + 1);
+      g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
+                                           ":verify_asan_link_order=0", NULL);
+
+      g_assert_true (g_file_test (preload, G_FILE_TEST_EXISTS));
+      for (gsize i = 0; run->freed_secret[i]; i++)
+        g_snprintf (hex + 2 * i, 3, "%02x", (guchar) run->freed_secret[i]);
+      g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", preload, TRUE);
+      g_subprocess_launcher_setenv (launcher, "PORTEUR_TEST_FREED_SECRET_HEX", hex, TRUE);
+      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
+    }
+  if (run->debug)
+    g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("PORTEUR_TOOL"));
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, run->input, NULL, &out, &errors, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  *status = g_subprocess_get_exit_status (process);
+  g_test_message ("porteur-tool exit %d%s\n%s\n%s", *status, run->freed_secret ? " (watching for a secret in freed memory)" : "",
+                  out, run->debug ? "(debug log)" : errors);
   if (err)
     *err = g_steal_pointer (&errors);
   return out;

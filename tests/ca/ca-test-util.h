@@ -207,6 +207,23 @@ char *ca_test_tool (CaTest      *t,
                     const char  *first_arg,
                     ...) G_GNUC_NULL_TERMINATED;
 
+/* How ca_test_tool_run () runs porteur-tool. */
+typedef struct {
+  const char *input;         /* on stdin (NULL: empty) */
+  const char *fd3;           /* on file descriptor 3 too, when not NULL (a second secret) */
+  const char *freed_secret;  /* when not NULL: under freed-secret-check.so watching for it
+                              * in every block freed (exit 97 if it is there) */
+  gboolean    debug;         /* G_MESSAGES_DEBUG=all */
+} CaTestToolRun;
+
+/* ca_test_tool () with @run's stdin, fd 3, secret watch and debug log. */
+char *ca_test_tool_run (CaTest              *t,
+                        const CaTestToolRun *run,
+                        int                 *status,
+                        char               **err,
+                        const char          *first_arg,
+                        ...) G_GNUC_NULL_TERMINATED;
+
 /* @text parsed, asserted JSON. */
 JsonNode   *ca_test_json        (const char  *text);
 /* @text parsed, asserted a JSON object; *keep holds it. */

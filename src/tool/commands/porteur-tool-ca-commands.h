@@ -11,3 +11,4 @@ PORTEUR_TOOL_CA_COMMAND (ocsp, "ocsp", N_("Ask the OCSP responder whether a cert
 PORTEUR_TOOL_CA_COMMAND (test_signature, "test-signature", N_("Sign the authority’s challenge and get its verdict on the signature and the certificate"))
 PORTEUR_TOOL_CA_COMMAND (revoke, "revoke", N_("Ask for the revocation of a certificate (answers, signature or legal representative)"))
 PORTEUR_TOOL_CA_COMMAND (revocation, "revocation", N_("Follow or confirm a revocation request"))
+PORTEUR_TOOL_CA_COMMAND (security_questions, "security-questions", N_("List the security questions, or set an order’s answers"))

@@ -16,4 +16,11 @@ PorteurCaClient *porteur_tool_ca_client_new (PorteurTool   *tool,
 int              porteur_tool_ca_fail       (PorteurTool   *tool,
                                              const GError  *error);
 
+/* The access token of order @number, from its record in the store (never
+ * argv), or NULL with the error printed and *@status set. The caller wipes
+ * it (explicit_bzero) before freeing it. */
+char            *porteur_tool_ca_order_token (PorteurTool   *tool,
+                                              const char    *number,
+                                              int           *status);
+
 G_END_DECLS

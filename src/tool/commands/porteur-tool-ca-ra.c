@@ -464,13 +464,36 @@ order_create (PorteurTool *tool, PorteurCaClient *client, const char *from)
   return PORTEUR_TOOL_EXIT_OK;
 }
 
+/* The access token of @number from the store, or NULL with the error printed and *@status set. */
+static char *
+order_token (PorteurTool *tool, const char *number, int *status)
+{
+  g_autoptr(GError) error = NULL;
+  char *token = load_token (number, &error);
+
+  if (token)
+    return token;
+  if (!tool->json && (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+                      g_error_matches (error, PORTEUR_STORE_ERROR, PORTEUR_STORE_ERROR_IO)))
+    {
+      fprintf (stderr, "porteur-tool %s: ", tool->command);
+      fprintf (stderr, _("No order %s was created from this computer"), number);
+      fprintf (stderr, "\n  (%s)\n", error->message);
+      *status = PORTEUR_TOOL_EXIT_ERROR;
+    }
+  else
+    *status = fail (tool, error);
+  return NULL;
+}
+
 typedef enum { OP_SHOW, OP_RECTIFY, OP_SUBMIT, OP_HISTORY, OP_CHECKLIST } OrderOp;
 
 static int
 order_op (PorteurTool *tool, PorteurCaClient *client, OrderOp op, const char *number, const char *from)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *token = load_token (number, &error);
+  int status = PORTEUR_TOOL_EXIT_ERROR;
+  g_autofree char *token = order_token (tool, number, &status);
   g_autoptr(JsonObject) dossier = NULL;
   g_autoptr(PorteurCaOrder) order = NULL;
   g_autoptr(GListModel) list = NULL;
@@ -478,17 +501,7 @@ order_op (PorteurTool *tool, PorteurCaClient *client, OrderOp op, const char *nu
   GAsyncResult *result = NULL;
 
   if (token == NULL)
-    {
-      if (!tool->json && (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
-                          g_error_matches (error, PORTEUR_STORE_ERROR, PORTEUR_STORE_ERROR_IO)))
-        {
-          fprintf (stderr, "porteur-tool %s: ", tool->command);
-          fprintf (stderr, _("No order %s was created from this computer"), number);
-          fprintf (stderr, "\n  (%s)\n", error->message);
-          return PORTEUR_TOOL_EXIT_ERROR;
-        }
-      return fail (tool, error);
-    }
+    return status;
   if (op == OP_RECTIFY && (dossier = read_dossier (from, &error)) == NULL)
     return porteur_tool_fail (tool, error);
 
@@ -671,4 +684,10 @@ int
 porteur_tool_ca_fail (PorteurTool *tool, const GError *error)
 {
   return fail (tool, error);
+}
+
+char *
+porteur_tool_ca_order_token (PorteurTool *tool, const char *number, int *status)
+{
+  return order_token (tool, number, status);
 }

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -16,6 +14,7 @@
 #include "token/porteur-token.h"
 #include "token/porteur-token-provider.h"
 #include "porteur-tool.h"
+#include "porteur-tool-answers.h"
 #include "porteur-tool-ca-common.h"
 #include "porteur-tool-token-key.h"
 
@@ -40,7 +39,6 @@
 
 #define REVOCATION_KIND "ca-revocation"
 #define REVOCATION_VERSION 1
-#define MAX_FD_TEXT 4096
 
 int porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv);
 int porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv);
@@ -129,104 +127,12 @@ fail (PorteurTool *tool, const GError *error)
   return negative ? PORTEUR_TOOL_EXIT_NEGATIVE : PORTEUR_TOOL_EXIT_ERROR;
 }
 
-/* Frees a buffer of read_fd (), wiped whole: a parse may have cut it with NULs, so
- * strlen () would stop before its later lines. */
-static void
-wipe_free_fd_text (char *text)
-{
-  if (text)
-    explicit_bzero (text, MAX_FD_TEXT + 1);
-  g_free (text);
-}
-
-/* Reads @fd to its end (at most MAX_FD_TEXT bytes) into memory the caller frees with
- * wipe_free_fd_text (). */
-static char *
-read_fd (int fd, GError **error)
-{
-  char *buffer = g_malloc0 (MAX_FD_TEXT + 1);
-  gsize len = 0;
-
-  for (;;)
-    {
-      ssize_t n = read (fd, buffer + len, MAX_FD_TEXT - len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-
-          wipe_free_fd_text (buffer);
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Could not read file descriptor %d: %s"), fd, g_strerror (saved));
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      len += n;
-      if (len == MAX_FD_TEXT)
-        {
-          wipe_free_fd_text (buffer);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Too much text on file descriptor %d"), fd);
-          return NULL;
-        }
-    }
-  if (!g_utf8_validate (buffer, len, NULL))
-    {
-      wipe_free_fd_text (buffer);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The text on file descriptor %d is not UTF-8"), fd);
-      return NULL;
-    }
-  return buffer;
-}
-
 static void
 wipe_free (char *text)
 {
   if (text)
     explicit_bzero (text, strlen (text));
   g_free (text);
-}
-
-/* "QUESTION=ANSWER" lines (question ids of GET /security-questions,
- * docs/ca-api.md §3.5) into @answers (pointing into @text). */
-static gboolean
-parse_answers (char *text, PorteurCaSecurityAnswer *answers, guint *n, GError **error)
-{
-  char *line = text;
-
-  *n = 0;
-  while (line && *line)
-    {
-      char *end = strchr (line, '\n');
-      char *eq;
-
-      if (end)
-        *end = '\0';
-      if (end && end > line && end[-1] == '\r')
-        end[-1] = '\0';
-      if (*line)
-        {
-          if ((eq = strchr (line, '=')) == NULL || eq == line || *n == 2)
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("Give two answers, one per line, as QUESTION=ANSWER"));
-              return FALSE;
-            }
-          *eq = '\0';
-          answers[*n].question = line;
-          answers[*n].answer = eq + 1;
-          (*n)++;
-        }
-      line = end ? end + 1 : NULL;
-    }
-  if (*n != 2)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Give two answers, one per line, as QUESTION=ANSWER"));
-      return FALSE;
-    }
-  return TRUE;
 }
 
 static int
@@ -547,11 +453,9 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
 
   if (answers_fd >= 0)
     {
-      if ((answers_text = read_fd (answers_fd, &error)) == NULL || !parse_answers (answers_text, answers, &proof.n_answers, &error))
-        {
-          wipe_free_fd_text (answers_text);
-          return porteur_tool_fail (tool, error);
-        }
+      if (!porteur_tool_answers_read (answers_fd, &answers_text, answers, &error))
+        return porteur_tool_fail (tool, error);
+      proof.n_answers = G_N_ELEMENTS (answers);
       proof.type = PORTEUR_CA_PROOF_ANSWERS;
       proof.answers = answers;
     }
@@ -585,7 +489,7 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
   rv = porteur_ca_client_request_revocation_finish (client, await (&result), &error);
   g_object_unref (result);
   /* the text holds the answers; the parsed lines point into it */
-  wipe_free_fd_text (answers_text);
+  porteur_tool_fd_text_free (answers_text);
   if (rv == NULL)
     return fail (tool, error);
   if (!save_revocation (client, rv, &error))
@@ -643,10 +547,10 @@ porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv)
 
   if (confirm_fd >= 0)
     {
-      char *text = read_fd (confirm_fd, &error);
+      char *text = porteur_tool_fd_text_read (confirm_fd, &error);
       char *code = text ? code_of (text) : NULL;
 
-      wipe_free_fd_text (text);
+      porteur_tool_fd_text_free (text);
       if (code == NULL)
         {
           if (error == NULL)

@@ -33,7 +33,7 @@ print_ca_commands (FILE *stream)
 {
   fprintf (stream, "%s\n  porteur-tool ca %s\n\n%s\n", _("Usage:"), _("COMMAND [ARGUMENT…]"), _("Commands:"));
   for (guint i = 0; ca_commands[i].name; i++)
-    fprintf (stream, "  %-14s %s\n", ca_commands[i].name, _(ca_commands[i].summary));
+    fprintf (stream, "  %-18s %s\n", ca_commands[i].name, _(ca_commands[i].summary));
 }
 
 int

@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ca/porteur-ca-client.h"
 #include "porteur-tool.h"
+#include "porteur-tool-answers.h"
+#include "porteur-tool-ca-common.h"
 #include "porteur-tool-token-key.h"
 #include "token/porteur-token.h"
 #include "token/porteur-token-monitor.h"
@@ -20,6 +23,8 @@
 /*
  * The holder's token from the command line: readers, token, pin, sign, wait.
  * PINs are read from the terminal without echo, or one per line from --pin-fd N; never from argv.
+ * `pin unblock --ca` asks the certification authority for the unblock cryptogram (RA API §3.6),
+ * proving the holder with the security answers read from --answers-fd N.
  */
 
 static int
@@ -314,6 +319,9 @@ static int opt_pin_fd = -1;
 static gboolean opt_last_try;
 static gboolean opt_puk;
 static gboolean opt_keep_pin;
+static gboolean opt_ca;
+static char *opt_serial;
+static int opt_answers_fd = -1;
 
 static PorteurSecret *
 read_secret (const char *prompt,
@@ -408,6 +416,206 @@ pin_result (PorteurTool  *tool,
   return PORTEUR_TOOL_EXIT_ERROR;
 }
 
+/* --- pin unblock --ca ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  PorteurCaClient               *client;
+  const char                    *serial;
+  const PorteurCaSecurityAnswer *answers;
+} CaUnblock;
+
+static void
+on_ca_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+ca_await (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+typedef struct
+{
+  gsize  length;
+  guint8 data[];
+} WipedBytes;
+
+static void
+wiped_bytes_free (gpointer data)
+{
+  WipedBytes *w = data;
+
+  explicit_bzero (w->data, w->length);
+  g_free (w);
+}
+
+/* The PorteurCryptogramFunc of porteur_token_unblock_pin_with_ca (): the token's challenge, the
+ * certificate's serial and the holder's answers open a session at the CA, whose answer is the
+ * cryptogram (one Idempotency-Key per POST, for the client's own retries). It runs inside the
+ * token's transaction, on this thread: the CA's answers come through the main context. */
+static GBytes *
+ca_cryptogram (GBytes        *challenge,
+               gpointer       user_data,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  CaUnblock *u = user_data;
+  g_autofree char *open_key = porteur_ca_new_idempotency_key ();
+  g_autofree char *response_key = porteur_ca_new_idempotency_key ();
+  g_autoptr(PorteurCaUnblockSession) session = NULL;
+  GAsyncResult *result = NULL;
+  GBytes *cryptogram;
+  WipedBytes *copy;
+  gsize length;
+  guint8 *data;
+
+  /* the questions, never the answers */
+  g_debug ("Unblock by the CA: certificate %s, the answers to the questions %s and %s", u->serial,
+           u->answers[0].question, u->answers[1].question);
+  porteur_ca_client_open_unblock_session_async (u->client, u->serial, challenge, u->answers, 2, open_key, cancellable,
+                                                on_ca_done, &result);
+  session = porteur_ca_client_open_unblock_session_finish (u->client, ca_await (&result), error);
+  g_clear_object (&result);
+  if (session == NULL)
+    return NULL;
+  porteur_ca_client_get_unblock_cryptogram_async (u->client, porteur_ca_unblock_session_get_id (session), response_key,
+                                                  cancellable, on_ca_done, &result);
+  cryptogram = porteur_ca_client_get_unblock_cryptogram_finish (u->client, ca_await (&result), error);
+  g_clear_object (&result);
+  if (cryptogram == NULL)
+    return NULL;
+  /* the client's copy is not wiped when freed: hand the token one that is */
+  data = g_bytes_unref_to_data (cryptogram, &length);
+  copy = g_malloc (sizeof *copy + length);
+  copy->length = length;
+  memcpy (copy->data, data, length);
+  explicit_bzero (data, length);
+  g_free (data);
+  return g_bytes_new_with_free_func (copy->data, length, wiped_bytes_free, copy);
+}
+
+/* A refusal by the CA (wrong answers, locked out) is a negative answer; the CA's other errors
+ * cannot run. Either way the PIN's state as the token says it now. */
+static int
+ca_unblock_result (PorteurTool  *tool,
+                   PorteurToken *token,
+                   guint8        reference,
+                   const GError *error)
+{
+  const char *sentence = NULL;
+  gboolean negative = FALSE;
+  GPtrArray *pins;
+
+  if (error == NULL || error->domain != PORTEUR_CA_ERROR)
+    return pin_result (tool, token, reference, error, _("The PIN is unblocked: the new PIN is set."));
+  /* the CA answered before the token's counter was touched: read it again */
+  porteur_token_get_pin_status (token, reference, NULL, NULL, NULL);
+  switch ((PorteurCaError) error->code)
+    {
+    case PORTEUR_CA_ERROR_FORBIDDEN:
+      sentence = _("The certification authority refused the security answers (or does not know this certificate): the PIN stays blocked.");
+      negative = TRUE;
+      break;
+    case PORTEUR_CA_ERROR_RATE_LIMITED:
+      sentence = _("Too many wrong answers for this certificate: the certification authority will not unblock it for 24 hours.");
+      negative = TRUE;
+      break;
+    case PORTEUR_CA_ERROR_GONE:
+      sentence = _("The certification authority closed the unblock session before the token got its answer: nothing was changed, run the command again.");
+      break;
+    case PORTEUR_CA_ERROR_VALIDATION:
+      sentence = _("The certification authority found errors in the request:");
+      break;
+    default:
+      break;
+    }
+  if (tool->json)
+    {
+      pin_result (tool, token, reference, error, NULL);
+      return negative ? PORTEUR_TOOL_EXIT_NEGATIVE : PORTEUR_TOOL_EXIT_ERROR;
+    }
+  if (sentence)
+    {
+      const PorteurCaProblem *problem = porteur_ca_error_get_problem (error);
+
+      fprintf (stderr, "porteur-tool %s: %s\n", tool->command, sentence);
+      for (guint i = 0; problem && error->code == PORTEUR_CA_ERROR_VALIDATION && i < problem->errors->len; i++)
+        {
+          PorteurCaFieldError *fe = g_ptr_array_index (problem->errors, i);
+          fprintf (stderr, "  %s: %s\n", fe->field, fe->code);
+        }
+      fprintf (stderr, "  (%s)\n", error->message);
+    }
+  else
+    porteur_tool_ca_fail (tool, error);
+  pins = porteur_token_get_pins (token);
+  for (guint i = 0; i < pins->len; i++)
+    {
+      PorteurPinStatus *p = g_ptr_array_index (pins, i);
+
+      if (p->reference == reference)
+        {
+          g_autofree char *state = porteur_pin_status_describe (p);
+          printf ("%s: %s\n", p->label, state);
+        }
+    }
+  return negative ? PORTEUR_TOOL_EXIT_NEGATIVE : PORTEUR_TOOL_EXIT_ERROR;
+}
+
+/* A certificate serial in hex, as the CA takes it (an even number of digits). */
+static char *
+normalise_serial (const char *serial)
+{
+  gsize len = strlen (serial);
+
+  if (len < 1 || len > 40)
+    return NULL;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isxdigit (serial[i]))
+      return NULL;
+  return len % 2 ? g_strconcat ("0", serial, NULL) : g_strdup (serial);
+}
+
+static int
+unblock_with_ca (PorteurTool  *tool,
+                 PorteurToken *token,
+                 guint8        reference,
+                 const char   *serial,
+                 int           answers_fd)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PorteurCaClient) client = NULL;
+  g_autoptr(PorteurSecret) new_pin = NULL;
+  PorteurCaSecurityAnswer answers[2] = { { 0 } };
+  CaUnblock u = { NULL, serial, answers };
+  char *text = NULL;
+  int status;
+
+  if ((client = porteur_tool_ca_client_new (tool, &error)) == NULL)
+    return porteur_tool_ca_fail (tool, error);
+  if (!porteur_tool_answers_read (answers_fd, &text, answers, &error))
+    return porteur_tool_fail (tool, error);
+  if ((new_pin = read_new_pin (&error)) == NULL)
+    {
+      porteur_tool_fd_text_free (text);
+      return pin_result (tool, token, reference, error, NULL);
+    }
+  u.client = client;
+  porteur_token_unblock_pin_with_ca (token, reference, new_pin, ca_cryptogram, &u, NULL, &error);
+  /* the answers point into the text */
+  porteur_tool_fd_text_free (text);
+  g_clear_pointer (&new_pin, porteur_secret_free);
+  status = ca_unblock_result (tool, token, reference, error);
+  return status;
+}
+
 int porteur_tool_cmd_pin (PorteurTool *tool, int argc, char **argv);
 
 int
@@ -421,10 +629,14 @@ porteur_tool_cmd_pin (PorteurTool  *tool,
     { "last-try", 0, 0, G_OPTION_ARG_NONE, &opt_last_try, N_("Use the last try left (a wrong PIN then blocks it)"), NULL },
     { "puk", 0, 0, G_OPTION_ARG_NONE, &opt_puk, N_("status: show the PUK instead of the PIN"), NULL },
     { "keep-pin", 0, 0, G_OPTION_ARG_NONE, &opt_keep_pin, N_("unblock: keep the current PIN instead of setting a new one"), NULL },
+    { "ca", 0, 0, G_OPTION_ARG_NONE, &opt_ca, N_("unblock: through the certification authority instead of the PUK, with the security answers"), NULL },
+    { "serial", 0, 0, G_OPTION_ARG_STRING, &opt_serial, N_("unblock --ca: the serial number (hexadecimal) of the certificate whose security answers are given"), N_("SERIAL") },
+    { "answers-fd", 0, 0, G_OPTION_ARG_INT, &opt_answers_fd, N_("unblock --ca: read the two security answers from this file descriptor, one QUESTION=ANSWER per line"), N_("FD") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = porteur_tool_option_context_new (tool, "status|verify|change|unblock",
                                                                        _("Check, verify, change or unblock the token's PIN."), entries);
+  g_autofree char *serial = NULL;
   g_autoptr(PorteurToken) token = NULL;
   g_autoptr(GError) error = NULL;
   PorteurPinFlags flags;
@@ -440,6 +652,18 @@ porteur_tool_cmd_pin (PorteurTool  *tool,
   if (!g_str_equal (action, "status") && !g_str_equal (action, "verify") &&
       !g_str_equal (action, "change") && !g_str_equal (action, "unblock"))
     return porteur_tool_usage_error (tool, _("Unknown PIN action “%s”."), action);
+  if ((opt_ca || opt_serial || opt_answers_fd >= 0) && !g_str_equal (action, "unblock"))
+    return porteur_tool_usage_error (tool, _("--ca, --serial and --answers-fd go with “unblock”."));
+  if (opt_ca && (opt_serial == NULL || opt_answers_fd < 0))
+    return porteur_tool_usage_error (tool, _("“unblock --ca” needs --serial SERIAL and --answers-fd FD."));
+  if (!opt_ca && (opt_serial || opt_answers_fd >= 0))
+    return porteur_tool_usage_error (tool, _("--serial and --answers-fd go with “unblock --ca”."));
+  if (opt_ca && opt_keep_pin)
+    return porteur_tool_usage_error (tool, _("“unblock --ca” always sets a new PIN: --keep-pin goes with the PUK."));
+  if (opt_ca && opt_answers_fd == opt_pin_fd)
+    return porteur_tool_usage_error (tool, _("Give the answers and the new PIN on two different file descriptors."));
+  if (opt_ca && (serial = normalise_serial (opt_serial)) == NULL)
+    return porteur_tool_usage_error (tool, _("“%s” is not a certificate serial number (hexadecimal)"), opt_serial);
   flags = opt_last_try ? PORTEUR_PIN_FLAGS_LAST_TRY_CONFIRMED : PORTEUR_PIN_FLAGS_NONE;
   /* A PIN operation needs the PINs' descriptions only. */
   if (!(token = open_token (tool, PORTEUR_TOKEN_OPEN_SKIP_CERTIFICATES | PORTEUR_TOKEN_OPEN_SKIP_DETAILS | PORTEUR_TOKEN_OPEN_PINS_ONLY, &status)))
@@ -489,6 +713,8 @@ porteur_tool_cmd_pin (PorteurTool  *tool,
         porteur_token_change_pin (token, reference, old_pin, new_pin, flags, NULL, &error);
       return pin_result (tool, token, reference, error, _("The PIN was changed."));
     }
+  if (opt_ca)
+    return unblock_with_ca (tool, token, reference, serial, opt_answers_fd);
   {
     g_autoptr(PorteurSecret) puk = read_secret (_("PUK: "), &error);
     g_autoptr(PorteurSecret) new_pin = NULL;
