@@ -226,7 +226,7 @@ PorteurCaUnblockSession *porteur_ca_client_open_unblock_session_finish (PorteurC
 
 /* §3.6 POST /unblock-sessions/{id}/response {} → the cryptogram for the
  * token, once (a second session call gives PORTEUR_CA_ERROR_GONE; a retry
- * with the same key gives the same cryptogram). Wipe it after use. */
+ * with the same key gives the same cryptogram), in bytes wiped when freed. */
 void    porteur_ca_client_get_unblock_cryptogram_async  (PorteurCaClient     *self,
                                                          const char          *session_id,
                                                          const char          *idempotency_key,

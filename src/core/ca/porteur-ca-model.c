@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ca/porteur-ca-model.h"
+#include "porteur-core.h"
 
 /* Errors ------------------------------------------------------------------ */
 
@@ -1299,13 +1300,13 @@ porteur_ca_cryptogram_new_from_json (JsonNode  *node,
   return g_steal_pointer (&self);
 }
 
-/* A copy the caller owns (its memory is not wiped by GLib: the caller should
- * drop it as soon as it is sent to the token). */
+/* A copy the caller owns, wiped when its last reference goes: the caller should drop it as
+ * soon as it is sent to the token. */
 GBytes *
 porteur_ca_cryptogram_get_bytes (PorteurCaCryptogram *self)
 {
   g_return_val_if_fail (PORTEUR_IS_CA_CRYPTOGRAM (self), NULL);
-  return g_bytes_new (self->data, self->length);
+  return porteur_wiped_bytes_new (self->data, self->length);
 }
 
 /* Lists ------------------------------------------------------------------- */

@@ -223,6 +223,7 @@ G_DECLARE_FINAL_TYPE (PorteurCaCryptogram, porteur_ca_cryptogram, PORTEUR, CA_CR
 
 PorteurCaCryptogram *porteur_ca_cryptogram_new_from_json (JsonNode             *node,
                                                           GError              **error);
+/* a copy wiped when freed */
 GBytes              *porteur_ca_cryptogram_get_bytes     (PorteurCaCryptogram  *self);
 
 /* Parses a JSON array of @item_type (one of the types above) into a

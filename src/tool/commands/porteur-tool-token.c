@@ -441,21 +441,6 @@ ca_await (GAsyncResult **slot)
   return *slot;
 }
 
-typedef struct
-{
-  gsize  length;
-  guint8 data[];
-} WipedBytes;
-
-static void
-wiped_bytes_free (gpointer data)
-{
-  WipedBytes *w = data;
-
-  explicit_bzero (w->data, w->length);
-  g_free (w);
-}
-
 /* The PorteurCryptogramFunc of porteur_token_unblock_pin_with_ca (): the token's challenge, the
  * certificate's serial and the holder's answers open a session at the CA, whose answer is the
  * cryptogram (one Idempotency-Key per POST, for the client's own retries). It runs inside the
@@ -472,9 +457,6 @@ ca_cryptogram (GBytes        *challenge,
   g_autoptr(PorteurCaUnblockSession) session = NULL;
   GAsyncResult *result = NULL;
   GBytes *cryptogram;
-  WipedBytes *copy;
-  gsize length;
-  guint8 *data;
 
   /* the questions, never the answers */
   g_debug ("Unblock by the CA: certificate %s, the answers to the questions %s and %s", u->serial,
@@ -487,18 +469,10 @@ ca_cryptogram (GBytes        *challenge,
     return NULL;
   porteur_ca_client_get_unblock_cryptogram_async (u->client, porteur_ca_unblock_session_get_id (session), response_key,
                                                   cancellable, on_ca_done, &result);
+  /* (a copy wiped when the token drops it) */
   cryptogram = porteur_ca_client_get_unblock_cryptogram_finish (u->client, ca_await (&result), error);
   g_clear_object (&result);
-  if (cryptogram == NULL)
-    return NULL;
-  /* the client's copy is not wiped when freed: hand the token one that is */
-  data = g_bytes_unref_to_data (cryptogram, &length);
-  copy = g_malloc (sizeof *copy + length);
-  copy->length = length;
-  memcpy (copy->data, data, length);
-  explicit_bzero (data, length);
-  g_free (data);
-  return g_bytes_new_with_free_func (copy->data, length, wiped_bytes_free, copy);
+  return cryptogram;
 }
 
 /* A refusal by the CA (wrong answers, locked out) is a negative answer; the CA's other errors
