@@ -140,6 +140,15 @@ test_tool_help (void)
   g_assert_nonnull (strstr (out2, "--json"));
 
   g_assert_cmpint (run (NULL, NULL, tool (), "help", "nosuch", NULL), ==, 2);
+
+  /* a subcommand's own options: "help ca revoke" is "ca revoke --help" */
+  {
+    g_autofree char *sub = NULL;
+
+    g_assert_cmpint (run (&sub, NULL, tool (), "help", "ca", "revoke", NULL), ==, 0);
+    g_assert_nonnull (strstr (sub, "ca revoke SERIAL"));
+    g_assert_nonnull (strstr (sub, "--answers-fd"));
+  }
 }
 
 /* Every porteur-tool command maps the libraries it links at start: not the form's cairo and Pango

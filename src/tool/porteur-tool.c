@@ -50,7 +50,7 @@ porteur_tool_cmd_help (PorteurTool  *tool,
                        char        **argv)
 {
   const CommandInfo *command;
-  char *help_argv[] = { NULL, (char *) "--help", NULL };
+  g_autoptr(GPtrArray) help_argv = g_ptr_array_new ();
 
   if (argc < 2)
     {
@@ -67,9 +67,14 @@ porteur_tool_cmd_help (PorteurTool  *tool,
       return PORTEUR_TOOL_EXIT_OK;
     }
 
+  /* "help ca revoke" is "ca revoke --help" */
   tool->command = command->name;
-  help_argv[0] = (char *) command->name;
-  return command->run (tool, 2, help_argv);
+  g_ptr_array_add (help_argv, (char *) command->name);
+  for (int i = 2; i < argc; i++)
+    g_ptr_array_add (help_argv, argv[i]);
+  g_ptr_array_add (help_argv, (char *) "--help");
+  g_ptr_array_add (help_argv, NULL);
+  return command->run (tool, (int) help_argv->len - 1, (char **) help_argv->pdata);
 }
 
 int
