@@ -155,3 +155,19 @@ porteur_tool_print_json (PorteurTool *tool,
   fprintf (stdout, "%s\n", text);
   fflush (stdout);
 }
+
+void
+porteur_tool_async_done (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+GAsyncResult *
+porteur_tool_await (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}

@@ -51,4 +51,12 @@ int             porteur_tool_fail               (PorteurTool        *tool,
 void            porteur_tool_print_json         (PorteurTool        *tool,
                                                  JsonNode           *root);
 
+/* A command's async calls, made synchronous: pass porteur_tool_async_done with &result (an
+ * GAsyncResult * set to NULL) as the callback, then porteur_tool_await (&result) runs the main
+ * context until it is set and returns it (the caller unrefs it). */
+void            porteur_tool_async_done         (GObject            *source,
+                                                 GAsyncResult       *result,
+                                                 gpointer            user_data);
+GAsyncResult   *porteur_tool_await              (GAsyncResult      **slot);
+
 G_END_DECLS

@@ -24,20 +24,6 @@
 
 int porteur_tool_ca_security_questions (PorteurTool *tool, int argc, char **argv);
 
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-await (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 /* The CA's field errors on answers are the answers', not an order form's. */
 static int
 fail (PorteurTool *tool, const GError *error)
@@ -63,8 +49,8 @@ list_questions (PorteurTool *tool, PorteurCaClient *client)
   g_autoptr(GListModel) list = NULL;
   GAsyncResult *result = NULL;
 
-  porteur_ca_client_list_security_questions_async (client, NULL, on_done, &result);
-  list = porteur_ca_client_list_security_questions_finish (client, await (&result), &error);
+  porteur_ca_client_list_security_questions_async (client, NULL, porteur_tool_async_done, &result);
+  list = porteur_ca_client_list_security_questions_finish (client, porteur_tool_await (&result), &error);
   g_object_unref (result);
   if (list == NULL)
     return fail (tool, error);
@@ -122,8 +108,8 @@ set_answers (PorteurTool *tool, PorteurCaClient *client, const char *number, int
   /* the questions, never the answers */
   g_debug ("Order %s: setting the answers to the questions %s and %s", number, answers[0].question, answers[1].question);
   porteur_ca_client_set_security_answers_async (client, number, token, answers, G_N_ELEMENTS (answers), key, NULL,
-                                                on_done, &result);
-  done = porteur_ca_client_set_security_answers_finish (client, await (&result), &error);
+                                                porteur_tool_async_done, &result);
+  done = porteur_ca_client_set_security_answers_finish (client, porteur_tool_await (&result), &error);
   g_object_unref (result);
   /* the answers point into the text */
   porteur_tool_fd_text_free (text);

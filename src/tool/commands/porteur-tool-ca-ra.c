@@ -68,21 +68,6 @@ client_new (PorteurTool *tool, GError **error)
   return porteur_ca_client_new (url, trust, FALSE, error);
 }
 
-/* Runs the main loop until *slot is set by on_done. */
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-await (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 /* A translated sentence for the error, then the technical detail. */
 static int
 fail (PorteurTool *tool, const GError *error)
@@ -300,10 +285,10 @@ list_command (PorteurTool *tool, int argc, char **argv, gboolean products)
   if ((client = client_new (tool, &error)) == NULL)
     return fail (tool, error);
   if (products)
-    porteur_ca_client_list_products_async (client, NULL, on_done, &result);
+    porteur_ca_client_list_products_async (client, NULL, porteur_tool_async_done, &result);
   else
-    porteur_ca_client_list_offices_async (client, NULL, on_done, &result);
-  await (&result);
+    porteur_ca_client_list_offices_async (client, NULL, porteur_tool_async_done, &result);
+  porteur_tool_await (&result);
   list = products ? porteur_ca_client_list_products_finish (client, result, &error)
                   : porteur_ca_client_list_offices_finish (client, result, &error);
   g_object_unref (result);
@@ -443,8 +428,8 @@ order_create (PorteurTool *tool, PorteurCaClient *client, const char *from)
     return porteur_tool_fail (tool, error);
   if ((key = pending_key (client, dossier, &pending, &error)) == NULL)
     return porteur_tool_fail (tool, error);
-  porteur_ca_client_create_order_async (client, dossier, key, NULL, on_done, &result);
-  await (&result);
+  porteur_ca_client_create_order_async (client, dossier, key, NULL, porteur_tool_async_done, &result);
+  porteur_tool_await (&result);
   order = porteur_ca_client_create_order_finish (client, result, &error);
   g_object_unref (result);
   if (order == NULL)
@@ -508,24 +493,24 @@ order_op (PorteurTool *tool, PorteurCaClient *client, OrderOp op, const char *nu
   switch (op)
     {
     case OP_SHOW:
-      porteur_ca_client_get_order_async (client, number, token, NULL, on_done, &result);
-      order = porteur_ca_client_get_order_finish (client, await (&result), &error);
+      porteur_ca_client_get_order_async (client, number, token, NULL, porteur_tool_async_done, &result);
+      order = porteur_ca_client_get_order_finish (client, porteur_tool_await (&result), &error);
       break;
     case OP_RECTIFY:
-      porteur_ca_client_rectify_order_async (client, number, token, dossier, key, NULL, on_done, &result);
-      order = porteur_ca_client_rectify_order_finish (client, await (&result), &error);
+      porteur_ca_client_rectify_order_async (client, number, token, dossier, key, NULL, porteur_tool_async_done, &result);
+      order = porteur_ca_client_rectify_order_finish (client, porteur_tool_await (&result), &error);
       break;
     case OP_SUBMIT:
-      porteur_ca_client_submit_order_async (client, number, token, key, NULL, on_done, &result);
-      order = porteur_ca_client_submit_order_finish (client, await (&result), &error);
+      porteur_ca_client_submit_order_async (client, number, token, key, NULL, porteur_tool_async_done, &result);
+      order = porteur_ca_client_submit_order_finish (client, porteur_tool_await (&result), &error);
       break;
     case OP_HISTORY:
-      porteur_ca_client_get_history_async (client, number, token, NULL, on_done, &result);
-      list = porteur_ca_client_get_history_finish (client, await (&result), &error);
+      porteur_ca_client_get_history_async (client, number, token, NULL, porteur_tool_async_done, &result);
+      list = porteur_ca_client_get_history_finish (client, porteur_tool_await (&result), &error);
       break;
     case OP_CHECKLIST:
-      porteur_ca_client_get_checklist_async (client, number, token, NULL, on_done, &result);
-      list = porteur_ca_client_get_checklist_finish (client, await (&result), &error);
+      porteur_ca_client_get_checklist_async (client, number, token, NULL, porteur_tool_async_done, &result);
+      list = porteur_ca_client_get_checklist_finish (client, porteur_tool_await (&result), &error);
       break;
     default:
       g_assert_not_reached ();

@@ -43,20 +43,6 @@
 int porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv);
 int porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv);
 
-static void
-on_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-await (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 /* The CA's refusals of a proof are a negative answer (1); the rest cannot run (2). */
 static int
 fail (PorteurTool *tool, const GError *error)
@@ -303,8 +289,8 @@ signature_proof (PorteurCaClient *client, const char *serial, const char *reason
 
   if ((key = read_pem (key_file, TRUE, error)) == NULL || (cert = read_pem (cert_file, FALSE, error)) == NULL)
     goto out;
-  porteur_ca_client_get_revocation_nonce_async (client, NULL, NULL, on_done, &result);
-  nonce = porteur_ca_client_get_revocation_nonce_finish (client, await (&result), error);
+  porteur_ca_client_get_revocation_nonce_async (client, NULL, NULL, porteur_tool_async_done, &result);
+  nonce = porteur_ca_client_get_revocation_nonce_finish (client, porteur_tool_await (&result), error);
   g_object_unref (result);
   if (nonce == NULL)
     goto out;
@@ -348,8 +334,8 @@ token_signature_proof (PorteurTool *tool, PorteurCaClient *client, const char *s
       *status = fail (tool, error);
       goto out;
     }
-  porteur_ca_client_get_revocation_nonce_async (client, NULL, NULL, on_done, &result);
-  nonce = porteur_ca_client_get_revocation_nonce_finish (client, await (&result), &error);
+  porteur_ca_client_get_revocation_nonce_async (client, NULL, NULL, porteur_tool_async_done, &result);
+  nonce = porteur_ca_client_get_revocation_nonce_finish (client, porteur_tool_await (&result), &error);
   g_object_unref (result);
   if (nonce == NULL)
     {
@@ -485,8 +471,8 @@ porteur_tool_ca_revoke (PorteurTool *tool, int argc, char **argv)
       proof.email = email;
     }
 
-  porteur_ca_client_request_revocation_async (client, serial, reason, &proof, key, NULL, on_done, &result);
-  rv = porteur_ca_client_request_revocation_finish (client, await (&result), &error);
+  porteur_ca_client_request_revocation_async (client, serial, reason, &proof, key, NULL, porteur_tool_async_done, &result);
+  rv = porteur_ca_client_request_revocation_finish (client, porteur_tool_await (&result), &error);
   g_object_unref (result);
   /* the text holds the answers; the parsed lines point into it */
   porteur_tool_fd_text_free (answers_text);
@@ -557,8 +543,8 @@ porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv)
             g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("No confirmation code on file descriptor %d"), confirm_fd);
           return porteur_tool_fail (tool, error);
         }
-      porteur_ca_client_confirm_revocation_async (client, id, code, NULL, NULL, on_done, &result);
-      rv = porteur_ca_client_confirm_revocation_finish (client, await (&result), &error);
+      porteur_ca_client_confirm_revocation_async (client, id, code, NULL, NULL, porteur_tool_async_done, &result);
+      rv = porteur_ca_client_confirm_revocation_finish (client, porteur_tool_await (&result), &error);
       wipe_free (code);
     }
   else
@@ -577,8 +563,8 @@ porteur_tool_ca_revocation (PorteurTool *tool, int argc, char **argv)
             }
           return porteur_tool_fail (tool, error);
         }
-      porteur_ca_client_get_revocation_async (client, id, token, NULL, on_done, &result);
-      rv = porteur_ca_client_get_revocation_finish (client, await (&result), &error);
+      porteur_ca_client_get_revocation_async (client, id, token, NULL, porteur_tool_async_done, &result);
+      rv = porteur_ca_client_get_revocation_finish (client, porteur_tool_await (&result), &error);
       wipe_free (token);
     }
   g_object_unref (result);

@@ -425,22 +425,6 @@ typedef struct
   const PorteurCaSecurityAnswer *answers;
 } CaUnblock;
 
-static void
-on_ca_done (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-ca_await (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
 /* The PorteurCryptogramFunc of porteur_token_unblock_pin_with_ca (): the token's challenge, the
  * certificate's serial and the holder's answers open a session at the CA, whose answer is the
  * cryptogram (one Idempotency-Key per POST, for the client's own retries). It runs inside the
@@ -462,15 +446,15 @@ ca_cryptogram (GBytes        *challenge,
   g_debug ("Unblock by the CA: certificate %s, the answers to the questions %s and %s", u->serial,
            u->answers[0].question, u->answers[1].question);
   porteur_ca_client_open_unblock_session_async (u->client, u->serial, challenge, u->answers, 2, open_key, cancellable,
-                                                on_ca_done, &result);
-  session = porteur_ca_client_open_unblock_session_finish (u->client, ca_await (&result), error);
+                                                porteur_tool_async_done, &result);
+  session = porteur_ca_client_open_unblock_session_finish (u->client, porteur_tool_await (&result), error);
   g_clear_object (&result);
   if (session == NULL)
     return NULL;
   porteur_ca_client_get_unblock_cryptogram_async (u->client, porteur_ca_unblock_session_get_id (session), response_key,
-                                                  cancellable, on_ca_done, &result);
+                                                  cancellable, porteur_tool_async_done, &result);
   /* (a copy wiped when the token drops it) */
-  cryptogram = porteur_ca_client_get_unblock_cryptogram_finish (u->client, ca_await (&result), error);
+  cryptogram = porteur_ca_client_get_unblock_cryptogram_finish (u->client, porteur_tool_await (&result), error);
   g_clear_object (&result);
   return cryptogram;
 }
