@@ -469,13 +469,13 @@ ca_test_tool_launcher (CaTest           *t,
   return launcher;
 }
 
-char *
-ca_test_tool (CaTest      *t,
-              const char  *input,
-              int         *status,
-              char       **err,
-              const char  *first_arg,
-              ...)
+static char *
+tool_run_valist (CaTest              *t,
+                 const CaTestToolRun *run,
+                 int                 *status,
+                 char               **err,
+                 const char          *first_arg,
+                 va_list              ap)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GSubprocessLauncher) launcher =
@@ -484,42 +484,6 @@ ca_test_tool (CaTest      *t,
   g_autoptr(GError) error = NULL;
   g_autofree char *errors = NULL;
   char *out = NULL;
-  va_list ap;
-
-  g_assert_nonnull (g_getenv ("PORTEUR_TOOL"));
-  g_ptr_array_add (argv, (gpointer) g_getenv ("PORTEUR_TOOL"));
-  va_start (ap, first_arg);
-  for (const char *arg = first_arg; arg; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input, NULL, &out, &errors, &error);
-  g_assert_no_error (error);
-  *status = g_subprocess_get_exit_status (process);
-  g_test_message ("porteur-tool exit %d\n%s\n%s", *status, out, errors);
-  if (err)
-    *err = g_steal_pointer (&errors);
-  return out;
-}
-
-char *
-ca_test_tool_run (CaTest              *t,
-                  const CaTestToolRun *run,
-                  int                 *status,
-                  char               **err,
-                  const char          *first_arg,
-                  ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher =
-    ca_test_tool_launcher (t, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *errors = NULL;
-  char *out = NULL;
-  va_list ap;
 
   g_assert_nonnull (g_getenv ("PORTEUR_TOOL"));
   if (run->fd3)
@@ -551,10 +515,8 @@ ca_test_tool_run (CaTest              *t,
   if (run->debug)
     g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   g_ptr_array_add (argv, (gpointer) g_getenv ("PORTEUR_TOOL"));
-  va_start (ap, first_arg);
   for (const char *arg = first_arg; arg; arg = va_arg (ap, const char *))
     g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
   g_ptr_array_add (argv, NULL);
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -566,6 +528,41 @@ ca_test_tool_run (CaTest              *t,
                   out, run->debug ? "(debug log)" : errors);
   if (err)
     *err = g_steal_pointer (&errors);
+  return out;
+}
+
+char *
+ca_test_tool (CaTest      *t,
+              const char  *input,
+              int         *status,
+              char       **err,
+              const char  *first_arg,
+              ...)
+{
+  const CaTestToolRun run = { .input = input };
+  va_list ap;
+  char *out;
+
+  va_start (ap, first_arg);
+  out = tool_run_valist (t, &run, status, err, first_arg, ap);
+  va_end (ap);
+  return out;
+}
+
+char *
+ca_test_tool_run (CaTest              *t,
+                  const CaTestToolRun *run,
+                  int                 *status,
+                  char               **err,
+                  const char          *first_arg,
+                  ...)
+{
+  va_list ap;
+  char *out;
+
+  va_start (ap, first_arg);
+  out = tool_run_valist (t, run, status, err, first_arg, ap);
+  va_end (ap);
   return out;
 }
 
