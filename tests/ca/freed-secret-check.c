@@ -39,15 +39,19 @@ hex_value (char c)
   return -1;
 }
 
+/* The secret, decoded once PORTEUR_TEST_FREED_SECRET_HEX can be read: under ASan the first free ()
+ * comes from the sanitizer's own start-up, before getenv () sees the environment, so a lookup that
+ * finds nothing is tried again at the next call. */
 static void
-init (void)
+load_secret (void)
 {
-  const char *hex = getenv ("PORTEUR_TEST_FREED_SECRET_HEX");
+  static int loaded;
+  const char *hex;
 
-  resolving = 1;
-  real_free = (void (*) (void *)) dlsym (RTLD_NEXT, "free");
-  real_realloc = (void *(*) (void *, size_t)) dlsym (RTLD_NEXT, "realloc");
-  for (size_t i = 0; hex && hex[2 * i] && hex[2 * i + 1] && i < sizeof secret; i++)
+  if (loaded || (hex = getenv ("PORTEUR_TEST_FREED_SECRET_HEX")) == NULL)
+    return;
+  loaded = 1;
+  for (size_t i = 0; hex[2 * i] && hex[2 * i + 1] && i < sizeof secret; i++)
     {
       int hi = hex_value (hex[2 * i]), lo = hex_value (hex[2 * i + 1]);
 
@@ -56,12 +60,21 @@ init (void)
       secret[i] = (char) (hi << 4 | lo);
       secret_len = i + 1;
     }
+}
+
+static void
+init (void)
+{
+  resolving = 1;
+  real_free = (void (*) (void *)) dlsym (RTLD_NEXT, "free");
+  real_realloc = (void *(*) (void *, size_t)) dlsym (RTLD_NEXT, "realloc");
   resolving = 0;
 }
 
 static int
 holds_secret (void *p)
 {
+  load_secret ();
   return p && secret_len && memmem (p, malloc_usable_size (p), secret, secret_len) != NULL;
 }
 
